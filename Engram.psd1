@@ -1,0 +1,30 @@
+@{
+    RootModule           = 'Engram.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0c8a52-3d4e-4b7a-9a1e-2c5e8f1b7d40'
+    Author               = 'Engram contributors'
+    CompanyName          = 'Engram'
+    Copyright            = '(c) Engram contributors. MIT License.'
+    Description          = 'Engram: namespaced key/value memories for AI agents and automation scripts, stored as YAML with full provenance (who, when, why, what it was before), branches and atomic merges.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('Engram.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Initialize-EngramStore'
+        'Set-EngramMemory'
+        'Get-EngramMemory'
+        'Remove-EngramMemory'
+        'Get-EngramProvenance'
+        'Get-EngramNamespace'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('memory', 'provenance', 'ai', 'agents', 'yaml', 'history', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            ReleaseNotes = 'Foundation: store, namespaces, provenance chain, core cmdlets.'
+        }
+    }
+}

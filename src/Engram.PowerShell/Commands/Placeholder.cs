@@ -1,0 +1,4 @@
+namespace Engram.PowerShell.Commands
+{
+    internal static class Placeholder { }
+}
