@@ -1,0 +1,62 @@
+using System;
+
+namespace Engram.Core
+{
+    /// <summary>What kind of failure an <see cref="EngramException"/> is; the cmdlet layer maps it to an ErrorCategory.</summary>
+    public enum EngramErrorKind
+    {
+        InvalidArgument,
+        NotFound,
+        AlreadyExists,
+        InvalidData,
+        NotSupported,
+        ResourceBusy,
+        InvalidOperation,
+        WriteError,
+    }
+
+    /// <summary>Stable error ids. They are part of the public contract (scripts match on them): never rename one.</summary>
+    public static class EngramErrorIds
+    {
+        public const string InvalidNamespace = "InvalidNamespace";
+        public const string ReservedNamespace = "ReservedNamespace";
+        public const string InvalidKey = "InvalidKey";
+        public const string InvalidActor = "InvalidActor";
+        public const string InvalidAction = "InvalidAction";
+        public const string InvalidStorePath = "InvalidStorePath";
+        public const string InvalidConfiguration = "InvalidConfiguration";
+        public const string UnsupportedValueType = "UnsupportedValueType";
+        public const string ValueTooDeep = "ValueTooDeep";
+        public const string MemoryNotFound = "MemoryNotFound";
+        public const string StoreNotFound = "StoreNotFound";
+        public const string StoreAlreadyExists = "StoreAlreadyExists";
+        public const string StoreLocked = "StoreLocked";
+        public const string MalformedMemoryFile = "MalformedMemoryFile";
+        public const string MalformedProvenance = "MalformedProvenance";
+        public const string MalformedStoreConfig = "MalformedStoreConfig";
+        public const string UnsupportedFormatVersion = "UnsupportedFormatVersion";
+        public const string ProvenanceRequired = "ProvenanceRequired";
+        public const string NoProvenance = "NoProvenance";
+        public const string WriteFailed = "WriteFailed";
+    }
+
+    /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>
+    public class EngramException : Exception
+    {
+        public EngramException(string errorId, EngramErrorKind kind, string message, object? target = null, Exception? inner = null)
+            : base(message, inner)
+        {
+            ErrorId = errorId;
+            Kind = kind;
+            Target = target;
+        }
+
+        /// <summary>Stable identifier, see <see cref="EngramErrorIds"/>.</summary>
+        public string ErrorId { get; }
+
+        public EngramErrorKind Kind { get; }
+
+        /// <summary>The object the error is about (a key, a namespace, a file path).</summary>
+        public object? Target { get; }
+    }
+}

@@ -1,0 +1,544 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Engram.Core.Provenance;
+using Engram.Core.Storage;
+using Engram.Core.Values;
+
+namespace Engram.Core
+{
+    /// <summary>What to write with <see cref="EngramStore.Set"/>.</summary>
+    public sealed class SetRequest
+    {
+        public SetRequest(string ns, string key, object? value)
+        {
+            Namespace = ns;
+            Key = key;
+            Value = value;
+        }
+
+        public string Namespace { get; }
+        public string Key { get; }
+        public object? Value { get; }
+        /// <summary>New tags; null keeps the memory's current tags.</summary>
+        public IReadOnlyList<string>? Tags { get; set; }
+        public string? Actor { get; set; }
+        public string? Reason { get; set; }
+        /// <summary>Force provenance on (true) or off (false); null follows the store policy.</summary>
+        public bool? TrackProvenance { get; set; }
+        /// <summary>Provenance action; null means created/revised as appropriate.</summary>
+        public string? Action { get; set; }
+    }
+
+    /// <summary>The outcome of <see cref="EngramStore.Set"/>.</summary>
+    public sealed class SetResult
+    {
+        internal SetResult(MemoryRecord memory, bool changed, ProvenanceEntry? entry)
+        {
+            Memory = memory;
+            Changed = changed;
+            Entry = entry;
+        }
+
+        public MemoryRecord Memory { get; }
+        /// <summary>False when the same value and tags were already stored (no new version, no history entry).</summary>
+        public bool Changed { get; }
+        /// <summary>The provenance entry written, when the memory is tracked and changed.</summary>
+        public ProvenanceEntry? Entry { get; }
+    }
+
+    /// <summary>A namespace and what is in it.</summary>
+    public sealed class NamespaceInfo
+    {
+        internal NamespaceInfo(string name, bool tracked, int count, bool standard, bool exists)
+        {
+            Name = name;
+            Tracked = tracked;
+            MemoryCount = count;
+            IsStandard = standard;
+            Exists = exists;
+        }
+
+        public string Name { get; }
+        /// <summary>Whether new memories in it are tracked by default.</summary>
+        public bool Tracked { get; }
+        public int MemoryCount { get; }
+        public bool IsStandard { get; }
+        /// <summary>Whether its folder exists (standard namespaces are listed before their first memory).</summary>
+        public bool Exists { get; }
+    }
+
+    /// <summary>A memory found by listing: its key and file, before the file is read.</summary>
+    public sealed class MemoryLocation
+    {
+        internal MemoryLocation(string ns, string? key, string path)
+        {
+            Namespace = ns;
+            Key = key;
+            Path = path;
+        }
+
+        public string Namespace { get; }
+        /// <summary>Null when the file name is a hashed long key: read the file to learn it.</summary>
+        public string? Key { get; }
+        public string Path { get; }
+    }
+
+    /// <summary>Options that are not part of the on-disk configuration.</summary>
+    public sealed class EngramStoreOptions
+    {
+        /// <summary>How long a writer waits for the store lock.</summary>
+        public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    }
+
+    /// <summary>
+    /// An Engram store on disk. Reads never lock and never open provenance files; writes take the store's
+    /// cross-process lock, write files to temp and rename them into place, and keep memory file and provenance
+    /// entry consistent (the entry is appended first; if the memory file cannot be replaced the entry is cut off again,
+    /// and an entry left dangling by a crash is cut off by the next writer).
+    /// </summary>
+    public sealed class EngramStore
+    {
+        private readonly EngramStoreOptions _options;
+        private StoreConfig? _config;
+
+        public EngramStore(string root, EngramStoreOptions? options = null)
+        {
+            if (string.IsNullOrWhiteSpace(root))
+                throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, "The store path cannot be empty.", root);
+            try { Root = Path.GetFullPath(root); }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is PathTooLongException)
+            {
+                throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{root}' is not a valid store path: {ex.Message}", root, ex);
+            }
+            _options = options ?? new EngramStoreOptions();
+        }
+
+        /// <summary>The store at the default location (see <see cref="StoreLocator.DefaultRoot"/>).</summary>
+        public static EngramStore OpenDefault(EngramStoreOptions? options = null) => new EngramStore(StoreLocator.DefaultRoot(), options);
+
+        public string Root { get; }
+
+        public string ConfigPath => Path.Combine(Root, StoreConfig.FileName);
+
+        private string TempDir => Path.Combine(Root, "_tmp");
+
+        /// <summary>True when the root holds an engram.yaml.</summary>
+        public bool Exists => File.Exists(ConfigPath);
+
+        /// <summary>The store configuration (defaults when the store does not exist yet).</summary>
+        public StoreConfig Config
+        {
+            get
+            {
+                if (_config != null) return _config;
+                return _config = File.Exists(ConfigPath) ? StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath) : new StoreConfig();
+            }
+        }
+
+        // ------------------------------------------------------------------ paths
+
+        public string MemoryPath(string ns, string key) =>
+            Path.Combine(Root, Names.NormalizeNamespace(ns), Names.EncodeKey(key) + ".yaml");
+
+        public string ProvenancePath(string ns, string key) =>
+            Path.Combine(Root, Names.ProvenanceNamespace, Names.NormalizeNamespace(ns), Names.EncodeKey(key) + ".prov");
+
+        // ------------------------------------------------------------------ store lifecycle
+
+        /// <summary>Creates the store with <paramref name="config"/>. An existing store is refused unless
+        /// <paramref name="force"/>, which rewrites its configuration (memories are untouched).</summary>
+        public StoreConfig Initialize(StoreConfig? config = null, bool force = false)
+        {
+            config = config ?? new StoreConfig();
+            if (File.Exists(Root))
+                throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
+            Directory.CreateDirectory(Root);
+            using (StoreLock.Acquire(Root, _options.LockTimeout))
+            {
+                if (File.Exists(ConfigPath))
+                {
+                    var existing = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath); // refuses newer formats
+                    if (!force)
+                        throw new EngramException(EngramErrorIds.StoreAlreadyExists, EngramErrorKind.AlreadyExists,
+                            $"An Engram store already exists at '{Root}'. Use -Force to rewrite its configuration (memories are kept).", Root);
+                    _ = existing;
+                }
+                FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
+                _config = config;
+                return config;
+            }
+        }
+
+        /// <summary>Throws StoreNotFound unless the store exists (for read operations).</summary>
+        public void EnsureExists()
+        {
+            if (!Exists)
+                throw new EngramException(EngramErrorIds.StoreNotFound, EngramErrorKind.NotFound,
+                    $"No Engram store at '{Root}'. Create one with Initialize-EngramStore, or by writing a first memory with Set-EngramMemory.", Root);
+            _ = Config; // validates format
+        }
+
+        private StoreLock LockForWrite()
+        {
+            if (File.Exists(Root))
+                throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
+            Directory.CreateDirectory(Root);
+            var l = StoreLock.Acquire(Root, _options.LockTimeout);
+            try
+            {
+                if (!File.Exists(ConfigPath))
+                {
+                    var config = new StoreConfig();
+                    FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
+                    _config = config;
+                }
+                _ = Config;
+                return l;
+            }
+            catch
+            {
+                l.Dispose();
+                throw;
+            }
+        }
+
+        // ------------------------------------------------------------------ reads (no lock, no .prov)
+
+        /// <summary>Reads one memory; null when it does not exist. Never opens provenance.</summary>
+        public MemoryRecord? TryGet(string ns, string key)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            var path = MemoryPath(ns, key);
+            var text = TryReadText(path);
+            if (text == null) return null;
+            var m = MemoryFile.Parse(text, ns, path);
+            if (!string.Equals(m.Key, key, StringComparison.Ordinal))
+                throw MemoryFile.Malformed(path, $"it holds key '{m.Key}', not '{key}'");
+            return m;
+        }
+
+        /// <summary>Reads one memory; throws MemoryNotFound when it does not exist.</summary>
+        public MemoryRecord Get(string ns, string key) =>
+            TryGet(ns, key) ?? throw NotFound(ns, key);
+
+        /// <summary>Reads the memory stored at a listed location.</summary>
+        public MemoryRecord Read(MemoryLocation location)
+        {
+            var text = TryReadText(location.Path) ?? throw NotFound(location.Namespace, location.Key ?? Path.GetFileName(location.Path));
+            return MemoryFile.Parse(text, location.Namespace, location.Path);
+        }
+
+        private static string? TryReadText(string path)
+        {
+            try { return FileOps.ReadAllText(path); }
+            catch (FileNotFoundException) { return null; }
+            catch (DirectoryNotFoundException) { return null; }
+        }
+
+        internal static EngramException NotFound(string ns, string key) =>
+            new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
+                $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
+
+        /// <summary>Namespaces with a folder in the store (never the reserved ones), sorted.</summary>
+        public IReadOnlyList<string> ListNamespaces()
+        {
+            if (!Directory.Exists(Root)) return Array.Empty<string>();
+            return Directory.EnumerateDirectories(Root)
+                .Select(Path.GetFileName)
+                .Where(n => n != null && n.Length > 0 && n[0] != '_' && Names.IsValidNamespace(n) && n == n.ToLowerInvariant())
+                .Select(n => n!)
+                .OrderBy(n => n, StringComparer.Ordinal)
+                .ToList();
+        }
+
+        /// <summary>Standard namespaces plus every namespace that exists, with counts and policy.</summary>
+        public IReadOnlyList<NamespaceInfo> GetNamespaces()
+        {
+            var existing = new HashSet<string>(ListNamespaces(), StringComparer.Ordinal);
+            var all = new SortedSet<string>(existing, StringComparer.Ordinal);
+            foreach (var s in Names.StandardNamespaces) all.Add(s);
+            var config = Config;
+            return all.Select(n => new NamespaceInfo(n, config.IsTracked(n),
+                existing.Contains(n) ? Directory.EnumerateFiles(Path.Combine(Root, n), "*.yaml").Count() : 0,
+                Names.StandardNamespaces.Contains(n), existing.Contains(n))).ToList();
+        }
+
+        /// <summary>Lists the memories of a namespace by file name, sorted by key; cheap (reads no file unless a key is hashed).</summary>
+        public IEnumerable<MemoryLocation> List(string ns)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            var dir = Path.Combine(Root, ns);
+            if (!Directory.Exists(dir)) return Array.Empty<MemoryLocation>();
+            var list = new List<MemoryLocation>();
+            foreach (var path in Directory.EnumerateFiles(dir, "*.yaml"))
+            {
+                var stem = Path.GetFileNameWithoutExtension(path);
+                var key = Names.DecodeKey(stem);
+                if (key == null && !stem.StartsWith("~", StringComparison.Ordinal)) continue; // not ours
+                list.Add(new MemoryLocation(ns, key, path));
+            }
+            list.Sort((a, b) => string.CompareOrdinal(a.Key ?? a.Path, b.Key ?? b.Path));
+            return list;
+        }
+
+        // ------------------------------------------------------------------ writes
+
+        /// <summary>Creates or revises a memory (and appends its provenance entry when tracked), atomically.</summary>
+        public SetResult Set(SetRequest request)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            var ns = Names.NormalizeNamespace(request.Namespace);
+            var key = request.Key;
+            Names.ValidateKey(key);
+            if (request.Action != null)
+            {
+                Names.ValidateAction(request.Action);
+                if (request.Action == ProvenanceActions.Deleted)
+                    throw new EngramException(EngramErrorIds.InvalidAction, EngramErrorKind.InvalidArgument,
+                        "'deleted' is recorded by Remove-EngramMemory, not by a write.", request.Action);
+            }
+            var tags = NormalizeTags(request.Tags);
+            var actor = NormalizeActor(request.Actor);
+            var contentHash = ValueCodec.ContentHash(request.Value); // validates the value before anything is touched
+            var memoryPath = MemoryPath(ns, key);
+            var log = new ProvenanceLog(ProvenancePath(ns, key));
+
+            using (LockForWrite())
+            {
+                var durability = Config.Durability;
+                var current = TryGet(ns, key);
+                bool hasHistory = log.Exists;
+                if (hasHistory && request.TrackProvenance == false)
+                    throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
+                        $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked; -TrackProvenance:$false is refused to keep its history without holes.", ns + "/" + key);
+                bool tracked = hasHistory || (request.TrackProvenance ?? Config.IsTracked(ns));
+
+                LogTail? tail = tracked ? Reconcile(log, current, ns, key) : null;
+
+                var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
+                if (current != null && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
+                    return new SetResult(current, false, null);
+
+                var now = DateTime.UtcNow;
+                string id;
+                int version;
+                if (current != null)
+                {
+                    id = current.Id;
+                    version = current.Version + 1;
+                }
+                else if (tail != null && tail.Seq > 0)
+                {
+                    // Re-created after a delete: continue the same history and id.
+                    using (var fs = log.OpenForRandomRead())
+                        id = log.ReadEntry(fs, tail.Start, tail.ValidLength, includeValues: false).MemoryId;
+                    version = tail.Version + 1;
+                }
+                else
+                {
+                    id = Guid.NewGuid().ToString("N");
+                    version = 1;
+                }
+
+                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
+                var tmp = FileOps.WriteTemp(TempDir, MemoryFile.Serialize(record), durability);
+                ProvenanceEntry? entry = null;
+                long appendedAt = -1;
+                try
+                {
+                    if (tracked)
+                    {
+                        entry = new ProvenanceEntry
+                        {
+                            Seq = (tail?.Seq ?? 0) + 1,
+                            MemoryId = id,
+                            Namespace = ns,
+                            Key = key,
+                            Action = request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                            Actor = actor,
+                            TimestampUtc = now,
+                            Version = version,
+                            Reason = string.IsNullOrEmpty(request.Reason) ? null : request.Reason,
+                            ContentHash = contentHash,
+                            PrevHash = tail != null && tail.Seq > 0 ? tail.Hash : null,
+                            HasValue = true,
+                            Value = request.Value,
+                        };
+                        entry.Hash = entry.ComputeHash();
+                        appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability);
+                    }
+                    Directory.CreateDirectory(Path.GetDirectoryName(memoryPath)!);
+                    FileOps.ReplaceByRename(tmp, memoryPath);
+                }
+                catch (Exception ex)
+                {
+                    if (appendedAt >= 0) FileOps.Truncate(log.Path, appendedAt);
+                    FileOps.TryDelete(tmp);
+                    if (ex is EngramException) throw;
+                    throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                        $"Writing memory '{key}' in '{ns}' failed and was rolled back: {ex.Message}", ns + "/" + key, ex);
+                }
+                return new SetResult(record, true, entry);
+            }
+        }
+
+        /// <summary>Deletes a memory. A tracked memory gets a <c>deleted</c> entry and keeps its history.</summary>
+        public ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            actor = NormalizeActor(actor);
+            var memoryPath = MemoryPath(ns, key);
+            var log = new ProvenanceLog(ProvenancePath(ns, key));
+            EnsureExists();
+            using (LockForWrite())
+            {
+                var current = TryGet(ns, key) ?? throw NotFound(ns, key);
+                ProvenanceEntry? entry = null;
+                long appendedAt = -1;
+                if (log.Exists)
+                {
+                    var tail = Reconcile(log, current, ns, key);
+                    entry = new ProvenanceEntry
+                    {
+                        Seq = (tail?.Seq ?? 0) + 1,
+                        MemoryId = current.Id,
+                        Namespace = ns,
+                        Key = key,
+                        Action = ProvenanceActions.Deleted,
+                        Actor = actor,
+                        TimestampUtc = DateTime.UtcNow,
+                        Version = current.Version,
+                        Reason = string.IsNullOrEmpty(reason) ? null : reason,
+                        PrevHash = tail != null && tail.Seq > 0 ? tail.Hash : null,
+                    };
+                    entry.Hash = entry.ComputeHash();
+                    appendedAt = log.Append(entry, tail?.ValidLength ?? 0, Config.Durability);
+                }
+                try
+                {
+                    File.Delete(memoryPath);
+                }
+                catch (Exception ex)
+                {
+                    if (appendedAt >= 0) FileOps.Truncate(log.Path, appendedAt);
+                    throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                        $"Removing memory '{key}' in '{ns}' failed and was rolled back: {ex.Message}", ns + "/" + key, ex);
+                }
+                return entry;
+            }
+        }
+
+        /// <summary>
+        /// Makes the log agree with the memory file before a write: cuts off a torn append or one entry left dangling
+        /// by a writer that died between appending and renaming. Returns the (new) tail.
+        /// </summary>
+        private LogTail? Reconcile(ProvenanceLog log, MemoryRecord? current, string ns, string key)
+        {
+            var tail = log.ReadTail();
+            if (tail == null) return null;
+            if (tail.ValidLength < tail.FileLength)
+            {
+                FileOps.Truncate(log.Path, tail.ValidLength);
+                if (tail.ValidLength == 0) return null;
+            }
+            if (tail.Seq == 0) return null;
+            if (Consistent(tail, current)) return tail;
+
+            bool dangling = current == null
+                ? tail.Action != ProvenanceActions.Deleted
+                : (tail.Action == ProvenanceActions.Deleted && tail.Version == current.Version) || tail.Version == current.Version + 1;
+            if (!dangling)
+                throw new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
+                    $"The history of '{key}' in '{ns}' (entry {tail.Seq}, version {tail.Version}) does not match its memory file (version {current?.Version.ToString() ?? "none"}). Nothing was written; check the store with Test-EngramStore.", log.Path);
+            FileOps.Truncate(log.Path, tail.Start);
+            var previous = log.ReadTail();
+            return previous == null || previous.Seq == 0 ? null : previous;
+        }
+
+        private static bool Consistent(LogTail tail, MemoryRecord? current) =>
+            current == null ? tail.Action == ProvenanceActions.Deleted : tail.Action != ProvenanceActions.Deleted && tail.Version == current.Version;
+
+        // ------------------------------------------------------------------ provenance reads
+
+        /// <summary>True when the memory has a provenance history (it is, and stays, tracked).</summary>
+        public bool HasProvenance(string ns, string key) => File.Exists(ProvenancePath(ns, key));
+
+        /// <summary>
+        /// The memory's history, oldest first, streaming; with <paramref name="last"/>, only the newest entries (read
+        /// backwards from the end: cost does not depend on history length). An entry a writer is still committing is
+        /// not shown.
+        /// </summary>
+        public IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            EnsureExists();
+            var current = TryGet(ns, key);
+            var log = new ProvenanceLog(ProvenancePath(ns, key));
+            var tail = log.ReadTail();
+            if (tail == null || tail.Seq == 0)
+            {
+                if (current == null) throw NotFound(ns, key);
+                throw new EngramException(EngramErrorIds.NoProvenance, EngramErrorKind.NotFound,
+                    $"The memory '{key}' in '{ns}' is not tracked, so it has no provenance. Track it with Set-EngramMemory -TrackProvenance, or track the namespace in engram.yaml.", ns + "/" + key);
+            }
+
+            // Hide entries beyond what the memory file shows (an in-flight or crashed write).
+            using (var fs = log.OpenForRandomRead())
+            {
+                while (tail != null && !Consistent(tail, current) &&
+                       (current == null ? tail.Action != ProvenanceActions.Deleted
+                                        : tail.Version > current.Version || (tail.Version == current.Version && tail.Action == ProvenanceActions.Deleted)))
+                    tail = log.ReadPreviousTail(fs, tail.Start);
+            }
+            if (tail == null) return Array.Empty<ProvenanceEntry>();
+            if (last.HasValue) return ReadLast(log, tail, Math.Max(0, last.Value), includeValues);
+            return log.ReadAll(tail.ValidLength, includeValues);
+        }
+
+        private static IEnumerable<ProvenanceEntry> ReadLast(ProvenanceLog log, LogTail tail, int n, bool includeValues)
+        {
+            var result = new List<ProvenanceEntry>(Math.Min(n, 1024));
+            using (var fs = log.OpenForRandomRead())
+            {
+                LogTail? t = tail;
+                while (t != null && result.Count < n)
+                {
+                    result.Add(log.ReadEntry(fs, t.Start, t.ValidLength, includeValues));
+                    t = log.ReadPreviousTail(fs, t.Start);
+                }
+            }
+            result.Reverse();
+            return result;
+        }
+
+        // ------------------------------------------------------------------ helpers
+
+        private static IReadOnlyList<string>? NormalizeTags(IReadOnlyList<string>? tags)
+        {
+            if (tags == null) return null;
+            var result = new List<string>();
+            foreach (var t in tags)
+            {
+                var tag = t?.Trim();
+                if (string.IsNullOrEmpty(tag)) continue;
+                if (tag!.Any(char.IsControl))
+                    throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, $"The tag '{tag}' contains a control character.", tag);
+                if (!result.Contains(tag, StringComparer.Ordinal)) result.Add(tag);
+            }
+            return result;
+        }
+
+        private static string NormalizeActor(string? actor)
+        {
+            var a = string.IsNullOrWhiteSpace(actor) ? StoreLocator.DefaultActor() : actor!.Trim();
+            if (a.Length == 0 || a.Length > 256 || a.Any(char.IsControl))
+                throw new EngramException(EngramErrorIds.InvalidActor, EngramErrorKind.InvalidArgument,
+                    "An actor is a name of 1 to 256 printable characters.", actor);
+            return a;
+        }
+    }
+}

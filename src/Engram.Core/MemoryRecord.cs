@@ -1,0 +1,42 @@
+using System;
+using System.Collections.Generic;
+
+namespace Engram.Core
+{
+    /// <summary>One memory as stored: <c>&lt;root&gt;/&lt;namespace&gt;/&lt;encoded key&gt;.yaml</c>.</summary>
+    public sealed class MemoryRecord
+    {
+        /// <summary>The newest memory file format this build reads and writes.</summary>
+        public const int CurrentFormat = 1;
+
+        public MemoryRecord(string id, string ns, string key, object? value, IReadOnlyList<string> tags, int version,
+            DateTime createdUtc, DateTime updatedUtc, string branch = Names.DefaultBranch)
+        {
+            Id = id;
+            Namespace = ns;
+            Key = key;
+            Value = value;
+            Tags = tags;
+            Version = version;
+            CreatedUtc = createdUtc;
+            UpdatedUtc = updatedUtc;
+            Branch = branch;
+        }
+
+        /// <summary>Stable id; links the memory to its provenance and survives delete/re-create.</summary>
+        public string Id { get; }
+        public string Namespace { get; }
+        public string Key { get; }
+        /// <summary>Null, a scalar, an <c>object?[]</c> or an <see cref="Values.EngramMap"/>.</summary>
+        public object? Value { get; }
+        public IReadOnlyList<string> Tags { get; }
+        /// <summary>1 for a new memory, +1 for each change; gap-free.</summary>
+        public int Version { get; }
+        public DateTime CreatedUtc { get; }
+        public DateTime UpdatedUtc { get; }
+        public string Branch { get; }
+        /// <summary>SHA-256 of the value's canonical form (computed on demand).</summary>
+        public string ContentHash => _contentHash ?? (_contentHash = Values.ValueCodec.ContentHash(Value));
+        private string? _contentHash;
+    }
+}

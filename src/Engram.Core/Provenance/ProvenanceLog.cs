@@ -1,0 +1,339 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using Engram.Core.Storage;
+using Engram.Core.Values;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Engram.Core.Provenance
+{
+    /// <summary>What the last complete entry of a log says, read from its trailer line without parsing the entry.</summary>
+    internal sealed class LogTail
+    {
+        public int Schema;
+        public long Seq;
+        public int Version;
+        public string Action = "";
+        /// <summary>Byte offset where the last entry starts.</summary>
+        public long Start;
+        public string Hash = "";
+        /// <summary>Length of the file up to and including the last complete entry.</summary>
+        public long ValidLength;
+        /// <summary>Actual file length; larger than <see cref="ValidLength"/> when a write was torn by a crash.</summary>
+        public long FileLength;
+    }
+
+    /// <summary>
+    /// A memory's provenance log, <c>_provenance/&lt;namespace&gt;/&lt;encoded key&gt;.prov</c>: a YAML stream with one
+    /// document per entry. Every entry ends with a trailer comment
+    /// <c>#~ &lt;schema&gt; &lt;seq&gt; &lt;version&gt; &lt;action&gt; &lt;start offset&gt; &lt;hash&gt;</c>, so the last entry
+    /// (and, walking back, the last N) can be found in O(1) without reading the file, and a torn append (no trailer
+    /// at the end) is recognisable.
+    /// </summary>
+    internal sealed class ProvenanceLog
+    {
+        private const string TrailerPrefix = "#~ ";
+
+        public ProvenanceLog(string path) { Path = path; }
+
+        public string Path { get; }
+
+        public bool Exists => File.Exists(Path);
+
+        /// <summary>Reads the trailer of the last complete entry; null when the file is missing or holds no complete entry.</summary>
+        public LogTail? ReadTail()
+        {
+            if (!File.Exists(Path)) return null;
+            using (var fs = OpenRead())
+            {
+                long len = fs.Length;
+                var tail = ReadTrailerEndingAt(fs, len);
+                if (tail == null) tail = FindLastTrailer(fs, len);
+                if (tail != null) tail.FileLength = len;
+                else if (len > 0 && !StartsWithDocument(fs))
+                    throw Malformed("it holds no complete entry and does not start like one");
+                return tail ?? (len > 0 ? new LogTail { ValidLength = 0, FileLength = len, Seq = 0, Start = -1 } : null);
+            }
+        }
+
+        private FileStream OpenRead() =>
+            new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
+
+        private static bool StartsWithDocument(FileStream fs)
+        {
+            var buf = new byte[4];
+            fs.Position = 0;
+            int n = fs.Read(buf, 0, 4);
+            return n >= 3 && buf[0] == '-' && buf[1] == '-' && buf[2] == '-';
+        }
+
+        /// <summary>Parses the trailer line that ends exactly at <paramref name="end"/> (which must follow a '\n').</summary>
+        private LogTail? ReadTrailerEndingAt(FileStream fs, long end)
+        {
+            if (end <= 0) return null;
+            int window = (int)Math.Min(end, 512);
+            var buf = new byte[window];
+            fs.Position = end - window;
+            ReadExactly(fs, buf, window);
+            if (buf[window - 1] != (byte)'\n') return null;
+            int lineStart = window - 2;
+            while (lineStart >= 0 && buf[lineStart] != (byte)'\n') lineStart--;
+            lineStart++;
+            if (lineStart == 0 && end - window > 0) return null; // line longer than the window: not a trailer
+            var line = Encoding.UTF8.GetString(buf, lineStart, window - 1 - lineStart);
+            return ParseTrailer(line, end);
+        }
+
+        /// <summary>Slow path after a torn write: scans backwards for the last complete trailer line.</summary>
+        private LogTail? FindLastTrailer(FileStream fs, long len)
+        {
+            const int Chunk = 64 * 1024;
+            long pos = len;
+            var carry = new List<byte>();
+            while (pos > 0)
+            {
+                int n = (int)Math.Min(Chunk, pos);
+                pos -= n;
+                var buf = new byte[n];
+                fs.Position = pos;
+                ReadExactly(fs, buf, n);
+                for (int i = n - 1; i >= 0; i--)
+                {
+                    if (buf[i] != (byte)'\n') continue;
+                    // A trailer ends at i (inclusive); try it.
+                    var t = ReadTrailerEndingAt(fs, pos + i + 1);
+                    if (t != null) return t;
+                }
+            }
+            return null;
+        }
+
+        private LogTail? ParseTrailer(string line, long end)
+        {
+            if (!line.StartsWith(TrailerPrefix, StringComparison.Ordinal)) return null;
+            var parts = line.Substring(TrailerPrefix.Length).Split(' ');
+            if (parts.Length != 6) return null;
+            if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var schema)
+                || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+                || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+                || !long.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var start)
+                || start >= end)
+                return null;
+            if (schema > ProvenanceEntry.CurrentSchema)
+                throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
+                    $"The provenance file '{Path}' has entries of schema {schema}, but this version of Engram only knows schemas up to {ProvenanceEntry.CurrentSchema}. Update the Engram module; the file was not changed.", Path);
+            return new LogTail { Schema = schema, Seq = seq, Version = version, Action = parts[3], Start = start, Hash = parts[5], ValidLength = end };
+        }
+
+        /// <summary>The trailer of the entry that ends where <paramref name="entryStart"/> begins (walks the chain back).</summary>
+        public LogTail? ReadPreviousTail(FileStream fs, long entryStart) => entryStart <= 0 ? null : ReadTrailerEndingAt(fs, entryStart);
+
+        private static void ReadExactly(Stream s, byte[] buf, int count)
+        {
+            int off = 0;
+            while (off < count)
+            {
+                int n = s.Read(buf, off, count - off);
+                if (n <= 0) throw new EndOfStreamException();
+                off += n;
+            }
+        }
+
+        /// <summary>Serializes one entry as a YAML document plus its trailer line.</summary>
+        public static string Serialize(ProvenanceEntry e, long start)
+        {
+            var sw = new StringWriter(CultureInfo.InvariantCulture);
+            sw.Write("---\n");
+            var em = new Emitter(sw);
+            em.Emit(new StreamStart());
+            em.Emit(new DocumentStart());
+            em.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
+            Plain(em, "schema", e.Schema.ToString(CultureInfo.InvariantCulture));
+            Plain(em, "seq", e.Seq.ToString(CultureInfo.InvariantCulture));
+            Plain(em, "memoryId", e.MemoryId);
+            Str(em, "namespace", e.Namespace);
+            Str(em, "key", e.Key);
+            Plain(em, "action", e.Action);
+            Str(em, "actor", e.Actor);
+            Plain(em, "timestamp", MemoryFile.Time(e.TimestampUtc));
+            Str(em, "branch", e.Branch);
+            Plain(em, "version", e.Version.ToString(CultureInfo.InvariantCulture));
+            if (e.Reason != null) Str(em, "reason", e.Reason);
+            if (e.ContentHash != null) Plain(em, "contentHash", e.ContentHash);
+            if (e.PrevHash != null) Plain(em, "prevHash", e.PrevHash);
+            Plain(em, "hash", e.Hash);
+            if (e.Details != null) { ValueCodec.WriteString(em, "details"); ValueCodec.Write(em, e.Details); }
+            if (e.HasValue) { ValueCodec.WriteString(em, "value"); ValueCodec.Write(em, e.Value); }
+            em.Emit(new MappingEnd());
+            em.Emit(new DocumentEnd(true));
+            em.Emit(new StreamEnd());
+            var text = sw.ToString();
+            if (!text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
+            return text + TrailerPrefix + string.Join(" ",
+                e.Schema.ToString(CultureInfo.InvariantCulture), e.Seq.ToString(CultureInfo.InvariantCulture),
+                e.Version.ToString(CultureInfo.InvariantCulture), e.Action, start.ToString(CultureInfo.InvariantCulture), e.Hash) + "\n";
+        }
+
+        private static void Plain(IEmitter e, string name, string value)
+        {
+            e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, name, ScalarStyle.Plain, true, false));
+            e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, value, ScalarStyle.Plain, true, false));
+        }
+
+        private static void Str(IEmitter e, string name, string value)
+        {
+            e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, name, ScalarStyle.Plain, true, false));
+            ValueCodec.WriteString(e, value);
+        }
+
+        /// <summary>Appends an entry whose <see cref="ProvenanceEntry.Hash"/> is set; returns the length before the append.</summary>
+        public long Append(ProvenanceEntry entry, long currentLength, Durability durability)
+        {
+            var text = Serialize(entry, currentLength);
+            long before = FileOps.Append(Path, text, durability);
+            if (before != currentLength)
+            {
+                // Someone changed the file between our tail read and the append: undo, the lock was not respected.
+                FileOps.Truncate(Path, before);
+                throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                    $"The provenance file '{Path}' changed while it was being appended to.", Path);
+            }
+            return before;
+        }
+
+        /// <summary>Reads every complete entry up to <paramref name="validLength"/>, oldest first, streaming.</summary>
+        public IEnumerable<ProvenanceEntry> ReadAll(long validLength, bool includeValues = true)
+        {
+            if (validLength <= 0) yield break;
+            using (var fs = OpenRead())
+            using (var reader = new StreamReader(new BoundedStream(fs, 0, validLength), new UTF8Encoding(false)))
+            {
+                var p = new Parser(reader);
+                Guard(() => p.Consume<StreamStart>());
+                while (true)
+                {
+                    ProvenanceEntry? entry = null;
+                    bool end = false;
+                    Guard(() =>
+                    {
+                        if (p.TryConsume<StreamEnd>(out _)) { end = true; return; }
+                        entry = ParseDocument(p, includeValues);
+                    });
+                    if (end) yield break;
+                    yield return entry!;
+                }
+            }
+        }
+
+        /// <summary>Reads the entry stored in [start, end).</summary>
+        public ProvenanceEntry ReadEntry(FileStream fs, long start, long end, bool includeValues = true)
+        {
+            var buf = new byte[end - start];
+            fs.Position = start;
+            ReadExactly(fs, buf, buf.Length);
+            var p = new Parser(new StringReader(Encoding.UTF8.GetString(buf)));
+            ProvenanceEntry? e = null;
+            Guard(() =>
+            {
+                p.Consume<StreamStart>();
+                e = ParseDocument(p, includeValues);
+            });
+            return e!;
+        }
+
+        /// <summary>Opens the log for a sequence of <see cref="ReadEntry"/> / <see cref="ReadPreviousTail"/> calls.</summary>
+        public FileStream OpenForRandomRead() => OpenRead();
+
+        private void Guard(Action a)
+        {
+            try { a(); }
+            catch (YamlException ex) { throw Malformed($"line {ex.Start.Line}: {ex.Message}", ex); }
+            catch (InvalidOperationException ex) { throw Malformed(ex.Message, ex); }
+            catch (FormatException ex) { throw Malformed(ex.Message, ex); }
+        }
+
+        private ProvenanceEntry ParseDocument(IParser p, bool includeValues)
+        {
+            p.Consume<DocumentStart>();
+            p.Consume<MappingStart>();
+            var e = new ProvenanceEntry { Schema = 0 };
+            while (!p.TryConsume<MappingEnd>(out _))
+            {
+                var name = p.Consume<Scalar>().Value;
+                switch (name)
+                {
+                    case "schema":
+                        e.Schema = int.Parse(p.Consume<Scalar>().Value, CultureInfo.InvariantCulture);
+                        if (e.Schema > ProvenanceEntry.CurrentSchema)
+                            throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
+                                $"The provenance file '{Path}' has entries of schema {e.Schema}, but this version of Engram only knows schemas up to {ProvenanceEntry.CurrentSchema}. Update the Engram module; the file was not changed.", Path);
+                        break;
+                    case "seq": e.Seq = long.Parse(p.Consume<Scalar>().Value, CultureInfo.InvariantCulture); break;
+                    case "memoryId": e.MemoryId = p.Consume<Scalar>().Value; break;
+                    case "namespace": e.Namespace = p.Consume<Scalar>().Value; break;
+                    case "key": e.Key = p.Consume<Scalar>().Value; break;
+                    case "action": e.Action = p.Consume<Scalar>().Value; break;
+                    case "actor": e.Actor = p.Consume<Scalar>().Value; break;
+                    case "timestamp":
+                        e.TimestampUtc = DateTime.Parse(p.Consume<Scalar>().Value, CultureInfo.InvariantCulture,
+                            DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+                        break;
+                    case "branch": e.Branch = p.Consume<Scalar>().Value; break;
+                    case "version": e.Version = int.Parse(p.Consume<Scalar>().Value, CultureInfo.InvariantCulture); break;
+                    case "reason": e.Reason = p.Consume<Scalar>().Value; break;
+                    case "contentHash": e.ContentHash = p.Consume<Scalar>().Value; break;
+                    case "prevHash": e.PrevHash = p.Consume<Scalar>().Value; break;
+                    case "hash": e.Hash = p.Consume<Scalar>().Value; break;
+                    case "details": e.Details = ValueCodec.Read(p) as EngramMap; break;
+                    case "value":
+                        if (includeValues) { e.Value = ValueCodec.Read(p); e.HasValue = true; }
+                        else p.SkipThisAndNestedEvents();
+                        break;
+                    default: p.SkipThisAndNestedEvents(); break;
+                }
+            }
+            p.Consume<DocumentEnd>();
+            if (e.Schema < 1 || e.Seq < 1 || e.Action.Length == 0 || e.Hash.Length == 0)
+                throw Malformed($"entry {e.Seq} lacks schema, seq, action or hash");
+            return e;
+        }
+
+        public EngramException Malformed(string why, Exception? inner = null) =>
+            new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
+                $"The provenance file '{Path}' cannot be read: {why}.", Path, inner);
+    }
+
+    /// <summary>A read-only window [offset, offset+length) over another stream.</summary>
+    internal sealed class BoundedStream : Stream
+    {
+        private readonly Stream _inner;
+        private readonly long _end;
+
+        public BoundedStream(Stream inner, long offset, long length)
+        {
+            _inner = inner;
+            _inner.Position = offset;
+            _end = offset + length;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            long left = _end - _inner.Position;
+            if (left <= 0) return 0;
+            return _inner.Read(buffer, offset, (int)Math.Min(count, left));
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

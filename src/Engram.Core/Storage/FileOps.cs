@@ -1,0 +1,130 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Engram.Core.Storage
+{
+    /// <summary>How hard a write tries to reach the disk before it returns.</summary>
+    public enum Durability
+    {
+        /// <summary>Data is handed to the operating system before the call returns: it survives the process being
+        /// killed, not a power loss. The default.</summary>
+        Normal,
+        /// <summary>Every file is flushed to the device (fsync) before it is renamed into place: survives power loss.</summary>
+        Full,
+    }
+
+    /// <summary>File primitives: write-to-temp-then-rename, replace-by-rename, appends that can be rolled back.</summary>
+    internal static class FileOps
+    {
+        private static readonly UTF8Encoding Utf8NoBom = new UTF8Encoding(false);
+
+        // File.Move(string, string, bool) exists on .NET Core 3.0+ (PowerShell 7): one rename(2)/MoveFileEx, atomic.
+        private static readonly Action<string, string, bool>? MoveOverwrite = FindMoveOverwrite();
+
+        private static Action<string, string, bool>? FindMoveOverwrite()
+        {
+            var m = typeof(File).GetMethod("Move", BindingFlags.Public | BindingFlags.Static, null,
+                new[] { typeof(string), typeof(string), typeof(bool) }, null);
+            return m == null ? null : (Action<string, string, bool>)Delegate.CreateDelegate(typeof(Action<string, string, bool>), m);
+        }
+
+        [DllImport("kernel32.dll", CharSet = CharSet.Unicode, SetLastError = true)]
+        private static extern bool MoveFileEx(string existing, string replacement, int flags);
+
+        /// <summary>Renames <paramref name="source"/> over <paramref name="destination"/> atomically: a reader sees
+        /// the old file or the new one, never a mix and never no file.</summary>
+        public static void ReplaceByRename(string source, string destination)
+        {
+            if (MoveOverwrite != null)
+            {
+                MoveOverwrite(source, destination, true);
+                return;
+            }
+            // .NET Framework (Windows PowerShell 5.1) is Windows-only: MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH.
+            if (!MoveFileEx(source, destination, 0x1 | 0x8))
+                throw new IOException($"Cannot rename '{source}' to '{destination}'.", Marshal.GetHRForLastWin32Error());
+        }
+
+        /// <summary>Writes <paramref name="content"/> to a new temp file in <paramref name="tempDir"/> and returns its path.</summary>
+        public static string WriteTemp(string tempDir, string content, Durability durability)
+        {
+            Directory.CreateDirectory(tempDir);
+            var path = Path.Combine(tempDir, Guid.NewGuid().ToString("N") + ".tmp");
+            var bytes = Utf8NoBom.GetBytes(content);
+            using (var fs = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.None))
+            {
+                fs.Write(bytes, 0, bytes.Length);
+                if (durability == Durability.Full) fs.Flush(true);
+            }
+            return path;
+        }
+
+        /// <summary>Writes a whole file atomically (temp file in <paramref name="tempDir"/>, then rename).</summary>
+        public static void WriteAtomic(string path, string content, string tempDir, Durability durability)
+        {
+            var tmp = WriteTemp(tempDir, content, durability);
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                ReplaceByRename(tmp, path);
+            }
+            catch
+            {
+                TryDelete(tmp);
+                throw;
+            }
+        }
+
+        /// <summary>Appends to a file and returns its length before the append (for <see cref="Truncate"/>).</summary>
+        public static long Append(string path, string content, Durability durability)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var bytes = Utf8NoBom.GetBytes(content);
+            using (var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 4096, FileOptions.None))
+            {
+                long before = fs.Seek(0, SeekOrigin.End);
+                try
+                {
+                    fs.Write(bytes, 0, bytes.Length);
+                    if (durability == Durability.Full) fs.Flush(true);
+                    else fs.Flush();
+                }
+                catch
+                {
+                    fs.SetLength(before);
+                    throw;
+                }
+                return before;
+            }
+        }
+
+        /// <summary>Cuts a file back to <paramref name="length"/> bytes (undoes an append); deletes it if that is 0.</summary>
+        public static void Truncate(string path, long length)
+        {
+            if (!File.Exists(path)) return;
+            if (length == 0)
+            {
+                File.Delete(path);
+                return;
+            }
+            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read))
+                fs.SetLength(length);
+        }
+
+        public static string ReadAllText(string path) => File.ReadAllText(path, Utf8NoBom);
+
+        public static void TryDelete(string path)
+        {
+            try { File.Delete(path); }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+
+        public static byte[] GetBytes(string s) => Utf8NoBom.GetBytes(s);
+
+        public static string GetString(byte[] b, int offset, int count) => Utf8NoBom.GetString(b, offset, count);
+    }
+}

@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Engram.Core.Storage;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Engram.Core
+{
+    /// <summary>The store's configuration, <c>engram.yaml</c> at the store root.</summary>
+    public sealed class StoreConfig
+    {
+        /// <summary>The newest store format this build reads and writes.</summary>
+        public const int CurrentFormat = 1;
+
+        public const string FileName = "engram.yaml";
+
+        public int Format { get; set; } = CurrentFormat;
+
+        /// <summary>Track provenance for every namespace (overrides <see cref="TrackedNamespaces"/>).</summary>
+        public bool TrackAll { get; set; }
+
+        /// <summary>Namespaces whose memories are tracked by default. The seed's default: shared and longterm.</summary>
+        public List<string> TrackedNamespaces { get; set; } = new List<string>(Names.DefaultTrackedNamespaces);
+
+        public Durability Durability { get; set; } = Durability.Normal;
+
+        /// <summary>Whether a new memory in <paramref name="ns"/> is tracked when the caller does not say.</summary>
+        public bool IsTracked(string ns) => TrackAll || TrackedNamespaces.Contains(ns, StringComparer.Ordinal);
+
+        public string ToYaml()
+        {
+            var sb = new StringBuilder();
+            sb.Append("# Engram store configuration. See docs/store-format.md.\n");
+            sb.Append("format: ").Append(Format).Append('\n');
+            sb.Append("provenance:\n");
+            sb.Append("  # Namespaces whose memories keep a provenance history by default ('all' tracks every namespace).\n");
+            sb.Append("  # A memory that already has history is always tracked.\n");
+            if (TrackAll) sb.Append("  track: all\n");
+            else sb.Append("  track: [").Append(string.Join(", ", TrackedNamespaces)).Append("]\n");
+            sb.Append("# normal: a write is handed to the OS before it returns (survives a killed process).\n");
+            sb.Append("# full: every file is fsync'ed before it is renamed into place (survives power loss; slower).\n");
+            sb.Append("durability: ").Append(Durability == Durability.Full ? "full" : "normal").Append('\n');
+            return sb.ToString();
+        }
+
+        /// <summary>Parses engram.yaml. Refuses formats newer than this build (the file is never rewritten then).</summary>
+        public static StoreConfig Parse(string text, string path)
+        {
+            YamlMappingNode root;
+            try
+            {
+                var stream = new YamlStream();
+                stream.Load(new StringReader(text));
+                root = stream.Documents.Count == 0 ? new YamlMappingNode() : stream.Documents[0].RootNode as YamlMappingNode
+                    ?? throw Malformed(path, "the top level must be a mapping");
+            }
+            catch (YamlException ex)
+            {
+                throw Malformed(path, $"line {ex.Start.Line}: {ex.Message}", ex);
+            }
+
+            var config = new StoreConfig();
+            if (!TryScalar(root, "format", out var format) || !int.TryParse(format, out var f) || f < 1)
+                throw Malformed(path, "'format' must be a positive whole number");
+            if (f > CurrentFormat)
+                throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
+                    $"The store at '{Path.GetDirectoryName(path)}' uses format {f}, but this version of Engram only knows formats up to {CurrentFormat}. Update the Engram module; the store was not changed.", path);
+            config.Format = f;
+
+            if (root.Children.TryGetValue(new YamlScalarNode("provenance"), out var provNode))
+            {
+                if (!(provNode is YamlMappingNode prov)) throw Malformed(path, "'provenance' must be a mapping");
+                if (prov.Children.TryGetValue(new YamlScalarNode("track"), out var track))
+                {
+                    if (track is YamlScalarNode s && s.Value == "all") config.TrackAll = true;
+                    else if (track is YamlSequenceNode seq)
+                    {
+                        config.TrackedNamespaces = new List<string>();
+                        foreach (var item in seq)
+                        {
+                            if (!(item is YamlScalarNode n) || n.Value == null || !Names.IsValidNamespace(n.Value))
+                                throw Malformed(path, $"'provenance.track' lists an invalid namespace name '{item}'");
+                            config.TrackedNamespaces.Add(n.Value.ToLowerInvariant());
+                        }
+                    }
+                    else throw Malformed(path, "'provenance.track' must be 'all' or a list of namespace names");
+                }
+            }
+
+            if (TryScalar(root, "durability", out var durability))
+            {
+                if (durability == "normal") config.Durability = Durability.Normal;
+                else if (durability == "full") config.Durability = Durability.Full;
+                else throw Malformed(path, "'durability' must be 'normal' or 'full'");
+            }
+            return config;
+        }
+
+        private static bool TryScalar(YamlMappingNode map, string key, out string? value)
+        {
+            value = null;
+            if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node)) return false;
+            value = (node as YamlScalarNode)?.Value;
+            return value != null;
+        }
+
+        private static EngramException Malformed(string path, string why, Exception? inner = null) =>
+            new EngramException(EngramErrorIds.MalformedStoreConfig, EngramErrorKind.InvalidData,
+                $"The store configuration '{path}' is not valid: {why}.", path, inner);
+    }
+}

@@ -1,0 +1,114 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>Gets memories by namespace and key (wildcards allowed) and optionally tag. Never reads provenance.</summary>
+    [Cmdlet(VerbsCommon.Get, "EngramMemory")]
+    [OutputType(typeof(EngramMemory))]
+    public sealed class GetEngramMemoryCommand : EngramCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Namespace { get; set; } = { "*" };
+
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [Alias("Name")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] Key { get; set; } = { "*" };
+
+        /// <summary>Only memories with at least one matching tag.</summary>
+        [Parameter]
+        [SupportsWildcards]
+        public string[]? Tag { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            EngramStore store;
+            try
+            {
+                store = ResolveStore();
+                store.EnsureExists();
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+                return;
+            }
+
+            var namespaces = new List<string>();
+            foreach (var pattern in Namespace)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(pattern))
+                {
+                    var wp = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
+                    namespaces.AddRange(store.ListNamespaces().Where(n => wp.IsMatch(n)));
+                }
+                else
+                {
+                    try { namespaces.Add(Names.NormalizeNamespace(pattern)); }
+                    catch (EngramException ex) { WriteEngramError(ex); }
+                }
+            }
+            namespaces = namespaces.Distinct().ToList();
+            var tagPatterns = Tag?.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToList();
+
+            foreach (var key in Key)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(key))
+                {
+                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
+                    foreach (var ns in namespaces)
+                        foreach (var location in store.List(ns))
+                        {
+                            if (location.Key != null && !wp.IsMatch(location.Key) && location.Key != key) continue;
+                            MemoryRecord m;
+                            try { m = store.Read(location); }
+                            catch (EngramException ex) { WriteEngramError(ex); continue; }
+                            if (location.Key == null && !wp.IsMatch(m.Key) && m.Key != key) continue;
+                            Emit(m, store, tagPatterns);
+                        }
+                }
+                else
+                {
+                    bool found = false;
+                    foreach (var ns in namespaces)
+                    {
+                        try
+                        {
+                            var m = store.TryGet(ns, key);
+                            if (m == null) continue;
+                            found = true;
+                            Emit(m, store, tagPatterns);
+                        }
+                        catch (EngramException ex)
+                        {
+                            found = true;
+                            WriteEngramError(ex);
+                        }
+                    }
+                    if (!found)
+                    {
+                        try { Names.ValidateKey(key); }
+                        catch (EngramException ex) { WriteEngramError(ex); continue; }
+                        var where = namespaces.Count == 0 ? "any namespace" : namespaces.Count == 1 ? $"namespace '{namespaces[0]}'" : $"namespaces {string.Join(", ", namespaces)}";
+                        WriteEngramError(new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
+                            $"No memory '{key}' in {where}.", key));
+                    }
+                }
+            }
+        }
+
+        private void Emit(MemoryRecord m, EngramStore store, List<WildcardPattern>? tagPatterns)
+        {
+            if (tagPatterns != null && !m.Tags.Any(t => tagPatterns.Any(p => p.IsMatch(t)))) return;
+            WriteObject(new EngramMemory(m, store.Root).ToPSObject());
+        }
+    }
+}

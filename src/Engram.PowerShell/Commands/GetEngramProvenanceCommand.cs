@@ -1,0 +1,66 @@
+using System.Linq;
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>Gets the provenance history of memories, oldest first, with the value each version had.</summary>
+    [Cmdlet(VerbsCommon.Get, "EngramProvenance")]
+    [OutputType(typeof(EngramProvenanceEntry))]
+    public sealed class GetEngramProvenanceCommand : EngramCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        public string Namespace { get; set; } = "";
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [SupportsWildcards]
+        [Alias("Name")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string[] Key { get; set; } = new string[0];
+
+        /// <summary>Only the newest N entries (read from the end of the history: cost independent of its length).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int Last { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            EngramStore store;
+            string ns;
+            try
+            {
+                store = ResolveStore();
+                ns = Names.NormalizeNamespace(Namespace);
+                store.EnsureExists();
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+                return;
+            }
+
+            foreach (var key in Key)
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(key))
+                {
+                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
+                    foreach (var k in store.List(ns).Where(l => l.Key != null && (wp.IsMatch(l.Key) || l.Key == key)).Select(l => l.Key!))
+                        if (store.HasProvenance(ns, k)) WriteHistory(store, ns, k);
+                }
+                else
+                {
+                    WriteHistory(store, ns, key);
+                }
+            }
+        }
+
+        private void WriteHistory(EngramStore store, string ns, string key) =>
+            Try(() =>
+            {
+                int? last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;
+                foreach (var e in store.GetProvenance(ns, key, last))
+                    WriteObject(EngramMemory.Wrap(new EngramProvenanceEntry(e, store.Root), EngramProvenanceEntry.TypeName));
+            });
+    }
+}

@@ -1,0 +1,49 @@
+using System.Linq;
+using System.Management.Automation;
+using Engram.Core;
+using Engram.Core.Storage;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>Creates an Engram store (its folder and engram.yaml) explicitly, with its provenance policy.</summary>
+    [Cmdlet(VerbsData.Initialize, "EngramStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(EngramStoreInfo))]
+    public sealed class InitializeEngramStoreCommand : EngramCmdlet
+    {
+        /// <summary>Namespaces tracked by default (replaces the default list: shared, longterm).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        public string[]? TrackedNamespace { get; set; }
+
+        /// <summary>Track provenance in every namespace.</summary>
+        [Parameter]
+        public SwitchParameter TrackAll { get; set; }
+
+        /// <summary>Normal (survives a killed process) or Full (fsync; survives power loss).</summary>
+        [Parameter]
+        public Durability Durability { get; set; } = Durability.Normal;
+
+        /// <summary>Rewrite the configuration of an existing store (memories and history are kept).</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                var store = ResolveStore();
+                var config = new StoreConfig { TrackAll = TrackAll.IsPresent, Durability = Durability };
+                if (TrackedNamespace != null)
+                    config.TrackedNamespaces = TrackedNamespace.Select(Names.NormalizeNamespace).Distinct().ToList();
+                var action = store.Exists ? "Rewrite the configuration of the Engram store" : "Create an Engram store";
+                if (!ShouldProcess(store.Root, action)) return;
+                var written = store.Initialize(config, Force.IsPresent);
+                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, written), EngramStoreInfo.TypeName));
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+            }
+        }
+    }
+}

@@ -1,4 +1,0 @@
-namespace Engram.PowerShell.Commands
-{
-    internal static class Placeholder { }
-}

@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>Creates or revises a memory; tracked memories get a provenance entry in the same atomic change.</summary>
+    [Cmdlet(VerbsCommon.Set, "EngramMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(EngramMemory))]
+    public sealed class SetEngramMemoryCommand : EngramCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        public string Namespace { get; set; } = "";
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string Key { get; set; } = "";
+
+        /// <summary>Any PowerShell data: strings, numbers, booleans, dates, arrays, hashtables, objects.</summary>
+        [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyString, AllowEmptyCollection]
+        public object? Value { get; set; }
+
+        /// <summary>Tags; when omitted the memory keeps its current tags.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Tags")]
+        [AllowEmptyCollection]
+        public string[]? Tag { get; set; }
+
+        /// <summary>Who makes the change. Default: $env:ENGRAM_ACTOR, else the OS user name.</summary>
+        [Parameter]
+        public string? Actor { get; set; }
+
+        /// <summary>Why the change is made; recorded in the provenance entry.</summary>
+        [Parameter]
+        public string? Reason { get; set; }
+
+        /// <summary>Force provenance on (-TrackProvenance) or off (-TrackProvenance:$false) for this write.</summary>
+        [Parameter]
+        public SwitchParameter TrackProvenance { get; set; }
+
+        /// <summary>Emit the memory as written.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                var store = ResolveStore();
+                var request = new SetRequest(Namespace, Key, ValueConverter.ToCore(Value))
+                {
+                    Tags = Tag,
+                    Actor = ResolveActor(Actor),
+                    Reason = Reason,
+                    TrackProvenance = MyInvocation.BoundParameters.ContainsKey(nameof(TrackProvenance)) ? TrackProvenance.IsPresent : (bool?)null,
+                };
+                Names.NormalizeNamespace(Namespace);
+                Names.ValidateKey(Key);
+                if (!ShouldProcess($"{Namespace}/{Key} in {store.Root}", "Set memory")) return;
+                var result = store.Set(request);
+                if (!result.Changed) WriteVerbose($"{result.Memory.Namespace}/{Key} already holds that value (version {result.Memory.Version}); nothing written.");
+                else WriteVerbose($"{result.Memory.Namespace}/{Key} is now version {result.Memory.Version}{(result.Entry != null ? $" (provenance entry {result.Entry.Seq})" : " (untracked)")}.");
+                if (PassThru) WriteObject(new EngramMemory(result.Memory, store.Root).ToPSObject());
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+            }
+        }
+    }
+}

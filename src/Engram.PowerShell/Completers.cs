@@ -1,0 +1,86 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using Engram.Core;
+
+namespace Engram.PowerShell
+{
+    /// <summary>Shared logic for completers: which store the command line points at.</summary>
+    internal static class CompletionSupport
+    {
+        public static EngramStore? StoreFrom(IDictionary fakeBoundParameters)
+        {
+            try
+            {
+                var raw = fakeBoundParameters["Store"] as string;
+                if (string.IsNullOrEmpty(raw)) raw = StoreLocator.DefaultRoot();
+                if (!Path.IsPathRooted(raw))
+                {
+                    var cwd = Runspace.DefaultRunspace?.SessionStateProxy?.Path?.CurrentFileSystemLocation?.ProviderPath
+                              ?? Directory.GetCurrentDirectory();
+                    raw = Path.Combine(cwd, raw);
+                }
+                var store = new EngramStore(raw!);
+                return store.Exists ? store : null;
+            }
+            catch (Exception)
+            {
+                return null; // completion must never throw
+            }
+        }
+
+        public static IEnumerable<CompletionResult> Complete(IEnumerable<string> candidates, string wordToComplete, string kind)
+        {
+            var word = (wordToComplete ?? "").Trim('\'', '"');
+            var pattern = new WildcardPattern(WildcardPattern.Escape(word) + "*", WildcardOptions.IgnoreCase);
+            foreach (var c in candidates.Where(c => pattern.IsMatch(c)))
+            {
+                var text = c.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '@', '&', '#', '|', '<', '>', '[', ']' }) >= 0
+                    ? "'" + c.Replace("'", "''") + "'"
+                    : c;
+                yield return new CompletionResult(text, c, CompletionResultType.ParameterValue, kind + " " + c);
+            }
+        }
+    }
+
+    /// <summary>Completes -Namespace with the store's namespaces (standard ones included).</summary>
+    public sealed class NamespaceCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var store = CompletionSupport.StoreFrom(fakeBoundParameters);
+            IEnumerable<string> names = store == null
+                ? Names.StandardNamespaces
+                : store.ListNamespaces().Concat(Names.StandardNamespaces).Distinct().OrderBy(n => n, StringComparer.Ordinal);
+            return CompletionSupport.Complete(names, wordToComplete, "namespace").ToList();
+        }
+    }
+
+    /// <summary>Completes -Key with the keys of the namespace given by -Namespace.</summary>
+    public sealed class KeyCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            try
+            {
+                var store = CompletionSupport.StoreFrom(fakeBoundParameters);
+                var ns = fakeBoundParameters["Namespace"];
+                var nsName = ns is string s ? s : (ns as IEnumerable)?.Cast<object>().FirstOrDefault()?.ToString();
+                if (store == null || string.IsNullOrEmpty(nsName) || !Names.IsValidNamespace(nsName)) return Array.Empty<CompletionResult>();
+                var keys = store.List(nsName!).Select(l => l.Key).Where(k => k != null).Select(k => k!).Take(1000);
+                return CompletionSupport.Complete(keys, wordToComplete, "key").ToList();
+            }
+            catch (Exception)
+            {
+                return Array.Empty<CompletionResult>();
+            }
+        }
+    }
+}

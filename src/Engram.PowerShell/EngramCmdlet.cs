@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell
+{
+    /// <summary>Shared plumbing for every Engram cmdlet: store resolution and error records. No logic of its own.</summary>
+    public abstract class EngramCmdlet : PSCmdlet
+    {
+        private readonly Dictionary<string, EngramStore> _stores = new Dictionary<string, EngramStore>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The store folder. Default: $env:ENGRAM_STORE, else the per-user data folder
+        /// (~/.local/share/engram, $XDG_DATA_HOME/engram or %LOCALAPPDATA%\Engram).
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Store { get; set; }
+
+        /// <summary>The store named by -Store (relative to the current PowerShell location) or the default one.</summary>
+        protected EngramStore ResolveStore()
+        {
+            var raw = string.IsNullOrEmpty(Store) ? StoreLocator.DefaultRoot() : Store!;
+            string path;
+            try
+            {
+                path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw);
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is DriveNotFoundException || ex is NotSupportedException || ex is PSArgumentException)
+            {
+                throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument,
+                    $"'{raw}' is not a file system path usable as an Engram store: {ex.Message}", raw, ex);
+            }
+            if (!_stores.TryGetValue(path, out var store))
+            {
+                store = new EngramStore(path);
+                _stores[path] = store;
+            }
+            return store;
+        }
+
+        /// <summary>The actor for a change: -Actor, else $env:ENGRAM_ACTOR, else the OS user name.</summary>
+        protected static string ResolveActor(string? actor) =>
+            string.IsNullOrWhiteSpace(actor) ? StoreLocator.DefaultActor() : actor!;
+
+        /// <summary>Writes a non-terminating error for an Engram failure.</summary>
+        protected void WriteEngramError(EngramException ex) => WriteError(ToErrorRecord(ex));
+
+        /// <summary>Stops the command with an Engram failure.</summary>
+        protected void ThrowEngramError(EngramException ex) => ThrowTerminatingError(ToErrorRecord(ex));
+
+        internal static ErrorRecord ToErrorRecord(EngramException ex)
+        {
+            var record = new ErrorRecord(ex, ex.ErrorId, ToCategory(ex.Kind), ex.Target);
+            var hint = RecommendedAction(ex.ErrorId);
+            if (hint != null) record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = hint };
+            return record;
+        }
+
+        internal static ErrorCategory ToCategory(EngramErrorKind kind)
+        {
+            switch (kind)
+            {
+                case EngramErrorKind.InvalidArgument: return ErrorCategory.InvalidArgument;
+                case EngramErrorKind.NotFound: return ErrorCategory.ObjectNotFound;
+                case EngramErrorKind.AlreadyExists: return ErrorCategory.ResourceExists;
+                case EngramErrorKind.InvalidData: return ErrorCategory.InvalidData;
+                case EngramErrorKind.NotSupported: return ErrorCategory.NotImplemented;
+                case EngramErrorKind.ResourceBusy: return ErrorCategory.ResourceBusy;
+                case EngramErrorKind.InvalidOperation: return ErrorCategory.InvalidOperation;
+                case EngramErrorKind.WriteError: return ErrorCategory.WriteError;
+                default: return ErrorCategory.NotSpecified;
+            }
+        }
+
+        private static string? RecommendedAction(string errorId)
+        {
+            switch (errorId)
+            {
+                case EngramErrorIds.StoreNotFound: return "Run Initialize-EngramStore, write a first memory with Set-EngramMemory, or pass the right -Store.";
+                case EngramErrorIds.UnsupportedFormatVersion: return "Update the Engram module to a version that knows this format. Nothing was changed.";
+                case EngramErrorIds.ProvenanceRequired: return "Omit -TrackProvenance:$false; memories with history are always tracked.";
+                case EngramErrorIds.StoreLocked: return "Another process is writing to the store; retry when it has finished.";
+                case EngramErrorIds.NoProvenance: return "Write the memory with -TrackProvenance to start its history.";
+                default: return null;
+            }
+        }
+
+        /// <summary>Runs <paramref name="action"/>, turning Engram failures into non-terminating errors.</summary>
+        protected void Try(Action action)
+        {
+            try { action(); }
+            catch (EngramException ex) { WriteEngramError(ex); }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using System;
+using System.Collections;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Text;
+using Engram.Core;
+using Engram.Core.Provenance;
+using Engram.Core.Values;
+
+namespace Engram.PowerShell
+{
+    /// <summary>A memory, as Get-EngramMemory emits it (PSTypeName Engram.Memory).</summary>
+    public sealed class EngramMemory
+    {
+        public const string TypeName = "Engram.Memory";
+
+        internal EngramMemory(MemoryRecord m, string store)
+        {
+            Namespace = m.Namespace;
+            Key = m.Key;
+            Value = ValueConverter.ToPowerShell(m.Value);
+            Version = m.Version;
+            Tags = m.Tags.ToArray();
+            Created = m.CreatedUtc.ToLocalTime();
+            Updated = m.UpdatedUtc.ToLocalTime();
+            Id = m.Id;
+            Branch = m.Branch;
+            Store = store;
+        }
+
+        public string Namespace { get; }
+        public string Key { get; }
+        public object? Value { get; }
+        public int Version { get; }
+        public string[] Tags { get; }
+        public DateTime Created { get; }
+        public DateTime Updated { get; }
+        public string Id { get; }
+        public string Branch { get; }
+        public string Store { get; }
+
+        public override string ToString() => Namespace + "/" + Key;
+
+        internal PSObject ToPSObject() => Wrap(this, TypeName);
+
+        internal static PSObject Wrap(object o, string typeName)
+        {
+            var pso = new PSObject(o);
+            pso.TypeNames.Insert(0, typeName);
+            return pso;
+        }
+    }
+
+    /// <summary>One provenance entry, as Get-EngramProvenance emits it (PSTypeName Engram.ProvenanceEntry).
+    /// Its Namespace, Key, Value and Store bind to Set-EngramMemory, so an old version pipes back to restore it.</summary>
+    public sealed class EngramProvenanceEntry
+    {
+        public const string TypeName = "Engram.ProvenanceEntry";
+
+        internal EngramProvenanceEntry(ProvenanceEntry e, string store)
+        {
+            Namespace = e.Namespace;
+            Key = e.Key;
+            Seq = e.Seq;
+            Action = e.Action;
+            Actor = e.Actor;
+            Timestamp = e.TimestampUtc.ToLocalTime();
+            Branch = e.Branch;
+            Version = e.Version;
+            Reason = e.Reason;
+            HasValue = e.HasValue;
+            Value = e.HasValue ? ValueConverter.ToPowerShell(e.Value) : null;
+            ContentHash = e.ContentHash;
+            PrevHash = e.PrevHash;
+            Hash = e.Hash;
+            MemoryId = e.MemoryId;
+            Schema = e.Schema;
+            Details = e.Details == null ? null : ValueConverter.ToPowerShell(e.Details);
+            Store = store;
+        }
+
+        public string Namespace { get; }
+        public string Key { get; }
+        public long Seq { get; }
+        public string Action { get; }
+        public string Actor { get; }
+        public DateTime Timestamp { get; }
+        public string Branch { get; }
+        public int Version { get; }
+        public string? Reason { get; }
+        public bool HasValue { get; }
+        public object? Value { get; }
+        public string? ContentHash { get; }
+        public string? PrevHash { get; }
+        public string Hash { get; }
+        public string MemoryId { get; }
+        public int Schema { get; }
+        public object? Details { get; }
+        public string Store { get; }
+
+        public override string ToString() => $"{Namespace}/{Key}#{Seq} {Action} v{Version}";
+    }
+
+    /// <summary>A namespace, as Get-EngramNamespace emits it (PSTypeName Engram.Namespace).</summary>
+    public sealed class EngramNamespace
+    {
+        public const string TypeName = "Engram.Namespace";
+
+        internal EngramNamespace(NamespaceInfo n, string store)
+        {
+            Name = n.Name;
+            Namespace = n.Name;
+            Tracked = n.Tracked;
+            MemoryCount = n.MemoryCount;
+            IsStandard = n.IsStandard;
+            Exists = n.Exists;
+            Store = store;
+        }
+
+        public string Name { get; }
+        /// <summary>Same as Name, so a namespace pipes into -Namespace parameters by property name.</summary>
+        public string Namespace { get; }
+        public bool Tracked { get; }
+        public int MemoryCount { get; }
+        public bool IsStandard { get; }
+        public bool Exists { get; }
+        public string Store { get; }
+
+        public override string ToString() => Name;
+    }
+
+    /// <summary>A store and its configuration, as Initialize-EngramStore emits it (PSTypeName Engram.StoreInfo).</summary>
+    public sealed class EngramStoreInfo
+    {
+        public const string TypeName = "Engram.StoreInfo";
+
+        internal EngramStoreInfo(string path, StoreConfig c)
+        {
+            Path = path;
+            Store = path;
+            Format = c.Format;
+            TrackAll = c.TrackAll;
+            TrackedNamespaces = c.TrackAll ? new[] { "*" } : c.TrackedNamespaces.ToArray();
+            Durability = c.Durability.ToString();
+        }
+
+        public string Path { get; }
+        public string Store { get; }
+        public int Format { get; }
+        public bool TrackAll { get; }
+        public string[] TrackedNamespaces { get; }
+        public string Durability { get; }
+
+        public override string ToString() => Path;
+    }
+
+    /// <summary>Helpers the format views call.</summary>
+    public static class Display
+    {
+        /// <summary>A one-line summary of a value, at most <paramref name="width"/> characters.</summary>
+        public static string Summarize(object? value, int width)
+        {
+            var sb = new StringBuilder();
+            Append(sb, value, 0, width + 1);
+            var s = sb.ToString().Replace("\r", " ").Replace("\n", " ");
+            return s.Length <= width ? s : s.Substring(0, Math.Max(0, width - 1)) + "…";
+        }
+
+        private static void Append(StringBuilder sb, object? value, int depth, int budget)
+        {
+            if (sb.Length > budget) return;
+            if (value is PSObject pso && !(pso.BaseObject is PSCustomObject)) value = pso.BaseObject;
+            switch (value)
+            {
+                case null: sb.Append("$null"); return;
+                case string s: sb.Append(s); return;
+                case bool b: sb.Append(b ? "True" : "False"); return;
+                case DateTime dt: sb.Append(dt.ToString("u", CultureInfo.InvariantCulture)); return;
+                case byte[] bytes: sb.Append("byte[").Append(bytes.Length).Append(']'); return;
+                case PSObject obj:
+                    sb.Append('{');
+                    bool first = true;
+                    foreach (var p in obj.Properties)
+                    {
+                        if (!first) sb.Append("; ");
+                        first = false;
+                        sb.Append(p.Name).Append('=');
+                        if (depth < 2) Append(sb, p.Value, depth + 1, budget); else sb.Append('…');
+                        if (sb.Length > budget) return;
+                    }
+                    sb.Append('}');
+                    return;
+                case IDictionary dict:
+                    sb.Append("@{");
+                    bool f = true;
+                    foreach (DictionaryEntry e in dict)
+                    {
+                        if (!f) sb.Append("; ");
+                        f = false;
+                        sb.Append(e.Key).Append('=');
+                        if (depth < 2) Append(sb, e.Value, depth + 1, budget); else sb.Append('…');
+                        if (sb.Length > budget) return;
+                    }
+                    sb.Append('}');
+                    return;
+                case IEnumerable seq:
+                    sb.Append('[');
+                    bool fi = true;
+                    foreach (var item in seq)
+                    {
+                        if (!fi) sb.Append(", ");
+                        fi = false;
+                        if (depth < 2) Append(sb, item, depth + 1, budget); else sb.Append('…');
+                        if (sb.Length > budget) return;
+                    }
+                    sb.Append(']');
+                    return;
+                case IFormattable fmt: sb.Append(fmt.ToString(null, CultureInfo.CurrentCulture)); return;
+                default: sb.Append(value); return;
+            }
+        }
+    }
+}
