@@ -16,6 +16,11 @@
         'Remove-EngramMemory'
         'Get-EngramProvenance'
         'Get-EngramNamespace'
+        'New-EngramFork'
+        'Get-EngramBranch'
+        'Remove-EngramBranch'
+        'Merge-EngramBranch'
+        'Test-EngramStore'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -38,6 +38,13 @@ namespace Engram.Core
         public const string ProvenanceRequired = "ProvenanceRequired";
         public const string NoProvenance = "NoProvenance";
         public const string WriteFailed = "WriteFailed";
+        public const string InvalidBranch = "InvalidBranch";
+        public const string BranchNotFound = "BranchNotFound";
+        public const string BranchAlreadyExists = "BranchAlreadyExists";
+        public const string KeyNotInBranch = "KeyNotInBranch";
+        public const string MergeConflict = "MergeConflict";
+        public const string UnsupportedMergeTarget = "UnsupportedMergeTarget";
+        public const string TransactionCorrupt = "TransactionCorrupt";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

@@ -29,6 +29,8 @@ namespace Engram.Core
         public bool? TrackProvenance { get; set; }
         /// <summary>Provenance action; null means created/revised as appropriate.</summary>
         public string? Action { get; set; }
+        /// <summary>The branch to write on; null or "main" for the main line.</summary>
+        public string? Branch { get; set; }
     }
 
     /// <summary>The outcome of <see cref="EngramStore.Set"/>.</summary>
@@ -98,7 +100,7 @@ namespace Engram.Core
     /// entry consistent (the entry is appended first; if the memory file cannot be replaced the entry is cut off again,
     /// and an entry left dangling by a crash is cut off by the next writer).
     /// </summary>
-    public sealed class EngramStore
+    public sealed partial class EngramStore
     {
         private readonly EngramStoreOptions _options;
         private StoreConfig? _config;
@@ -119,6 +121,16 @@ namespace Engram.Core
         public static EngramStore OpenDefault(EngramStoreOptions? options = null) => new EngramStore(StoreLocator.DefaultRoot(), options);
 
         public string Root { get; }
+
+        /// <summary>
+        /// Test hook: called at each step of a multi-file transaction ("staged", "intent-written", "committed",
+        /// "applied-N", "before-cleanup") and of a single write ("prov-appended"). Throwing there rolls the change back;
+        /// throwing <see cref="SimulatedCrashException"/> leaves the files as a killed process would.
+        /// </summary>
+        public Action<string>? FaultHook { get; set; }
+
+        /// <summary>Transactions finished or discarded by the last writer that found them interrupted.</summary>
+        public IReadOnlyList<Transaction.RecoveryAction> LastRecovery { get; private set; } = Array.Empty<Transaction.RecoveryAction>();
 
         public string ConfigPath => Path.Combine(Root, StoreConfig.FileName);
 
@@ -180,7 +192,7 @@ namespace Engram.Core
             _ = Config; // validates format
         }
 
-        private StoreLock LockForWrite()
+        internal StoreLock LockForWrite()
         {
             if (File.Exists(Root))
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
@@ -195,6 +207,8 @@ namespace Engram.Core
                     _config = config;
                 }
                 _ = Config;
+                if (Directory.Exists(Path.Combine(Root, Transaction.Folder)))
+                    LastRecovery = Transaction.Recover(Root, Config.Durability);
                 return l;
             }
             catch
@@ -289,6 +303,7 @@ namespace Engram.Core
         public SetResult Set(SetRequest request)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
+            if (Names.NormalizeBranch(request.Branch) != Names.DefaultBranch) return SetOnBranch(request);
             var ns = Names.NormalizeNamespace(request.Namespace);
             var key = request.Key;
             Names.ValidateKey(key);
@@ -343,34 +358,42 @@ namespace Engram.Core
                 }
 
                 var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
-                var tmp = FileOps.WriteTemp(TempDir, MemoryFile.Serialize(record), durability);
                 ProvenanceEntry? entry = null;
+                if (tracked)
+                {
+                    entry = NewEntry(tail, id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value);
+                }
+
+                var needBase = BranchesNeedingBase(ns, key);
+                if (needBase.Count > 0)
+                {
+                    // A live branch still reads this memory from main: keep its merge base, in the same transaction.
+                    using (var txn = BeginTransaction())
+                    {
+                        StageBaseSnapshots(txn, needBase, current, ns, key);
+                        txn.Write(memoryPath, MemoryFile.Serialize(record));
+                        if (entry != null) StageAppend(txn, log, tail, entry);
+                        txn.Commit();
+                    }
+                    return new SetResult(record, true, entry);
+                }
+
+                var tmp = FileOps.WriteTemp(TempDir, MemoryFile.Serialize(record), durability);
                 long appendedAt = -1;
                 try
                 {
-                    if (tracked)
+                    if (entry != null)
                     {
-                        entry = new ProvenanceEntry
-                        {
-                            Seq = (tail?.Seq ?? 0) + 1,
-                            MemoryId = id,
-                            Namespace = ns,
-                            Key = key,
-                            Action = request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                            Actor = actor,
-                            TimestampUtc = now,
-                            Version = version,
-                            Reason = string.IsNullOrEmpty(request.Reason) ? null : request.Reason,
-                            ContentHash = contentHash,
-                            PrevHash = tail != null && tail.Seq > 0 ? tail.Hash : null,
-                            HasValue = true,
-                            Value = request.Value,
-                        };
-                        entry.Hash = entry.ComputeHash();
                         appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability);
+                        FaultHook?.Invoke("prov-appended");
                     }
                     Directory.CreateDirectory(Path.GetDirectoryName(memoryPath)!);
                     FileOps.ReplaceByRename(tmp, memoryPath);
+                }
+                catch (SimulatedCrashException)
+                {
+                    throw;
                 }
                 catch (Exception ex)
                 {
@@ -385,8 +408,9 @@ namespace Engram.Core
         }
 
         /// <summary>Deletes a memory. A tracked memory gets a <c>deleted</c> entry and keeps its history.</summary>
-        public ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null)
+        public ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null, string? branch = null)
         {
+            if (Names.NormalizeBranch(branch) != Names.DefaultBranch) return RemoveOnBranch(ns, key, actor, reason, Names.NormalizeBranch(branch));
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
             actor = NormalizeActor(actor);
@@ -397,26 +421,27 @@ namespace Engram.Core
             {
                 var current = TryGet(ns, key) ?? throw NotFound(ns, key);
                 ProvenanceEntry? entry = null;
+                LogTail? tail = null;
                 long appendedAt = -1;
                 if (log.Exists)
                 {
-                    var tail = Reconcile(log, current, ns, key);
-                    entry = new ProvenanceEntry
-                    {
-                        Seq = (tail?.Seq ?? 0) + 1,
-                        MemoryId = current.Id,
-                        Namespace = ns,
-                        Key = key,
-                        Action = ProvenanceActions.Deleted,
-                        Actor = actor,
-                        TimestampUtc = DateTime.UtcNow,
-                        Version = current.Version,
-                        Reason = string.IsNullOrEmpty(reason) ? null : reason,
-                        PrevHash = tail != null && tail.Seq > 0 ? tail.Hash : null,
-                    };
-                    entry.Hash = entry.ComputeHash();
-                    appendedAt = log.Append(entry, tail?.ValidLength ?? 0, Config.Durability);
+                    tail = Reconcile(log, current, ns, key);
+                    entry = NewEntry(tail, current.Id, ns, key, ProvenanceActions.Deleted, actor, DateTime.UtcNow, Names.DefaultBranch,
+                        current.Version, reason, null, null, hasValue: false);
                 }
+                var needBase = BranchesNeedingBase(ns, key);
+                if (needBase.Count > 0)
+                {
+                    using (var txn = BeginTransaction())
+                    {
+                        StageBaseSnapshots(txn, needBase, current, ns, key);
+                        txn.Delete(memoryPath);
+                        if (entry != null) StageAppend(txn, log, tail, entry);
+                        txn.Commit();
+                    }
+                    return entry;
+                }
+                if (entry != null) appendedAt = log.Append(entry, tail?.ValidLength ?? 0, Config.Durability);
                 try
                 {
                     File.Delete(memoryPath);
@@ -445,7 +470,7 @@ namespace Engram.Core
                 if (tail.ValidLength == 0) return null;
             }
             if (tail.Seq == 0) return null;
-            if (Consistent(tail, current)) return tail;
+            if (tail.Branch != Names.DefaultBranch || Consistent(tail, current)) return tail; // branch entries are transactional
 
             bool dangling = current == null
                 ? tail.Action != ProvenanceActions.Deleted
@@ -471,7 +496,13 @@ namespace Engram.Core
         /// backwards from the end: cost does not depend on history length). An entry a writer is still committing is
         /// not shown.
         /// </summary>
-        public IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true)
+        public IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true, string? branch = null)
+        {
+            var b = branch == null || branch == "*" ? null : Names.NormalizeBranch(branch);
+            return GetProvenanceCore(ns, key, last, includeValues, b);
+        }
+
+        private IEnumerable<ProvenanceEntry> GetProvenanceCore(string ns, string key, int? last, bool includeValues, string? branch)
         {
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
@@ -489,17 +520,18 @@ namespace Engram.Core
             // Hide entries beyond what the memory file shows (an in-flight or crashed write).
             using (var fs = log.OpenForRandomRead())
             {
-                while (tail != null && !Consistent(tail, current) &&
+                while (tail != null && tail.Branch == Names.DefaultBranch && !Consistent(tail, current) &&
                        (current == null ? tail.Action != ProvenanceActions.Deleted
                                         : tail.Version > current.Version || (tail.Version == current.Version && tail.Action == ProvenanceActions.Deleted)))
                     tail = log.ReadPreviousTail(fs, tail.Start);
             }
             if (tail == null) return Array.Empty<ProvenanceEntry>();
-            if (last.HasValue) return ReadLast(log, tail, Math.Max(0, last.Value), includeValues);
-            return log.ReadAll(tail.ValidLength, includeValues);
+            if (last.HasValue) return ReadLast(log, tail, Math.Max(0, last.Value), includeValues, branch);
+            var all = log.ReadAll(tail.ValidLength, includeValues);
+            return branch == null ? all : all.Where(e => e.Branch == branch);
         }
 
-        private static IEnumerable<ProvenanceEntry> ReadLast(ProvenanceLog log, LogTail tail, int n, bool includeValues)
+        private static IEnumerable<ProvenanceEntry> ReadLast(ProvenanceLog log, LogTail tail, int n, bool includeValues, string? branch)
         {
             var result = new List<ProvenanceEntry>(Math.Min(n, 1024));
             using (var fs = log.OpenForRandomRead())
@@ -507,7 +539,7 @@ namespace Engram.Core
                 LogTail? t = tail;
                 while (t != null && result.Count < n)
                 {
-                    result.Add(log.ReadEntry(fs, t.Start, t.ValidLength, includeValues));
+                    if (branch == null || t.Branch == branch) result.Add(log.ReadEntry(fs, t.Start, t.ValidLength, includeValues));
                     t = log.ReadPreviousTail(fs, t.Start);
                 }
             }
@@ -516,6 +548,49 @@ namespace Engram.Core
         }
 
         // ------------------------------------------------------------------ helpers
+
+        internal static ProvenanceEntry NewEntry(LogTail? tail, string id, string ns, string key, string action, string actor,
+            DateTime now, string branch, int version, string? reason, string? contentHash, object? value, bool hasValue = true,
+            EngramMap? details = null, ProvenanceEntry? previous = null)
+        {
+            var e = new ProvenanceEntry
+            {
+                Seq = previous != null ? previous.Seq + 1 : (tail?.Seq ?? 0) + 1,
+                MemoryId = id,
+                Namespace = ns,
+                Key = key,
+                Action = action,
+                Actor = actor,
+                TimestampUtc = now,
+                Branch = branch,
+                Version = version,
+                Reason = string.IsNullOrEmpty(reason) ? null : reason,
+                ContentHash = contentHash,
+                PrevHash = previous != null ? previous.Hash : tail != null && tail.Seq > 0 ? tail.Hash : null,
+                Details = details,
+                HasValue = hasValue,
+                Value = hasValue ? value : null,
+            };
+            e.Hash = e.ComputeHash();
+            return e;
+        }
+
+        /// <summary>Stages the append of one or more consecutive entries to a log.</summary>
+        internal static void StageAppend(Transaction txn, ProvenanceLog log, LogTail? tail, params ProvenanceEntry[] entries)
+        {
+            long start = tail?.ValidLength ?? 0, offset = start;
+            var sb = new System.Text.StringBuilder();
+            foreach (var e in entries)
+            {
+                var text = ProvenanceLog.Serialize(e, offset);
+                offset += System.Text.Encoding.UTF8.GetByteCount(text);
+                sb.Append(text);
+            }
+            txn.Append(log.Path, sb.ToString(), start);
+        }
+
+        /// <summary>Starts a multi-file transaction. The caller must hold the write lock.</summary>
+        internal Transaction BeginTransaction() => new Transaction(Root, Config.Durability, FaultHook);
 
         private static IReadOnlyList<string>? NormalizeTags(IReadOnlyList<string>? tags)
         {

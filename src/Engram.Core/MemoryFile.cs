@@ -41,6 +41,7 @@ namespace Engram.Core
             e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
             foreach (var t in m.Tags) ValueCodec.WriteString(e, t);
             e.Emit(new SequenceEnd());
+            if (m.Deleted) Field(e, "deleted", "true");
             ValueCodec.WriteString(e, "value");
             ValueCodec.Write(e, m.Value);
             e.Emit(new MappingEnd());
@@ -65,7 +66,7 @@ namespace Engram.Core
             DateTime? created = null, updated = null;
             var tags = new List<string>();
             object? value = null;
-            bool hasValue = false;
+            bool hasValue = false, deleted = false;
             try
             {
                 var p = new Parser(new StringReader(text));
@@ -93,6 +94,7 @@ namespace Engram.Core
                             while (!p.TryConsume<SequenceEnd>(out _)) tags.Add(p.Consume<Scalar>().Value);
                             break;
                         case "value": value = ValueCodec.Read(p); hasValue = true; break;
+                        case "deleted": deleted = p.Consume<Scalar>().Value == "true"; break;
                         default: p.SkipThisAndNestedEvents(); break; // fields from a newer minor revision
                     }
                 }
@@ -108,12 +110,12 @@ namespace Engram.Core
             }
 
             if (format == null) throw Malformed(path, "the 'engram' format field is missing");
-            if (string.IsNullOrEmpty(id)) throw Malformed(path, "the 'id' field is missing");
+            if (id == null) throw Malformed(path, "the 'id' field is missing");
             if (key == null) throw Malformed(path, "the 'key' field is missing");
-            if (version == null || version < 1) throw Malformed(path, "the 'version' field is missing or not positive");
+            if (version == null || version < (deleted ? 0 : 1)) throw Malformed(path, "the 'version' field is missing or not positive");
             if (!hasValue) throw Malformed(path, "the 'value' field is missing");
             return new MemoryRecord(id!, ns, key, value, tags, version.Value,
-                created ?? updated ?? DateTime.MinValue, updated ?? created ?? DateTime.MinValue, branch);
+                created ?? updated ?? DateTime.MinValue, updated ?? created ?? DateTime.MinValue, branch, deleted);
         }
 
         private static int Int(IParser p, string name, string path)

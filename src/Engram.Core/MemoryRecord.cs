@@ -10,8 +10,9 @@ namespace Engram.Core
         public const int CurrentFormat = 1;
 
         public MemoryRecord(string id, string ns, string key, object? value, IReadOnlyList<string> tags, int version,
-            DateTime createdUtc, DateTime updatedUtc, string branch = Names.DefaultBranch)
+            DateTime createdUtc, DateTime updatedUtc, string branch = Names.DefaultBranch, bool deleted = false)
         {
+            Deleted = deleted;
             Id = id;
             Namespace = ns;
             Key = key;
@@ -35,6 +36,17 @@ namespace Engram.Core
         public DateTime CreatedUtc { get; }
         public DateTime UpdatedUtc { get; }
         public string Branch { get; }
+        /// <summary>A tombstone: the memory does not exist at this point (a deletion on a branch, or a merge base
+        /// recording that the memory did not exist when the branch was forked).</summary>
+        public bool Deleted { get; }
+
+        /// <summary>The same memory seen from another branch.</summary>
+        public MemoryRecord OnBranch(string branch) =>
+            new MemoryRecord(Id, Namespace, Key, Value, Tags, Version, CreatedUtc, UpdatedUtc, branch, Deleted);
+
+        /// <summary>A tombstone for <paramref name="key"/>.</summary>
+        public static MemoryRecord Tombstone(string id, string ns, string key, int version, string branch) =>
+            new MemoryRecord(id, ns, key, null, System.Array.Empty<string>(), version, System.DateTime.UtcNow, System.DateTime.UtcNow, branch, true);
         /// <summary>SHA-256 of the value's canonical form (computed on demand).</summary>
         public string ContentHash => _contentHash ?? (_contentHash = Values.ValueCodec.ContentHash(Value));
         private string? _contentHash;

@@ -67,6 +67,18 @@ namespace Engram.Core
             return lower;
         }
 
+        /// <summary>Validates a branch name and returns its canonical (lower-case) form. Null or empty means main.</summary>
+        public static string NormalizeBranch(string? name)
+        {
+            if (string.IsNullOrEmpty(name)) return DefaultBranch;
+            var lower = name!.ToLowerInvariant();
+            if (lower.Length > MaxNamespaceLength || !NamespacePattern.IsMatch(lower) || lower.EndsWith(".", StringComparison.Ordinal)
+                || DeviceNames.Contains(lower.Split('.')[0]))
+                throw new EngramException(EngramErrorIds.InvalidBranch, EngramErrorKind.InvalidArgument,
+                    $"'{name}' is not a valid branch name. Use 1 to {MaxNamespaceLength} letters, digits, '-', '_' or '.', starting with a letter or digit.", name);
+            return lower;
+        }
+
         /// <summary>True when <paramref name="name"/> is a valid, non-reserved namespace name.</summary>
         public static bool IsValidNamespace(string? name)
         {

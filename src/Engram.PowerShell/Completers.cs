@@ -84,3 +84,30 @@ namespace Engram.PowerShell
         }
     }
 }
+
+namespace Engram.PowerShell
+{
+    /// <summary>Completes -Branch with the branches of the namespace given by -Namespace (and main).</summary>
+    public sealed class BranchCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            try
+            {
+                var store = CompletionSupport.StoreFrom(fakeBoundParameters);
+                var ns = fakeBoundParameters["Namespace"];
+                var nsName = ns is string s ? s : (ns as IEnumerable)?.Cast<object>().FirstOrDefault()?.ToString();
+                var names = new List<string> { Names.DefaultBranch };
+                if (store != null)
+                    names.AddRange(store.GetBranches(string.IsNullOrEmpty(nsName) || !Names.IsValidNamespace(nsName) ? null : nsName)
+                        .Select(b => b.Record.Name));
+                return CompletionSupport.Complete(names.Distinct(), wordToComplete, "branch").ToList();
+            }
+            catch (Exception)
+            {
+                return Array.Empty<CompletionResult>();
+            }
+        }
+    }
+}

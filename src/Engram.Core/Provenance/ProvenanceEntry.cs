@@ -10,6 +10,8 @@ namespace Engram.Core.Provenance
         public const string Created = "created";
         public const string Revised = "revised";
         public const string Deleted = "deleted";
+        public const string Forked = "forked";
+        public const string Merged = "merged";
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ namespace Engram.Core.Provenance
         /// <summary>Byte offset where the last entry starts.</summary>
         public long Start;
         public string Hash = "";
+        public string Branch = Names.DefaultBranch;
         /// <summary>Length of the file up to and including the last complete entry.</summary>
         public long ValidLength;
         /// <summary>Actual file length; larger than <see cref="ValidLength"/> when a write was torn by a crash.</summary>
@@ -29,7 +30,8 @@ namespace Engram.Core.Provenance
     /// <summary>
     /// A memory's provenance log, <c>_provenance/&lt;namespace&gt;/&lt;encoded key&gt;.prov</c>: a YAML stream with one
     /// document per entry. Every entry ends with a trailer comment
-    /// <c>#~ &lt;schema&gt; &lt;seq&gt; &lt;version&gt; &lt;action&gt; &lt;start offset&gt; &lt;hash&gt;</c>, so the last entry
+    /// <c>#~ &lt;schema&gt; &lt;seq&gt; &lt;version&gt; &lt;action&gt; &lt;start offset&gt; &lt;hash&gt; [&lt;branch&gt;]</c> (branch
+    /// omitted for main), so the last entry
     /// (and, walking back, the last N) can be found in O(1) without reading the file, and a torn append (no trailer
     /// at the end) is recognisable.
     /// </summary>
@@ -115,7 +117,7 @@ namespace Engram.Core.Provenance
         {
             if (!line.StartsWith(TrailerPrefix, StringComparison.Ordinal)) return null;
             var parts = line.Substring(TrailerPrefix.Length).Split(' ');
-            if (parts.Length != 6) return null;
+            if (parts.Length != 6 && parts.Length != 7) return null;
             if (!int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var schema)
                 || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
                 || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
@@ -125,7 +127,8 @@ namespace Engram.Core.Provenance
             if (schema > ProvenanceEntry.CurrentSchema)
                 throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
                     $"The provenance file '{Path}' has entries of schema {schema}, but this version of Engram only knows schemas up to {ProvenanceEntry.CurrentSchema}. Update the Engram module; the file was not changed.", Path);
-            return new LogTail { Schema = schema, Seq = seq, Version = version, Action = parts[3], Start = start, Hash = parts[5], ValidLength = end };
+            return new LogTail { Schema = schema, Seq = seq, Version = version, Action = parts[3], Start = start, Hash = parts[5], ValidLength = end,
+                Branch = parts.Length == 7 ? parts[6] : Names.DefaultBranch };
         }
 
         /// <summary>The trailer of the entry that ends where <paramref name="entryStart"/> begins (walks the chain back).</summary>
@@ -174,7 +177,8 @@ namespace Engram.Core.Provenance
             if (!text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
             return text + TrailerPrefix + string.Join(" ",
                 e.Schema.ToString(CultureInfo.InvariantCulture), e.Seq.ToString(CultureInfo.InvariantCulture),
-                e.Version.ToString(CultureInfo.InvariantCulture), e.Action, start.ToString(CultureInfo.InvariantCulture), e.Hash) + "\n";
+                e.Version.ToString(CultureInfo.InvariantCulture), e.Action, start.ToString(CultureInfo.InvariantCulture), e.Hash)
+                + (e.Branch == Names.DefaultBranch ? "" : " " + e.Branch) + "\n";
         }
 
         private static void Plain(IEmitter e, string name, string value)

@@ -107,11 +107,22 @@ namespace Engram.Core.Values
         public static void WriteString(IEmitter e, string s)
         {
             ScalarStyle style;
-            if (s.Length == 0 || ResolvesAsNonString(s)) style = ScalarStyle.DoubleQuoted;
-            else if (s.IndexOf('\n') >= 0) style = s.IndexOf('\r') >= 0 || HasTrailingSpaceOnLine(s) ? ScalarStyle.DoubleQuoted : ScalarStyle.Literal;
-            else style = ScalarStyle.Any;
+            if (s.Length == 0 || ResolvesAsNonString(s) || NeedsDoubleQuotes(s)) style = ScalarStyle.DoubleQuoted;
+            else if (s.IndexOf('\n') >= 0)
+                style = HasTrailingSpaceOnLine(s) || s.Trim('\n').Length == 0 ? ScalarStyle.DoubleQuoted : ScalarStyle.Literal;
+            // The emitter writes a leading/trailing tab plain, and plain scalars lose surrounding white space.
+            else style = char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[s.Length - 1]) ? ScalarStyle.DoubleQuoted : ScalarStyle.Any;
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, style, style == ScalarStyle.Any, true));
         }
+
+        /// <summary>
+        /// Strings the emitter would write in a form that does not read back: CR, NEL, LS and PS are line breaks to it
+        /// (outside double quotes they come back as '\n' or not at all), and YamlDotNet's parser misreads a plain
+        /// mapping key with a blank before a '*' ("a *b: 1" parses as one scalar).
+        /// </summary>
+        private static bool NeedsDoubleQuotes(string s) =>
+            s.IndexOf('\r') >= 0 || s.IndexOf('\u0085') >= 0 || s.IndexOf('\u2028') >= 0 || s.IndexOf('\u2029') >= 0
+            || s.IndexOf(" *", StringComparison.Ordinal) >= 0 || s.IndexOf("\t*", StringComparison.Ordinal) >= 0;
 
         private static bool HasTrailingSpaceOnLine(string s)
         {
@@ -235,7 +246,7 @@ namespace Engram.Core.Values
         }
 
         private static double ParseSpecialDouble(string v) =>
-            v.IndexOf('n') >= 0 || v.IndexOf('N') >= 0 ? double.NaN : v[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+            v.IndexOf('a') >= 0 || v.IndexOf('A') >= 0 ? double.NaN : v[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity; // ".nan" vs ".inf" (which has an 'n' too)
 
         // ---------------------------------------------------------------- text helpers
 

@@ -23,6 +23,12 @@ namespace Engram.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string[] Key { get; set; } = { "*" };
 
+        /// <summary>The branch (default: main).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Branch { get; set; } = "main";
+
         /// <summary>Only memories with at least one matching tag.</summary>
         [Parameter]
         [SupportsWildcards]
@@ -57,11 +63,40 @@ namespace Engram.PowerShell.Commands
                 }
             }
             namespaces = namespaces.Distinct().ToList();
+            bool onBranch = Names.NormalizeBranch(Branch) != Names.DefaultBranch;
+            if (onBranch)
+            {
+                // Only namespaces that have this branch; an exact namespace without it is an error.
+                var withBranch = namespaces.Where(n => SafeHasBranch(store, n)).ToList();
+                foreach (var n in namespaces.Except(withBranch))
+                    if (Namespace.Any(p => !WildcardPattern.ContainsWildcardCharacters(p) && p.ToLowerInvariant() == n))
+                        WriteEngramError(new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound, $"There is no branch '{Branch}' of namespace '{n}'.", n + "@" + Branch));
+                namespaces = withBranch;
+            }
             var tagPatterns = Tag?.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToList();
 
             foreach (var key in Key)
             {
-                if (WildcardPattern.ContainsWildcardCharacters(key))
+                if (onBranch && WildcardPattern.ContainsWildcardCharacters(key))
+                {
+                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
+                    foreach (var ns in namespaces)
+                    {
+                        IReadOnlyList<string> keys;
+                        try { keys = store.ListKeys(ns, Branch); }
+                        catch (EngramException ex) { WriteEngramError(ex); continue; }
+                        foreach (var k in keys.Where(k => wp.IsMatch(k) || k == key))
+                        {
+                            try
+                            {
+                                var m = store.TryGet(ns, k, Branch);
+                                if (m != null) Emit(m, store, tagPatterns);
+                            }
+                            catch (EngramException ex) { WriteEngramError(ex); }
+                        }
+                    }
+                }
+                else if (WildcardPattern.ContainsWildcardCharacters(key))
                 {
                     var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
                     foreach (var ns in namespaces)
@@ -82,7 +117,7 @@ namespace Engram.PowerShell.Commands
                     {
                         try
                         {
-                            var m = store.TryGet(ns, key);
+                            var m = store.TryGet(ns, key, Branch);
                             if (m == null) continue;
                             found = true;
                             Emit(m, store, tagPatterns);
@@ -103,6 +138,12 @@ namespace Engram.PowerShell.Commands
                     }
                 }
             }
+        }
+
+        private bool SafeHasBranch(EngramStore store, string ns)
+        {
+            try { return store.TryGetBranch(ns, Branch) != null; }
+            catch (EngramException ex) { WriteEngramError(ex); return false; }
         }
 
         private void Emit(MemoryRecord m, EngramStore store, List<WildcardPattern>? tagPatterns)

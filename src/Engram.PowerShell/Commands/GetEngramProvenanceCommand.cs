@@ -19,6 +19,12 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(KeyCompleter))]
         public string[] Key { get; set; } = new string[0];
 
+        /// <summary>Entries of this branch (default main); '*' for every branch.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Branch { get; set; } = "main";
+
         /// <summary>Only the newest N entries (read from the end of the history: cost independent of its length).</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
@@ -59,7 +65,7 @@ namespace Engram.PowerShell.Commands
             Try(() =>
             {
                 int? last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;
-                foreach (var e in store.GetProvenance(ns, key, last))
+                foreach (var e in store.GetProvenance(ns, key, last, true, Branch))
                     WriteObject(EngramMemory.Wrap(new EngramProvenanceEntry(e, store.Root), EngramProvenanceEntry.TypeName));
             });
     }

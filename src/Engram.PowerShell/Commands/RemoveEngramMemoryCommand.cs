@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using Engram.Core;
@@ -17,6 +18,13 @@ namespace Engram.PowerShell.Commands
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
         public string[] Key { get; set; } = new string[0];
+
+
+        /// <summary>The branch (default: main).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Branch { get; set; } = "main";
 
         [Parameter]
         public string? Actor { get; set; }
@@ -45,7 +53,9 @@ namespace Engram.PowerShell.Commands
                 if (WildcardPattern.ContainsWildcardCharacters(key))
                 {
                     var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
-                    var matches = store.List(ns).Where(l => l.Key != null && (wp.IsMatch(l.Key) || l.Key == key)).Select(l => l.Key!).ToList();
+                    List<string> matches;
+                    try { matches = store.ListKeys(ns, Branch).Where(k => wp.IsMatch(k) || k == key).ToList(); }
+                    catch (EngramException ex) { WriteEngramError(ex); continue; }
                     foreach (var k in matches) RemoveOne(store, ns, k);
                 }
                 else
@@ -60,10 +70,11 @@ namespace Engram.PowerShell.Commands
             Try(() =>
             {
                 Names.ValidateKey(key);
-                if (store.TryGet(ns, key) == null) throw new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
+                if (store.TryGet(ns, key, Branch) == null) throw new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
                     $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
-                if (!ShouldProcess($"{ns}/{key} in {store.Root}", "Remove memory")) return;
-                var entry = store.Remove(ns, key, ResolveActor(Actor), Reason);
+                var onBranch = Names.NormalizeBranch(Branch) == Names.DefaultBranch ? "" : "@" + Branch;
+                if (!ShouldProcess($"{ns}/{key}{onBranch} in {store.Root}", "Remove memory")) return;
+                var entry = store.Remove(ns, key, ResolveActor(Actor), Reason, Branch);
                 WriteVerbose(entry == null ? $"Removed {ns}/{key} (untracked: no history)." : $"Removed {ns}/{key}; history kept (entry {entry.Seq}).");
             });
         }

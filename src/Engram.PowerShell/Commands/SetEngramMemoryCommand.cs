@@ -40,6 +40,13 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public SwitchParameter TrackProvenance { get; set; }
 
+
+        /// <summary>The branch (default: main).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Branch { get; set; } = "main";
+
         /// <summary>Emit the memory as written.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -54,11 +61,13 @@ namespace Engram.PowerShell.Commands
                     Tags = Tag,
                     Actor = ResolveActor(Actor),
                     Reason = Reason,
+                    Branch = Branch,
                     TrackProvenance = MyInvocation.BoundParameters.ContainsKey(nameof(TrackProvenance)) ? TrackProvenance.IsPresent : (bool?)null,
                 };
                 Names.NormalizeNamespace(Namespace);
                 Names.ValidateKey(Key);
-                if (!ShouldProcess($"{Namespace}/{Key} in {store.Root}", "Set memory")) return;
+                var onBranch = Names.NormalizeBranch(Branch) == Names.DefaultBranch ? "" : "@" + Branch;
+                if (!ShouldProcess($"{Namespace}/{Key}{onBranch} in {store.Root}", "Set memory")) return;
                 var result = store.Set(request);
                 if (!result.Changed) WriteVerbose($"{result.Memory.Namespace}/{Key} already holds that value (version {result.Memory.Version}); nothing written.");
                 else WriteVerbose($"{result.Memory.Namespace}/{Key} is now version {result.Memory.Version}{(result.Entry != null ? $" (provenance entry {result.Entry.Seq})" : " (untracked)")}.");

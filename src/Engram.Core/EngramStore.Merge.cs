@@ -1,0 +1,242 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Engram.Core.Provenance;
+using Engram.Core.Storage;
+using Engram.Core.Values;
+
+namespace Engram.Core
+{
+    /// <summary>How <see cref="EngramStore.Merge"/> resolves memories changed differently on both sides.</summary>
+    public enum MergeStrategy
+    {
+        /// <summary>Any conflict: nothing changes, the conflicts are reported.</summary>
+        Fail,
+        /// <summary>Keep main's version.</summary>
+        Ours,
+        /// <summary>Take the branch's version.</summary>
+        Theirs,
+        /// <summary>Merge what merges cleanly; move each conflicting memory's incoming version to a new branch.</summary>
+        ConflictBranch,
+    }
+
+    /// <summary>What happened (or would happen) to one memory in a merge.</summary>
+    public enum MergeOutcome { Unchanged, Merged, Conflict }
+
+    /// <summary>One memory in a merge: the three versions and what was decided.</summary>
+    public sealed class MergeItem
+    {
+        internal MergeItem(string key, MemoryRecord? baseRec, MemoryRecord? ours, MemoryRecord? theirs, MergeOutcome outcome)
+        {
+            Key = key;
+            Base = baseRec;
+            Ours = ours;
+            Theirs = theirs;
+            Outcome = outcome;
+        }
+
+        public string Key { get; }
+        /// <summary>The merge base (null: did not exist at the fork).</summary>
+        public MemoryRecord? Base { get; }
+        /// <summary>Main's version (null: does not exist / deleted).</summary>
+        public MemoryRecord? Ours { get; }
+        /// <summary>The branch's version (null: deleted on the branch).</summary>
+        public MemoryRecord? Theirs { get; }
+        public MergeOutcome Outcome { get; }
+        /// <summary>For conflicts: "ours", "theirs", "conflict-branch:&lt;name&gt;" or null (Fail).</summary>
+        public string? Resolution { get; internal set; }
+    }
+
+    /// <summary>The outcome of a merge, or of its plan (<see cref="Applied"/> false).</summary>
+    public sealed class MergeResult
+    {
+        internal MergeResult(string ns, string branch, MergeStrategy strategy, List<MergeItem> items)
+        {
+            Namespace = ns;
+            Branch = branch;
+            Strategy = strategy;
+            Items = items;
+        }
+
+        public string Namespace { get; }
+        public string Branch { get; }
+        public string Into => Names.DefaultBranch;
+        public MergeStrategy Strategy { get; }
+        public IReadOnlyList<MergeItem> Items { get; }
+        public bool Applied { get; internal set; }
+        public List<string> ConflictBranches { get; } = new List<string>();
+        public IEnumerable<MergeItem> Merged => Items.Where(i => i.Outcome == MergeOutcome.Merged);
+        public IEnumerable<MergeItem> Unchanged => Items.Where(i => i.Outcome == MergeOutcome.Unchanged);
+        public IEnumerable<MergeItem> Conflicts => Items.Where(i => i.Outcome == MergeOutcome.Conflict);
+    }
+
+    /// <summary>Thrown by a merge with <see cref="MergeStrategy.Fail"/> that found conflicts; nothing was changed.</summary>
+    public sealed class MergeConflictException : EngramException
+    {
+        internal MergeConflictException(MergeResult plan)
+            : base(EngramErrorIds.MergeConflict, EngramErrorKind.InvalidOperation,
+                $"Merging branch '{plan.Branch}' into main in '{plan.Namespace}' found {plan.Conflicts.Count()} conflict(s): {string.Join(", ", plan.Conflicts.Select(c => c.Key).Take(10))}. Nothing was changed. Use -Strategy Ours, Theirs or ConflictBranch to resolve.",
+                plan.Namespace + "@" + plan.Branch)
+        {
+            Plan = plan;
+        }
+
+        public MergeResult Plan { get; }
+    }
+
+    public sealed partial class EngramStore
+    {
+        private static string Fingerprint(MemoryRecord? m) =>
+            m == null || m.Deleted ? "absent" : m.ContentHash + "|" + string.Join("\u001f", m.Tags);
+
+        private static MemoryRecord? Live(MemoryRecord? m) => m == null || m.Deleted ? null : m;
+
+        /// <summary>Three-way plan of merging <paramref name="branch"/> into main; reads only, changes nothing.</summary>
+        public MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
+            Func<string, bool>? keyFilter = null)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            branch = Names.NormalizeBranch(branch);
+            EnsureExists();
+            RequireBranch(ns, branch);
+            var items = new List<MergeItem>();
+            var memDir = Path.Combine(BranchDir(ns, branch), "mem");
+            if (Directory.Exists(memDir))
+            {
+                foreach (var file in Directory.EnumerateFiles(memDir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
+                {
+                    var theirsRaw = ReadFile(file, ns, branch);
+                    if (theirsRaw == null) continue;
+                    var key = theirsRaw.Key;
+                    if (keyFilter != null && !keyFilter(key)) continue;
+                    var basePath = BasePath(ns, branch, key);
+                    bool hasSnapshot = File.Exists(basePath);
+                    var ours = TryGet(ns, key);
+                    var baseRec = hasSnapshot ? Live(ReadFile(basePath, ns, branch)) : ours;
+                    var theirs = Live(theirsRaw);
+                    bool theirsChanged = Fingerprint(theirs) != Fingerprint(baseRec);
+                    bool oursChanged = hasSnapshot && Fingerprint(ours) != Fingerprint(baseRec);
+                    MergeOutcome outcome;
+                    if (!theirsChanged) outcome = MergeOutcome.Unchanged;
+                    else if (!oursChanged) outcome = MergeOutcome.Merged;
+                    else if (Fingerprint(ours) == Fingerprint(theirs)) outcome = MergeOutcome.Unchanged; // same change on both sides
+                    else outcome = MergeOutcome.Conflict;
+                    var item = new MergeItem(key, baseRec, ours, theirs, outcome);
+                    if (outcome == MergeOutcome.Conflict)
+                        item.Resolution = strategy == MergeStrategy.Ours ? "ours" : strategy == MergeStrategy.Theirs ? "theirs" : null;
+                    items.Add(item);
+                }
+            }
+            return new MergeResult(ns, branch, strategy, items);
+        }
+
+        /// <summary>
+        /// Merges a branch into main, all-or-nothing: clean changes are taken, conflicts resolved by
+        /// <paramref name="strategy"/> (or reported with nothing changed, for <see cref="MergeStrategy.Fail"/>). Merged
+        /// memories get a <c>merged</c> entry naming the branch and both parent versions. Merged keys leave the branch's
+        /// pending changes (the branch then sees main for them); the branch itself stays until Remove-EngramBranch.
+        /// </summary>
+        public MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
+            Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            branch = Names.NormalizeBranch(branch);
+            actor = NormalizeActor(actor);
+            EnsureExists();
+            using (LockForWrite())
+            {
+                var plan = PlanMerge(ns, branch, null, strategy, keyFilter);
+                if (strategy == MergeStrategy.Fail && plan.Conflicts.Any()) throw new MergeConflictException(plan);
+                var now = DateTime.UtcNow;
+                using (var txn = BeginTransaction())
+                {
+                    int done = 0;
+                    foreach (var item in plan.Items)
+                    {
+                        progress?.Invoke(++done, plan.Items.Count, item.Key);
+                        bool take = item.Outcome == MergeOutcome.Merged || (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.Theirs);
+                        if (take) StageTakeTheirs(txn, ns, branch, item, actor, reason, now);
+                        else if (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.ConflictBranch)
+                        {
+                            var name = ConflictBranchName(ns, branch, item);
+                            StageConflictBranch(txn, ns, name, branch, item, actor, now);
+                            item.Resolution = "conflict-branch:" + name;
+                            plan.ConflictBranches.Add(name);
+                        }
+                        // The branch is caught up for this key: drop its pending change and merge base.
+                        txn.Delete(OverlayPath(ns, branch, item.Key));
+                        if (File.Exists(BasePath(ns, branch, item.Key))) txn.Delete(BasePath(ns, branch, item.Key));
+                    }
+                    txn.Commit();
+                }
+                plan.Applied = true;
+                return plan;
+            }
+        }
+
+        private void StageTakeTheirs(Transaction txn, string ns, string branch, MergeItem item, string actor, string? reason, DateTime now)
+        {
+            var key = item.Key;
+            var ours = item.Ours;
+            var theirs = item.Theirs;
+            var log = new ProvenanceLog(ProvenancePath(ns, key));
+            bool tracked = log.Exists || Config.IsTracked(ns);
+            var tail = tracked ? Reconcile(log, ours, ns, key) : null;
+            var others = BranchesNeedingBase(ns, key).Where(b => b != branch).ToList();
+            if (others.Count > 0) StageBaseSnapshots(txn, others, ours, ns, key);
+            var details = new EngramMap(MapKind.Ordered)
+            {
+                { "from", branch },
+                { "oursVersion", ours?.Version },
+                { "theirsVersion", item.Theirs?.Version },
+                { "baseVersion", item.Base?.Version },
+            };
+            if (theirs == null)
+            {
+                if (ours == null) return;
+                txn.Delete(MemoryPath(ns, key));
+                if (tracked)
+                    StageAppend(txn, log, tail, NewEntry(tail, ours.Id, ns, key, ProvenanceActions.Deleted, actor, now, Names.DefaultBranch,
+                        ours.Version, reason, null, null, hasValue: false, details: details));
+                return;
+            }
+            int version = ours != null ? ours.Version + 1 : (tail != null && tail.Seq > 0 ? tail.Version + 1 : Math.Max(1, theirs.Version));
+            var id = ours?.Id ?? theirs.Id;
+            var merged = new MemoryRecord(id, ns, key, theirs.Value, theirs.Tags, version, ours?.CreatedUtc ?? theirs.CreatedUtc, now);
+            txn.Write(MemoryPath(ns, key), MemoryFile.Serialize(merged));
+            if (tracked)
+                StageAppend(txn, log, tail, NewEntry(tail, id, ns, key, ProvenanceActions.Merged, actor, now, Names.DefaultBranch,
+                    version, reason, merged.ContentHash, theirs.Value, details: details));
+        }
+
+        private string ConflictBranchName(string ns, string branch, MergeItem item)
+        {
+            var id = (item.Theirs?.Id ?? item.Ours?.Id ?? item.Base?.Id ?? "");
+            var stem = branch + "-conflict-" + (id.Length >= 8 ? id.Substring(0, 8) : Names.EncodeKey(item.Key).Replace("^", "").Replace("_", "").Replace("~", ""));
+            if (stem.Length > Names.MaxNamespaceLength - 4) stem = stem.Substring(0, Names.MaxNamespaceLength - 4);
+            var name = stem;
+            for (int i = 2; File.Exists(BranchRecordPath(ns, name)); i++) name = stem + "-" + i;
+            return Names.NormalizeBranch(name);
+        }
+
+        private void StageConflictBranch(Transaction txn, string ns, string name, string fromBranch, MergeItem item, string actor, DateTime now)
+        {
+            var record = new BranchRecord(name, ns, now, actor, $"conflict while merging '{fromBranch}' into main", new[] { item.Key });
+            txn.Write(BranchRecordPath(ns, name), record.ToYaml());
+            // Base = main as it is now, so merging this branch later is a clean "take theirs" and removing it keeps main.
+            txn.Write(BasePath(ns, name, item.Key), MemoryFile.Serialize(item.Ours ?? MemoryRecord.Tombstone("", ns, item.Key, 0, name)));
+            var theirs = item.Theirs;
+            var id = theirs?.Id ?? item.Ours?.Id ?? "";
+            txn.Write(OverlayPath(ns, name, item.Key), MemoryFile.Serialize(theirs != null
+                ? new MemoryRecord(theirs.Id, ns, item.Key, theirs.Value, theirs.Tags, (item.Ours?.Version ?? 0) + 1, theirs.CreatedUtc, now, name)
+                : MemoryRecord.Tombstone(id, ns, item.Key, item.Ours?.Version ?? 0, name)));
+            var log = new ProvenanceLog(ProvenancePath(ns, item.Key));
+            if (!log.Exists || item.Ours == null) return;
+            var tail = Reconcile(log, item.Ours, ns, item.Key);
+            StageAppend(txn, log, tail, NewEntry(tail, item.Ours.Id, ns, item.Key, ProvenanceActions.Forked, actor, now, name, item.Ours.Version,
+                $"conflict while merging '{fromBranch}' into main", item.Ours.ContentHash, null, hasValue: false,
+                details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", item.Ours.Version }, { "conflictWith", fromBranch } }));
+        }
+    }
+}

@@ -1,0 +1,263 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Engram.Core.Provenance;
+using Engram.Core.Storage;
+using Engram.Core.Values;
+
+namespace Engram.Core
+{
+    public enum FindingSeverity { Warning, Error }
+
+    /// <summary>One problem found by <see cref="EngramStore.Verify"/>.</summary>
+    public sealed class StoreFinding
+    {
+        internal StoreFinding(FindingSeverity severity, string kind, string message, string? path, string? ns = null, string? key = null, long? seq = null)
+        {
+            Severity = severity;
+            Kind = kind;
+            Message = message;
+            Path = path;
+            Namespace = ns;
+            Key = key;
+            Seq = seq;
+        }
+
+        public FindingSeverity Severity { get; }
+        /// <summary>Stable kind: MalformedMemory, MalformedProvenance, BrokenChain, TamperedValue, SequenceGap, TornAppend,
+        /// DanglingEntry, HistoryMismatch, InterruptedTransaction, OrphanTempFile, MalformedBranch, UnsupportedFormat.</summary>
+        public string Kind { get; }
+        public string Message { get; }
+        public string? Path { get; }
+        public string? Namespace { get; }
+        public string? Key { get; }
+        public long? Seq { get; }
+        /// <summary>True when -Repair fixed it.</summary>
+        public bool Repaired { get; internal set; }
+    }
+
+    /// <summary>The result of <see cref="EngramStore.Verify"/>.</summary>
+    public sealed class StoreReport
+    {
+        internal StoreReport(string root) { Root = root; }
+
+        public string Root { get; }
+        public int MemoriesChecked { get; internal set; }
+        public int HistoriesChecked { get; internal set; }
+        public long EntriesChecked { get; internal set; }
+        public int BranchesChecked { get; internal set; }
+        public List<StoreFinding> Findings { get; } = new List<StoreFinding>();
+        /// <summary>True when nothing unrepaired remains.</summary>
+        public bool Healthy => Findings.All(f => f.Repaired);
+    }
+
+    public sealed partial class EngramStore
+    {
+        /// <summary>
+        /// Checks the whole store: memory files parse, every provenance chain verifies (hashes, links, sequence, value
+        /// hashes) and agrees with its memory file, branches are consistent, and no staging is left over. With
+        /// <paramref name="repair"/>, does only safe repairs: finishes or discards interrupted transactions, deletes
+        /// orphaned temp files, cuts torn or dangling trailing entries (writes that never completed).
+        /// </summary>
+        public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
+        {
+            EnsureExists();
+            var report = new StoreReport(Root);
+            IDisposable? writeLock = null;
+            try
+            {
+                // LockForWrite also recovers interrupted transactions; record them first so the report says so.
+                foreach (var dir in Transaction.Pending(Root))
+                {
+                    bool committed = File.Exists(Path.Combine(dir, "committed"));
+                    report.Findings.Add(new StoreFinding(FindingSeverity.Warning, "InterruptedTransaction",
+                        $"Transaction '{System.IO.Path.GetFileName(dir)}' was interrupted {(committed ? "after it committed: it will be finished" : "before it committed: it will be discarded")}.", dir));
+                }
+                if (repair)
+                {
+                    writeLock = LockForWrite();
+                    foreach (var f in report.Findings) f.Repaired = true;
+                }
+
+                var tmp = Path.Combine(Root, "_tmp");
+                if (Directory.Exists(tmp))
+                    foreach (var f in Directory.EnumerateFiles(tmp))
+                    {
+                        var finding = new StoreFinding(FindingSeverity.Warning, "OrphanTempFile", $"Temporary file left by an interrupted write: '{f}'.", f);
+                        report.Findings.Add(finding);
+                        if (repair) { FileOps.TryDelete(f); finding.Repaired = !File.Exists(f); }
+                    }
+
+                var namespaces = ListNamespaces();
+                var provRoot = Path.Combine(Root, Names.ProvenanceNamespace);
+                var provNamespaces = Directory.Exists(provRoot)
+                    ? Directory.EnumerateDirectories(provRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!)
+                    : Enumerable.Empty<string>();
+                var all = namespaces.Union(provNamespaces).OrderBy(n => n, StringComparer.Ordinal).ToList();
+                int nsDone = 0;
+                foreach (var ns in all)
+                {
+                    progress?.Invoke(++nsDone, all.Count, ns);
+                    VerifyNamespace(ns, repair, report);
+                }
+                VerifyBranches(report);
+            }
+            finally
+            {
+                writeLock?.Dispose();
+            }
+            return report;
+        }
+
+        private void VerifyNamespace(string ns, bool repair, StoreReport report)
+        {
+            var memories = new Dictionary<string, MemoryRecord?>(StringComparer.Ordinal); // stem -> record (null: malformed)
+            var dir = Path.Combine(Root, ns);
+            if (Directory.Exists(dir))
+                foreach (var path in Directory.EnumerateFiles(dir, "*.yaml"))
+                {
+                    report.MemoriesChecked++;
+                    var stem = Path.GetFileNameWithoutExtension(path);
+                    try
+                    {
+                        var m = MemoryFile.Parse(FileOps.ReadAllText(path), ns, path);
+                        if (Names.EncodeKey(m.Key) != stem)
+                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
+                        memories[stem] = m;
+                    }
+                    catch (EngramException ex)
+                    {
+                        memories[stem] = null;
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedMemory", ex.Message, path, ns, Names.DecodeKey(stem)));
+                    }
+                }
+
+            var provDir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
+            if (!Directory.Exists(provDir)) return;
+            foreach (var path in Directory.EnumerateFiles(provDir, "*.prov"))
+            {
+                report.HistoriesChecked++;
+                var stem = Path.GetFileNameWithoutExtension(path);
+                memories.TryGetValue(stem, out var memory);
+                if (memories.ContainsKey(stem) && memory == null) continue; // already reported: memory file unreadable
+                VerifyHistory(ns, Names.DecodeKey(stem) ?? memory?.Key ?? stem, new ProvenanceLog(path), memory, repair, report);
+            }
+        }
+
+        private void VerifyHistory(string ns, string key, ProvenanceLog log, MemoryRecord? memory, bool repair, StoreReport report)
+        {
+            LogTail? tail;
+            try { tail = log.ReadTail(); }
+            catch (EngramException ex)
+            {
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedProvenance", ex.Message, log.Path, ns, key));
+                return;
+            }
+            if (tail == null) return;
+            if (tail.ValidLength < tail.FileLength)
+            {
+                var f = new StoreFinding(FindingSeverity.Warning, "TornAppend",
+                    $"The history of '{key}' in '{ns}' ends with an incomplete entry ({tail.FileLength - tail.ValidLength} bytes) from an interrupted write.", log.Path, ns, key, tail.Seq + 1);
+                report.Findings.Add(f);
+                if (repair) { FileOps.Truncate(log.Path, tail.ValidLength); f.Repaired = true; }
+            }
+            if (tail.Seq == 0) return;
+
+            long expected = 1;
+            string? prevHash = null;
+            ProvenanceEntry? last = null, lastMain = null;
+            try
+            {
+                foreach (var e in log.ReadAll(tail.ValidLength, includeValues: true))
+                {
+                    report.EntriesChecked++;
+                    if (e.Seq != expected)
+                    {
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' jumps from entry {expected - 1} to {e.Seq}.", log.Path, ns, key, e.Seq));
+                        return;
+                    }
+                    if (!e.VerifyHash() || e.PrevHash != prevHash || e.Namespace != ns || e.Key != key)
+                    {
+                        var why = !e.VerifyHash() ? "its hash does not match its contents (edited?)"
+                            : e.PrevHash != prevHash ? "it does not link to the previous entry (removed or reordered entries?)"
+                            : "it names another memory";
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' is broken at entry {e.Seq}: {why}.", log.Path, ns, key, e.Seq));
+                        return;
+                    }
+                    if (e.HasValue && e.ContentHash != null && ValueCodec.ContentHash(e.Value) != e.ContentHash)
+                    {
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TamperedValue", $"The value stored with entry {e.Seq} of '{key}' in '{ns}' does not match its content hash.", log.Path, ns, key, e.Seq));
+                        return;
+                    }
+                    prevHash = e.Hash;
+                    last = e;
+                    if (e.Branch == Names.DefaultBranch) lastMain = e;
+                    expected++;
+                }
+            }
+            catch (EngramException ex)
+            {
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedProvenance", ex.Message, log.Path, ns, key, expected));
+                return;
+            }
+
+            // The main line's last entry must agree with the memory file.
+            if (lastMain == null) return;
+            bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
+                : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
+            if (consistent) return;
+            bool dangling = memory == null ? lastMain.Action != ProvenanceActions.Deleted
+                : (lastMain.Action == ProvenanceActions.Deleted && lastMain.Version == memory.Version) || lastMain.Version == memory.Version + 1;
+            if (dangling)
+            {
+                var f = new StoreFinding(FindingSeverity.Warning, "DanglingEntry",
+                    $"Entry {lastMain.Seq} of '{key}' in '{ns}' records a write that never completed (the process stopped before the memory file was replaced).", log.Path, ns, key, lastMain.Seq);
+                report.Findings.Add(f);
+                if (repair && lastMain == last) { FileOps.Truncate(log.Path, tail.Start); f.Repaired = true; }
+            }
+            else
+            {
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMismatch",
+                    $"The memory file of '{key}' in '{ns}' (version {memory?.Version.ToString() ?? "none"}) does not match its last history entry {lastMain.Seq} (version {lastMain.Version}, {lastMain.Action}).", log.Path, ns, key, lastMain.Seq));
+            }
+        }
+
+        private void VerifyBranches(StoreReport report)
+        {
+            var root = Path.Combine(Root, BranchesFolder);
+            if (!Directory.Exists(root)) return;
+            foreach (var nsDir in Directory.EnumerateDirectories(root))
+            {
+                var ns = Path.GetFileName(nsDir);
+                foreach (var bdir in Directory.EnumerateDirectories(nsDir))
+                {
+                    report.BranchesChecked++;
+                    var recordPath = Path.Combine(bdir, "branch.yaml");
+                    try
+                    {
+                        if (!File.Exists(recordPath)) throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"The branch folder '{bdir}' has no branch.yaml.", bdir);
+                        var record = BranchRecord.Parse(FileOps.ReadAllText(recordPath), recordPath);
+                        if (record.Name != Path.GetFileName(bdir) || record.Namespace != ns)
+                            throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"The branch record '{recordPath}' names '{record.Namespace}@{record.Name}', not its folder.", recordPath);
+                        foreach (var sub in new[] { "mem", "base" })
+                        {
+                            var d = Path.Combine(bdir, sub);
+                            if (!Directory.Exists(d)) continue;
+                            foreach (var f in Directory.EnumerateFiles(d, "*.yaml"))
+                            {
+                                var m = MemoryFile.Parse(FileOps.ReadAllText(f), ns, f, record.Name);
+                                if (!record.Covers(m.Key))
+                                    throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"'{f}' holds key '{m.Key}', which branch '{record.Name}' does not cover.", f);
+                            }
+                        }
+                    }
+                    catch (EngramException ex)
+                    {
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedBranch", ex.Message, recordPath, ns));
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>Three-way merges a branch into main, all-or-nothing.</summary>
+    [Cmdlet(VerbsData.Merge, "EngramBranch", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(EngramMergeResult), typeof(EngramMergeConflict))]
+    public sealed class MergeEngramBranchCommand : EngramCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        public string Namespace { get; set; } = "";
+
+        /// <summary>Only these memories (wildcards allowed); default: everything the branch changed.</summary>
+        [Parameter(Position = 1)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string[]? Key { get; set; }
+
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(BranchCompleter))]
+        public string Branch { get; set; } = "";
+
+        /// <summary>The branch to merge into; only main is supported.</summary>
+        [Parameter]
+        [ValidateSet("main")]
+        public string Into { get; set; } = "main";
+
+        [Parameter]
+        public MergeStrategy Strategy { get; set; } = MergeStrategy.Fail;
+
+        [Parameter]
+        public string? Actor { get; set; }
+
+        [Parameter]
+        public string? Reason { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            EngramStore store;
+            try { store = ResolveStore(); }
+            catch (EngramException ex) { WriteEngramError(ex); return; }
+
+            Func<string, bool>? filter = null;
+            if (Key != null)
+            {
+                var patterns = Key.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
+                filter = k => Key.Contains(k) || patterns.Any(p => p.IsMatch(k));
+            }
+
+            try
+            {
+                if (!ShouldProcess($"branch '{Branch}' of '{Namespace}' in {store.Root}", $"Merge into {Into} (strategy {Strategy})"))
+                {
+                    // -WhatIf: report the plan without writing anything.
+                    if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
+                    {
+                        var plan = store.PlanMerge(Namespace, Branch, null, Strategy, filter);
+                        WritePlan(plan, store);
+                    }
+                    return;
+                }
+                var result = store.Merge(Namespace, Branch, Strategy, ResolveActor(Actor), Reason, filter,
+                    (done, total, key) => WriteProgress(new ProgressRecord(1, $"Merging {Namespace}@{Branch} into {Into}", key)
+                    {
+                        PercentComplete = total == 0 ? 100 : done * 100 / total,
+                        RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                    }));
+                WriteObject(EngramMemory.Wrap(new EngramMergeResult(result, store.Root), EngramMergeResult.TypeName));
+            }
+            catch (MergeConflictException ex)
+            {
+                foreach (var item in ex.Plan.Conflicts)
+                    WriteObject(EngramMemory.Wrap(new EngramMergeConflict(ex.Plan.Namespace, ex.Plan.Branch, item), EngramMergeConflict.TypeName));
+                ThrowEngramError(ex);
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+            }
+        }
+
+        private void WritePlan(MergeResult plan, EngramStore store)
+        {
+            foreach (var i in plan.Items)
+                WriteVerbose($"{plan.Namespace}/{i.Key}: {i.Outcome}{(i.Resolution != null ? " -> " + i.Resolution : "")}");
+            WriteObject(EngramMemory.Wrap(new EngramMergeResult(plan, store.Root), EngramMergeResult.TypeName));
+        }
+    }
+}
