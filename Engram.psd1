@@ -21,6 +21,9 @@
         'Remove-EngramBranch'
         'Merge-EngramBranch'
         'Test-EngramStore'
+        'Restore-EngramMemory'
+        'Compare-EngramMemory'
+        'Export-EngramProvenance'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

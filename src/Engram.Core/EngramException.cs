@@ -45,6 +45,8 @@ namespace Engram.Core
         public const string MergeConflict = "MergeConflict";
         public const string UnsupportedMergeTarget = "UnsupportedMergeTarget";
         public const string TransactionCorrupt = "TransactionCorrupt";
+        public const string VersionNotFound = "VersionNotFound";
+        public const string OutputFileExists = "OutputFileExists";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

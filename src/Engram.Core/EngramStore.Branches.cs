@@ -261,7 +261,7 @@ namespace Engram.Core
                             entries.Add(NewEntry(tail, id, ns, key, ProvenanceActions.Forked, actor, now, branch, live.Version, null, live.ContentHash, null,
                                 hasValue: false, details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", live.Version } }));
                         entries.Add(NewEntry(tail, id, ns, key, request.Action ?? (live == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                            actor, now, branch, version, request.Reason, contentHash, request.Value, previous: entries.LastOrDefault()));
+                            actor, now, branch, version, request.Reason, contentHash, request.Value, details: request.Details, previous: entries.LastOrDefault()));
                         StageAppend(txn, log, tail, entries.ToArray());
                         txn.Commit();
                         return new SetResult(written, true, entries.Last());

@@ -31,6 +31,8 @@ namespace Engram.Core
         public string? Action { get; set; }
         /// <summary>The branch to write on; null or "main" for the main line.</summary>
         public string? Branch { get; set; }
+        /// <summary>Structured details recorded in the provenance entry (covered by its hash).</summary>
+        public EngramMap? Details { get; set; }
     }
 
     /// <summary>The outcome of <see cref="EngramStore.Set"/>.</summary>
@@ -196,6 +198,7 @@ namespace Engram.Core
         {
             if (File.Exists(Root))
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
+            if (File.Exists(ConfigPath)) _ = Config; // a store of a newer format is refused before anything (even _lock) is created
             Directory.CreateDirectory(Root);
             var l = StoreLock.Acquire(Root, _options.LockTimeout);
             try
@@ -233,15 +236,27 @@ namespace Engram.Core
             return m;
         }
 
-        /// <summary>Reads one memory; throws MemoryNotFound when it does not exist.</summary>
-        public MemoryRecord Get(string ns, string key) =>
-            TryGet(ns, key) ?? throw NotFound(ns, key);
+        /// <summary>Reads one memory; throws MemoryNotFound when it does not exist (StoreNotFound when the store does not).</summary>
+        public MemoryRecord Get(string ns, string key)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            EnsureExists(); // like GetProvenance and Remove: StoreNotFound, and a newer store format is refused
+            return TryGet(ns, key) ?? throw NotFound(ns, key);
+        }
 
         /// <summary>Reads the memory stored at a listed location.</summary>
         public MemoryRecord Read(MemoryLocation location)
         {
             var text = TryReadText(location.Path) ?? throw NotFound(location.Namespace, location.Key ?? Path.GetFileName(location.Path));
-            return MemoryFile.Parse(text, location.Namespace, location.Path);
+            var m = MemoryFile.Parse(text, location.Namespace, location.Path);
+            // Like TryGet: a file must hold the key its name stands for (else one key could be listed twice).
+            string? stem;
+            try { stem = Names.EncodeKey(m.Key); }
+            catch (EngramException) { stem = null; }
+            if (!string.Equals(stem, Path.GetFileNameWithoutExtension(location.Path), StringComparison.Ordinal))
+                throw MemoryFile.Malformed(location.Path, $"it holds key '{m.Key}', which is not the key its file name stands for");
+            return m;
         }
 
         private static string? TryReadText(string path)
@@ -362,7 +377,7 @@ namespace Engram.Core
                 if (tracked)
                 {
                     entry = NewEntry(tail, id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value);
+                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: request.Details);
                 }
 
                 var needBase = BranchesNeedingBase(ns, key);

@@ -169,3 +169,38 @@ namespace Engram.PowerShell
         public override string ToString() => $"{Severity} {Kind}: {Message}";
     }
 }
+
+namespace Engram.PowerShell
+{
+    /// <summary>One structural difference between two versions or branches of a memory (PSTypeName Engram.MemoryChange).</summary>
+    public sealed class EngramMemoryChange
+    {
+        public const string TypeName = "Engram.MemoryChange";
+
+        internal EngramMemoryChange(string ns, string key, Engram.Core.History.ValueChange c, string fromLabel, string toLabel)
+        {
+            Namespace = ns;
+            Key = key;
+            Path = c.Path.Length == 0 ? "(value)" : c.Path;
+            Change = c.Kind.ToString();
+            Before = ValueConverter.ToPowerShell(c.Before);
+            After = ValueConverter.ToPowerShell(c.After);
+            From = fromLabel;
+            To = toLabel;
+        }
+
+        public string Namespace { get; }
+        public string Key { get; }
+        /// <summary>Property path: <c>port</c>, <c>db.host</c>, <c>hosts[1]</c>, or <c>(value)</c> for the whole value.</summary>
+        public string Path { get; }
+        /// <summary>Added, Removed or Modified.</summary>
+        public string Change { get; }
+        public object? Before { get; }
+        public object? After { get; }
+        /// <summary>What was compared, e.g. <c>main v2</c>.</summary>
+        public string From { get; }
+        public string To { get; }
+
+        public override string ToString() => $"{Change} {Path}";
+    }
+}

@@ -13,11 +13,17 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(NamespaceCompleter))]
         public string Namespace { get; set; } = "";
 
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Keys (wildcards allowed); default every tracked memory of the namespace.</summary>
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        public string[] Key { get; set; } = new string[0];
+        [ValidateNotNullOrEmpty]
+        public string[] Key { get; set; } = { "*" };
+
+        /// <summary>Only the newest entry of each memory: who last changed what (a blame view of a namespace).</summary>
+        [Parameter]
+        public SwitchParameter Latest { get; set; }
 
         /// <summary>Entries of this branch (default main); '*' for every branch.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -64,7 +70,7 @@ namespace Engram.PowerShell.Commands
         private void WriteHistory(EngramStore store, string ns, string key) =>
             Try(() =>
             {
-                int? last = MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;
+                int? last = Latest ? 1 : MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;
                 foreach (var e in store.GetProvenance(ns, key, last, true, Branch))
                     WriteObject(EngramMemory.Wrap(new EngramProvenanceEntry(e, store.Root), EngramProvenanceEntry.TypeName));
             });
