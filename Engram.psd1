@@ -24,6 +24,10 @@
         'Restore-EngramMemory'
         'Compare-EngramMemory'
         'Export-EngramProvenance'
+        'Update-EngramStore'
+        'Optimize-EngramProvenance'
+        'Set-EngramRetention'
+        'Test-EngramProvenance'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -47,6 +47,7 @@ namespace Engram.Core
         public const string TransactionCorrupt = "TransactionCorrupt";
         public const string VersionNotFound = "VersionNotFound";
         public const string OutputFileExists = "OutputFileExists";
+        public const string StoreUpgradeRequired = "StoreUpgradeRequired";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

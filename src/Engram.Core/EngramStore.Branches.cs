@@ -121,7 +121,8 @@ namespace Engram.Core
             return view == null || view.Deleted ? null : view;
         }
 
-        /// <summary>Lists the keys a branch sees, sorted: main's (for a namespace fork), its merge bases and its own changes.</summary>
+        /// <summary>Lists the keys a branch sees, sorted: main's (for a namespace fork), its merge bases and its own changes,
+        /// without the ones it does not see (deleted on the branch, or created on main after the fork).</summary>
         public IReadOnlyList<string> ListKeys(string ns, string? branch)
         {
             ns = Names.NormalizeNamespace(ns);
@@ -133,18 +134,22 @@ namespace Engram.Core
                 return keys.ToList();
             }
             var record = RequireBranch(ns, b);
-            if (record.Keys != null) foreach (var k in record.Keys) keys.Add(k);
-            else foreach (var l in List(ns)) keys.Add(l.Key ?? Read(l).Key);
+            // The branch's own version (mem/) hides its merge base (base/), which hides main; a tombstone in either
+            // means the branch does not see the key (deleted on the branch, or created on main after the fork).
+            var own = new Dictionary<string, bool>(StringComparer.Ordinal); // key -> visible
             foreach (var sub in new[] { "mem", "base" })
             {
                 var dir = Path.Combine(BranchDir(ns, b), sub);
                 if (!Directory.Exists(dir)) continue;
                 foreach (var f in Directory.EnumerateFiles(dir, "*.yaml"))
                 {
-                    var k = Names.DecodeKey(Path.GetFileNameWithoutExtension(f)) ?? ReadFile(f, ns, b)?.Key;
-                    if (k != null) keys.Add(k);
+                    var m = ReadFile(f, ns, b);
+                    if (m != null && !own.ContainsKey(m.Key)) own[m.Key] = !m.Deleted;
                 }
             }
+            if (record.Keys != null) { foreach (var k in record.Keys) if (!own.ContainsKey(k) && File.Exists(MemoryPath(ns, k))) keys.Add(k); }
+            else foreach (var l in List(ns)) { var k = l.Key ?? Read(l).Key; if (!own.ContainsKey(k)) keys.Add(k); }
+            foreach (var kv in own) if (kv.Value) keys.Add(kv.Key);
             return keys.ToList();
         }
 

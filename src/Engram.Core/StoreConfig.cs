@@ -12,8 +12,10 @@ namespace Engram.Core
     /// <summary>The store's configuration, <c>engram.yaml</c> at the store root.</summary>
     public sealed class StoreConfig
     {
-        /// <summary>The newest store format this build reads and writes.</summary>
-        public const int CurrentFormat = 1;
+        /// <summary>The newest store format this build reads and writes. Format 2 adds retention (squashed
+        /// histories, which a format-1 reader would misread as broken); format 1 stores are read as they are and
+        /// upgraded by Update-EngramStore.</summary>
+        public const int CurrentFormat = 2;
 
         public const string FileName = "engram.yaml";
 
@@ -26,6 +28,14 @@ namespace Engram.Core
         public List<string> TrackedNamespaces { get; set; } = new List<string>(Names.DefaultTrackedNamespaces);
 
         public Durability Durability { get; set; } = Durability.Normal;
+
+        /// <summary>Retention when a namespace has no rule of its own. Default: keep history forever.</summary>
+        public RetentionPolicy DefaultRetention { get; set; } = RetentionPolicy.Forever;
+
+        /// <summary>Per-namespace retention rules.</summary>
+        public Dictionary<string, RetentionPolicy> NamespaceRetention { get; set; } = new Dictionary<string, RetentionPolicy>(StringComparer.Ordinal);
+
+        public RetentionPolicy RetentionFor(string ns) => NamespaceRetention.TryGetValue(ns, out var r) ? r : DefaultRetention;
 
         /// <summary>Whether a new memory in <paramref name="ns"/> is tracked when the caller does not say.</summary>
         public bool IsTracked(string ns) => TrackAll || TrackedNamespaces.Contains(ns, StringComparer.Ordinal);
@@ -43,6 +53,19 @@ namespace Engram.Core
             sb.Append("# normal: a write is handed to the OS before it returns (survives a killed process).\n");
             sb.Append("# full: every file is fsync'ed before it is renamed into place (survives power loss; slower).\n");
             sb.Append("durability: ").Append(Durability == Durability.Full ? "full" : "normal").Append('\n');
+            if (Format >= 2)
+            {
+                sb.Append("# How long provenance history is kept: 'forever', or {maxAge: 90d, maxEntries: 1000} (either or both).\n");
+                sb.Append("# Optimize-EngramProvenance squashes what is older into one verifiable 'squashed' entry.\n");
+                sb.Append("retention:\n");
+                sb.Append("  default: ").Append(DefaultRetention.ToYaml()).Append('\n');
+                if (NamespaceRetention.Count > 0)
+                {
+                    sb.Append("  namespaces:\n");
+                    foreach (var kv in NamespaceRetention.OrderBy(k => k.Key, StringComparer.Ordinal))
+                        sb.Append("    ").Append(kv.Key).Append(": ").Append(kv.Value.ToYaml()).Append('\n');
+                }
+            }
             return sb.ToString();
         }
 
@@ -90,6 +113,23 @@ namespace Engram.Core
                 }
             }
 
+            if (root.Children.TryGetValue(new YamlScalarNode("retention"), out var retNode))
+            {
+                if (!(retNode is YamlMappingNode ret)) throw Malformed(path, "'retention' must be a mapping");
+                if (ret.Children.TryGetValue(new YamlScalarNode("default"), out var def))
+                    config.DefaultRetention = RetentionPolicy.Parse(def, path, "retention.default");
+                if (ret.Children.TryGetValue(new YamlScalarNode("namespaces"), out var nss))
+                {
+                    if (!(nss is YamlMappingNode nsMap)) throw Malformed(path, "'retention.namespaces' must be a mapping");
+                    foreach (var kv in nsMap.Children)
+                    {
+                        var name = (kv.Key as YamlScalarNode)?.Value;
+                        if (name == null || !Names.IsValidNamespace(name)) throw Malformed(path, $"'retention.namespaces' names an invalid namespace '{kv.Key}'");
+                        config.NamespaceRetention[name.ToLowerInvariant()] = RetentionPolicy.Parse(kv.Value, path, "retention.namespaces." + name);
+                    }
+                }
+            }
+
             if (TryScalar(root, "durability", out var durability))
             {
                 if (durability == "normal") config.Durability = Durability.Normal;
@@ -107,7 +147,7 @@ namespace Engram.Core
             return value != null;
         }
 
-        private static EngramException Malformed(string path, string why, Exception? inner = null) =>
+        internal static EngramException Malformed(string path, string why, Exception? inner = null) =>
             new EngramException(EngramErrorIds.MalformedStoreConfig, EngramErrorKind.InvalidData,
                 $"The store configuration '{path}' is not valid: {why}.", path, inner);
     }

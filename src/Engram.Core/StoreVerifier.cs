@@ -172,6 +172,19 @@ namespace Engram.Core
                 foreach (var e in log.ReadAll(tail.ValidLength, includeValues: true))
                 {
                     report.EntriesChecked++;
+                    if (e.Action == ProvenanceActions.Squashed)
+                    {
+                        // Retention replaced entries 1..Seq by this one; it records the hash of the last of them.
+                        if (expected != 1 || !e.VerifyHash() || !(e.Details?.TryGetValue("lastHash", out var lh) == true && lh is string))
+                        {
+                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' has an invalid squashed entry {e.Seq}.", log.Path, ns, key, e.Seq));
+                            return;
+                        }
+                        prevHash = (string)e.Details!["lastHash"]!;
+                        expected = e.Seq + 1;
+                        last = e;
+                        continue;
+                    }
                     if (e.Seq != expected)
                     {
                         report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' jumps from entry {expected - 1} to {e.Seq}.", log.Path, ns, key, e.Seq));

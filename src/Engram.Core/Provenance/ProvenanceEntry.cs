@@ -12,6 +12,7 @@ namespace Engram.Core.Provenance
         public const string Deleted = "deleted";
         public const string Forked = "forked";
         public const string Merged = "merged";
+        public const string Squashed = "squashed";
     }
 
     /// <summary>
@@ -22,10 +23,14 @@ namespace Engram.Core.Provenance
     /// </summary>
     public sealed class ProvenanceEntry
     {
-        /// <summary>The newest entry schema this build reads and writes.</summary>
-        public const int CurrentSchema = 1;
+        /// <summary>The newest entry schema this build reads. Ordinary entries are written as schema 1 (readable by
+        /// every build); schema 2 is the <c>squashed</c> entry of retention, whose chain link is its recorded
+        /// <c>lastHash</c> (a schema-1 reader would misread it as a broken chain, so it must refuse it).</summary>
+        public const int CurrentSchema = 2;
 
-        public int Schema { get; set; } = CurrentSchema;
+        public const int BaseSchema = 1;
+
+        public int Schema { get; set; } = BaseSchema;
         public long Seq { get; set; }
         public string MemoryId { get; set; } = "";
         public string Namespace { get; set; } = "";

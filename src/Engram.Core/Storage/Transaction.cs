@@ -47,6 +47,7 @@ namespace Engram.Core.Storage
         private readonly Action<string>? _hook;
         private readonly List<Op> _ops = new List<Op>();
         private readonly HashSet<string> _targets = new HashSet<string>(StringComparer.Ordinal);
+        private readonly List<string> _createdDirs = new List<string>(); // folders applying created: removed again on rollback
         private bool _committed;
         private bool _done;
 
@@ -123,6 +124,7 @@ namespace Engram.Core.Storage
                 Hook("committed");
                 foreach (var op in _ops)
                 {
+                    NoteMissingFolders(op);
                     Apply(_root, _dir, op, _durability);
                     applied++;
                     Hook("applied-" + applied.ToString(CultureInfo.InvariantCulture));
@@ -154,12 +156,33 @@ namespace Engram.Core.Storage
                     if (i >= _ops.Count) continue;
                     Undo(_ops[i]);
                 }
+                RemoveCreatedFolders();
                 if (_committed) File.Delete(Path.Combine(_dir, "committed"));
                 _done = true;
                 Cleanup(_dir);
             }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
+        }
+
+        /// <summary>Remembers the folders that applying <paramref name="op"/> will create (a new branch's folder, its
+        /// <c>mem/</c> or <c>base/</c>, a new namespace), so a rollback leaves no empty folder behind.</summary>
+        private void NoteMissingFolders(Op op)
+        {
+            if (op.Kind != OpKind.Write && op.Kind != OpKind.Append) return;
+            var root = Path.GetFullPath(_root).TrimEnd(Path.DirectorySeparatorChar);
+            var dir = Path.GetDirectoryName(Abs(op.Target));
+            while (!string.IsNullOrEmpty(dir) && dir!.Length > root.Length && !Directory.Exists(dir))
+            {
+                _createdDirs.Add(dir);
+                dir = Path.GetDirectoryName(dir);
+            }
+        }
+
+        private void RemoveCreatedFolders()
+        {
+            foreach (var dir in _createdDirs.Distinct(StringComparer.Ordinal).OrderByDescending(d => d.Length))
+                if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir);
         }
 
         private void Undo(Op op)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
@@ -28,6 +29,10 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(BranchCompleter))]
         [ValidateNotNullOrEmpty]
         public string Branch { get; set; } = "main";
+
+        /// <summary>The main line as it was at this time, rebuilt from provenance (tracked memories only).</summary>
+        [Parameter]
+        public DateTime? AsOf { get; set; }
 
         /// <summary>Only memories with at least one matching tag.</summary>
         [Parameter]
@@ -63,6 +68,11 @@ namespace Engram.PowerShell.Commands
                 }
             }
             namespaces = namespaces.Distinct().ToList();
+            if (AsOf.HasValue)
+            {
+                WriteAsOf(store, namespaces);
+                return;
+            }
             bool onBranch = Names.NormalizeBranch(Branch) != Names.DefaultBranch;
             if (onBranch)
             {
@@ -137,6 +147,31 @@ namespace Engram.PowerShell.Commands
                             $"No memory '{key}' in {where}.", key));
                     }
                 }
+            }
+        }
+
+        private void WriteAsOf(EngramStore store, List<string> namespaces)
+        {
+            if (Names.NormalizeBranch(Branch) != Names.DefaultBranch || Tag != null)
+            {
+                WriteEngramError(new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
+                    "-AsOf shows the main line and cannot be combined with -Branch or -Tag.", AsOf));
+                return;
+            }
+            var when = AsOf!.Value.ToUniversalTime(); // Unspecified (a typed [datetime] literal) counts as local time
+            var patterns = Key.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
+            foreach (var ns in namespaces)
+            {
+                try
+                {
+                    if (!store.Config.IsTracked(ns))
+                        WriteWarning($"Namespace '{ns}' is not tracked by default: -AsOf shows only its memories that have provenance.");
+                    var result = store.GetAsOf(ns, when, k => Key.Contains(k) || patterns.Any(p => p.IsMatch(k)));
+                    foreach (var k in result.Unavailable)
+                        WriteWarning($"The history of '{k}' in '{ns}' before {when:u} was squashed by retention; its state then is unknown.");
+                    foreach (var m in result.Memories) WriteObject(new EngramMemory(m, store.Root).ToPSObject());
+                }
+                catch (EngramException ex) { WriteEngramError(ex); }
             }
         }
 

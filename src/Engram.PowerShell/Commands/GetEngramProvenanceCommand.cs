@@ -5,8 +5,9 @@ using Engram.Core;
 namespace Engram.PowerShell.Commands
 {
     /// <summary>Gets the provenance history of memories, oldest first, with the value each version had.</summary>
-    [Cmdlet(VerbsCommon.Get, "EngramProvenance")]
-    [OutputType(typeof(EngramProvenanceEntry))]
+    [Cmdlet(VerbsCommon.Get, "EngramProvenance", DefaultParameterSetName = "History")]
+    [OutputType(typeof(EngramProvenanceEntry), ParameterSetName = new[] { "History" })]
+    [OutputType(typeof(EngramProvenanceHead), ParameterSetName = new[] { "Head" })]
     public sealed class GetEngramProvenanceCommand : EngramCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -14,7 +15,7 @@ namespace Engram.PowerShell.Commands
         public string Namespace { get; set; } = "";
 
         /// <summary>Keys (wildcards allowed); default every tracked memory of the namespace.</summary>
-        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = "History")]
         [SupportsWildcards]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
@@ -22,17 +23,22 @@ namespace Engram.PowerShell.Commands
         public string[] Key { get; set; } = { "*" };
 
         /// <summary>Only the newest entry of each memory: who last changed what (a blame view of a namespace).</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = "History")]
         public SwitchParameter Latest { get; set; }
 
+        /// <summary>Instead of entries: the namespace's head (every memory's last seq and hash, and a digest) to save
+        /// elsewhere as an anchor for Test-EngramProvenance -Anchor.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = "Head")]
+        public SwitchParameter Head { get; set; }
+
         /// <summary>Entries of this branch (default main); '*' for every branch.</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "History")]
         [ArgumentCompleter(typeof(BranchCompleter))]
         [ValidateNotNullOrEmpty]
         public string Branch { get; set; } = "main";
 
         /// <summary>Only the newest N entries (read from the end of the history: cost independent of its length).</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = "History")]
         [ValidateRange(1, int.MaxValue)]
         public int Last { get; set; }
 
@@ -49,6 +55,12 @@ namespace Engram.PowerShell.Commands
             catch (EngramException ex)
             {
                 WriteEngramError(ex);
+                return;
+            }
+
+            if (Head)
+            {
+                Try(() => WriteObject(EngramMemory.Wrap(new EngramProvenanceHead(store.GetHead(ns), store.Root), EngramProvenanceHead.TypeName)));
                 return;
             }
 

@@ -1,0 +1,86 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>Verifies the hash chains of a namespace's histories, optionally against a head saved earlier (-Anchor).</summary>
+    [Cmdlet(VerbsDiagnostic.Test, "EngramProvenance")]
+    [OutputType(typeof(EngramStoreReport), typeof(bool))]
+    public sealed class TestEngramProvenanceCommand : EngramCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        public string Namespace { get; set; } = "";
+
+        /// <summary>Only these memories (wildcards); default all.</summary>
+        [Parameter(Position = 1)]
+        [SupportsWildcards]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string[]? Key { get; set; }
+
+        /// <summary>A head from Get-EngramProvenance -Head (also after a round trip through JSON or CliXml).</summary>
+        [Parameter]
+        public PSObject? Anchor { get; set; }
+
+        /// <summary>Return only $true or $false.</summary>
+        [Parameter]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            Try(() =>
+            {
+                var store = ResolveStore();
+                StoreReport report;
+                if (Anchor != null)
+                {
+                    var head = ReadAnchor(Anchor);
+                    if (!string.Equals(Names.NormalizeNamespace(head.Namespace), Names.NormalizeNamespace(Namespace), StringComparison.Ordinal))
+                        throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
+                            $"The anchor is for namespace '{head.Namespace}', not '{Namespace}'.", head.Namespace);
+                    report = store.VerifyAgainst(head);
+                }
+                else
+                {
+                    var patterns = Key?.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
+                    report = store.VerifyProvenance(Namespace, patterns == null ? (Func<string, bool>?)null : k => patterns.Any(p => p.IsMatch(k)));
+                }
+                foreach (var f in report.Findings.Where(f => f.Severity == FindingSeverity.Warning)) WriteWarning(f.Message);
+                if (Quiet) WriteObject(report.Healthy);
+                else WriteObject(EngramMemory.Wrap(new EngramStoreReport(report), EngramStoreReport.TypeName));
+            });
+        }
+
+        /// <summary>Reads an anchor from the live object or its deserialized form (property bags from JSON/CliXml).</summary>
+        private static ProvenanceHead ReadAnchor(PSObject anchor)
+        {
+            if (anchor.BaseObject is EngramProvenanceHead live)
+                return new ProvenanceHead(live.Namespace, live.Created, live.Entries.Select(e => new HeadEntry(e.Key, e.Seq, e.Hash)).ToList());
+            string Prop(PSObject o, string name) =>
+                o.Properties[name]?.Value?.ToString() ?? throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
+                    $"The anchor has no '{name}' property; pass the object from Get-EngramProvenance -Head (or its JSON/CliXml round trip).", name);
+            var ns = Prop(anchor, "Namespace");
+            var list = new List<HeadEntry>();
+            if (anchor.Properties["Entries"]?.Value is object raw)
+            {
+                var items = raw is PSObject p ? p.BaseObject : raw;
+                foreach (var item in items as IEnumerable ?? new[] { items })
+                {
+                    var o = item as PSObject ?? new PSObject(item);
+                    list.Add(new HeadEntry(Prop(o, "Key"), long.Parse(Prop(o, "Seq"), CultureInfo.InvariantCulture), Prop(o, "Hash")));
+                }
+            }
+            var head = new ProvenanceHead(ns, DateTime.UtcNow, list);
+            var digest = anchor.Properties["Digest"]?.Value?.ToString();
+            if (digest != null && digest != head.Digest)
+                throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidData,
+                    "The anchor's digest does not match its entries: the anchor itself was altered.", digest);
+            return head;
+        }
+    }
+}

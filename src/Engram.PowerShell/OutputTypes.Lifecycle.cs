@@ -1,0 +1,77 @@
+using System;
+using System.Linq;
+using Engram.Core;
+
+namespace Engram.PowerShell
+{
+    /// <summary>A namespace's provenance head (PSTypeName Engram.ProvenanceHead): save it elsewhere, verify later with Test-EngramProvenance -Anchor.</summary>
+    public sealed class EngramProvenanceHead
+    {
+        public const string TypeName = "Engram.ProvenanceHead";
+
+        internal EngramProvenanceHead(ProvenanceHead h, string store)
+        {
+            Namespace = h.Namespace;
+            Created = h.CreatedUtc;
+            Digest = h.Digest;
+            Entries = h.Entries.Select(e => new EngramHeadEntry(e.Key, e.Seq, e.Hash)).ToArray();
+            Store = store;
+        }
+
+        public string Namespace { get; }
+        /// <summary>UTC time the head was taken.</summary>
+        public DateTime Created { get; }
+        /// <summary>SHA-256 over every memory's (key, last seq, last hash): equal digests mean nothing changed.</summary>
+        public string Digest { get; }
+        public EngramHeadEntry[] Entries { get; }
+        public string Store { get; }
+
+        public override string ToString() => Namespace + " " + Digest;
+    }
+
+    public sealed class EngramHeadEntry
+    {
+        public EngramHeadEntry(string key, long seq, string hash)
+        {
+            Key = key;
+            Seq = seq;
+            Hash = hash;
+        }
+
+        public string Key { get; }
+        public long Seq { get; }
+        public string Hash { get; }
+    }
+
+    /// <summary>What Optimize-EngramProvenance did to a namespace (PSTypeName Engram.OptimizeReport).</summary>
+    public sealed class EngramOptimizeReport
+    {
+        public const string TypeName = "Engram.OptimizeReport";
+
+        internal EngramOptimizeReport(OptimizeReport r, string store)
+        {
+            Namespace = r.Namespace;
+            Retention = r.Policy.ToYaml();
+            HistoriesChecked = r.HistoriesChecked;
+            HistoriesSquashed = r.HistoriesSquashed;
+            EntriesRemoved = r.EntriesRemoved;
+            BytesBefore = r.BytesBefore;
+            BytesAfter = r.BytesAfter;
+            BytesFreed = r.BytesFreed;
+            Applied = r.Applied;
+            Store = store;
+        }
+
+        public string Namespace { get; }
+        public string Retention { get; }
+        public int HistoriesChecked { get; }
+        public int HistoriesSquashed { get; }
+        public int EntriesRemoved { get; }
+        public long BytesBefore { get; }
+        public long BytesAfter { get; }
+        public long BytesFreed { get; }
+        /// <summary>False for -WhatIf: what would be freed.</summary>
+        public bool Applied { get; }
+        public string Store { get; }
+    }
+}
