@@ -23,7 +23,7 @@ namespace Engram.PowerShell.Commands
 
         /// <summary>Tree (text story), Mermaid (gitGraph), ProvJson (W3C PROV-JSON) or Json (the raw entries).</summary>
         [Parameter(Position = 2)]
-        public ExportFormat Format { get; set; } = ExportFormat.Tree;
+        public EngramExportFormat Format { get; set; } = EngramExportFormat.Tree;
 
         /// <summary>Write to this file instead of the pipeline.</summary>
         [Parameter]
@@ -44,7 +44,7 @@ namespace Engram.PowerShell.Commands
             {
                 var store = ResolveStore();
                 var entries = store.GetProvenance(Namespace, Key, null, includeValues: true, branch: "*").ToList();
-                var text = ProvenanceExporter.Export(entries, Format, RelativeTime ? TimeStyle.Relative : TimeStyle.Absolute);
+                var text = ProvenanceExporter.Export(entries, Format.ToCore(), RelativeTime ? TimeStyle.Relative : TimeStyle.Absolute);
                 if (Path == null)
                 {
                     WriteObject(text);

@@ -54,6 +54,7 @@ namespace Engram.PowerShell.Commands
             }
 
             var namespaces = new List<string>();
+            bool namespaceRefused = false; // an exact namespace was already reported (invalid, or without the branch)
             foreach (var pattern in Namespace)
             {
                 if (WildcardPattern.ContainsWildcardCharacters(pattern))
@@ -64,7 +65,7 @@ namespace Engram.PowerShell.Commands
                 else
                 {
                     try { namespaces.Add(Names.NormalizeNamespace(pattern)); }
-                    catch (EngramException ex) { WriteEngramError(ex); }
+                    catch (EngramException ex) { WriteEngramError(ex); namespaceRefused = true; }
                 }
             }
             namespaces = namespaces.Distinct().ToList();
@@ -80,7 +81,10 @@ namespace Engram.PowerShell.Commands
                 var withBranch = namespaces.Where(n => SafeHasBranch(store, n)).ToList();
                 foreach (var n in namespaces.Except(withBranch))
                     if (Namespace.Any(p => !WildcardPattern.ContainsWildcardCharacters(p) && p.ToLowerInvariant() == n))
+                    {
                         WriteEngramError(new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound, $"There is no branch '{Branch}' of namespace '{n}'.", n + "@" + Branch));
+                        namespaceRefused = true;
+                    }
                 namespaces = withBranch;
             }
             var tagPatterns = Tag?.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToList();
@@ -140,6 +144,7 @@ namespace Engram.PowerShell.Commands
                     }
                     if (!found)
                     {
+                        if (namespaces.Count == 0 && namespaceRefused) continue; // already reported: no "not found" on top
                         try { Names.ValidateKey(key); }
                         catch (EngramException ex) { WriteEngramError(ex); continue; }
                         var where = namespaces.Count == 0 ? "any namespace" : namespaces.Count == 1 ? $"namespace '{namespaces[0]}'" : $"namespaces {string.Join(", ", namespaces)}";

@@ -21,7 +21,7 @@ namespace Engram.PowerShell.Commands
 
         /// <summary>Normal (survives a killed process) or Full (fsync; survives power loss).</summary>
         [Parameter]
-        public Durability Durability { get; set; } = Durability.Normal;
+        public EngramDurability Durability { get; set; } = EngramDurability.Normal;
 
         /// <summary>Rewrite the configuration of an existing store (memories and history are kept).</summary>
         [Parameter]
@@ -32,7 +32,7 @@ namespace Engram.PowerShell.Commands
             try
             {
                 var store = ResolveStore();
-                var config = new StoreConfig { TrackAll = TrackAll.IsPresent, Durability = Durability };
+                var config = new StoreConfig { TrackAll = TrackAll.IsPresent, Durability = Durability.ToCore() };
                 if (TrackedNamespace != null)
                     config.TrackedNamespaces = TrackedNamespace.Select(Names.NormalizeNamespace).Distinct().ToList();
                 var action = store.Exists ? "Rewrite the configuration of the Engram store" : "Create an Engram store";

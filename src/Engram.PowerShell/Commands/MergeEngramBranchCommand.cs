@@ -31,7 +31,7 @@ namespace Engram.PowerShell.Commands
         public string Into { get; set; } = "main";
 
         [Parameter]
-        public MergeStrategy Strategy { get; set; } = MergeStrategy.Fail;
+        public EngramMergeStrategy Strategy { get; set; } = EngramMergeStrategy.Fail;
 
         [Parameter]
         public string? Actor { get; set; }
@@ -59,12 +59,12 @@ namespace Engram.PowerShell.Commands
                     // -WhatIf: report the plan without writing anything.
                     if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                     {
-                        var plan = store.PlanMerge(Namespace, Branch, null, Strategy, filter);
+                        var plan = store.PlanMerge(Namespace, Branch, null, Strategy.ToCore(), filter);
                         WritePlan(plan, store);
                     }
                     return;
                 }
-                var result = store.Merge(Namespace, Branch, Strategy, ResolveActor(Actor), Reason, filter,
+                var result = store.Merge(Namespace, Branch, Strategy.ToCore(), ResolveActor(Actor), Reason, filter,
                     (done, total, key) => WriteProgress(new ProgressRecord(1, $"Merging {Namespace}@{Branch} into {Into}", key)
                     {
                         PercentComplete = total == 0 ? 100 : done * 100 / total,
