@@ -28,6 +28,8 @@
         'Optimize-EngramProvenance'
         'Set-EngramRetention'
         'Test-EngramProvenance'
+        'Connect-EngramMemory'
+        'Get-EngramLineage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -232,6 +232,7 @@ namespace Engram.Core
             var tags = NormalizeTags(request.Tags);
             var actor = NormalizeActor(request.Actor);
             var contentHash = ValueCodec.ContentHash(request.Value);
+            ValidateCognition(request, ns, key);
             EnsureExists();
             using (LockForWrite())
             {
@@ -241,14 +242,15 @@ namespace Engram.Core
                 if (log.Exists && request.TrackProvenance == false)
                     throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
                         $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked.", ns + "/" + key);
-                bool tracked = log.Exists || (request.TrackProvenance ?? Config.IsTracked(ns));
+                bool tracked = log.Exists || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
                 var main = TryGet(ns, key);
                 var tail = tracked ? Reconcile(log, main, ns, key) : null;
+                var sources = ResolveSources(request);
 
                 var view = ReadViewRaw(ns, branch, key);
                 var live = view != null && !view.Deleted ? view : null;
                 var newTags = tags ?? live?.Tags ?? Array.Empty<string>();
-                if (live != null && live.ContentHash == contentHash && newTags.SequenceEqual(live.Tags, StringComparer.Ordinal))
+                if (live != null && !request.IsCognitive && live.ContentHash == contentHash && newTags.SequenceEqual(live.Tags, StringComparer.Ordinal))
                     return new SetResult(live, false, null);
 
                 var now = DateTime.UtcNow;
@@ -266,8 +268,9 @@ namespace Engram.Core
                             entries.Add(NewEntry(tail, id, ns, key, ProvenanceActions.Forked, actor, now, branch, live.Version, null, live.ContentHash, null,
                                 hasValue: false, details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", live.Version } }));
                         entries.Add(NewEntry(tail, id, ns, key, request.Action ?? (live == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                            actor, now, branch, version, request.Reason, contentHash, request.Value, details: request.Details, previous: entries.LastOrDefault()));
+                            actor, now, branch, version, request.Reason, contentHash, request.Value, details: CognitionDetails(request, sources), previous: entries.LastOrDefault()));
                         StageAppend(txn, log, tail, entries.ToArray());
+                        StageDerivedIndex(txn, sources, entries.Last());
                         txn.Commit();
                         return new SetResult(written, true, entries.Last());
                     }

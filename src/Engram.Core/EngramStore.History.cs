@@ -45,6 +45,8 @@ namespace Engram.Core
         {
             var old = GetVersion(ns, key, version, branch);
             var current = TryGet(ns, key, branch);
+            if (current != null && current.ContentHash == ValueCodec.ContentHash(old.Value))
+                return new SetResult(current, false, null); // already holds that value: nothing to restore
             return Set(new SetRequest(ns, key, old.Value)
             {
                 Actor = actor,

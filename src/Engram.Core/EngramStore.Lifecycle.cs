@@ -389,7 +389,7 @@ namespace Engram.Core
                 var tail = log.ReadTail();
                 if (tail == null || tail.Seq == 0) continue;
                 ProvenanceEntry? state = null, first = null;
-                bool squashedPast = false;
+                bool unknown = false; // the state at asOfUtc was decided by an entry that retention squashed away
                 string? key = null;
                 foreach (var e in log.ReadAll(tail.ValidLength, includeValues: true))
                 {
@@ -397,20 +397,23 @@ namespace Engram.Core
                     if (e.Branch != Names.DefaultBranch) continue;
                     if (e.Action == ProvenanceActions.Squashed)
                     {
-                        var to = e.Details?["to"] as string;
-                        if (to != null && DateTime.Parse(to, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) >= asOfUtc)
-                            squashedPast = true;
+                        // Unknown from the first squashed entry on, until a kept entry at or before asOfUtc decides the
+                        // state again (not only up to 'to': between the last squashed and the first kept entry the
+                        // memory held the freed value of the last squashed one). Before 'from' it did not exist yet.
+                        var from = e.Details != null && e.Details.TryGetValue("from", out var f) ? f as string : null;
+                        unknown = from == null || DateTime.Parse(from, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) <= asOfUtc;
                         continue;
                     }
                     if (e.TimestampUtc > asOfUtc) break;
                     if (e.Action == ProvenanceActions.Forked) continue;
-                    if (e.Action == ProvenanceActions.Deleted) { state = null; first = null; continue; }
+                    if (e.Action == ProvenanceActions.Deleted) { state = null; first = null; unknown = false; continue; }
                     if (!e.HasValue) continue;
                     first = first ?? e;
                     state = e;
+                    unknown = false;
                 }
                 if (key == null || (keyFilter != null && !keyFilter(key))) continue;
-                if (squashedPast && state == null) { result.Unavailable.Add(key); continue; }
+                if (unknown) { result.Unavailable.Add(key); continue; }
                 if (state == null) continue;
                 result.Memories.Add(new MemoryRecord(state.MemoryId, ns, key, state.Value, Array.Empty<string>(), state.Version,
                     (first ?? state).TimestampUtc, state.TimestampUtc));

@@ -201,13 +201,25 @@ namespace Engram.Core
                         ours.Version, reason, null, null, hasValue: false, details: details));
                 return;
             }
-            int version = ours != null ? ours.Version + 1 : (tail != null && tail.Seq > 0 ? tail.Version + 1 : Math.Max(1, theirs.Version));
+            // New on main: continue after main's last version when it had one (re-created after a delete), else keep the
+            // branch's version. (The log's tail may be one of the branch's own entries, so it cannot be used as is.)
+            int? lastMain = ours == null && tail != null && tail.Seq > 0 ? LastMainVersion(log, tail) : null;
+            int version = ours != null ? ours.Version + 1 : lastMain.HasValue ? lastMain.Value + 1 : Math.Max(1, theirs.Version);
             var id = ours?.Id ?? theirs.Id;
             var merged = new MemoryRecord(id, ns, key, theirs.Value, theirs.Tags, version, ours?.CreatedUtc ?? theirs.CreatedUtc, now);
             txn.Write(MemoryPath(ns, key), MemoryFile.Serialize(merged));
             if (tracked)
                 StageAppend(txn, log, tail, NewEntry(tail, id, ns, key, ProvenanceActions.Merged, actor, now, Names.DefaultBranch,
                     version, reason, merged.ContentHash, theirs.Value, details: details));
+        }
+
+        /// <summary>The version recorded by the newest main-line entry of a log (walking back over branch entries); null if none.</summary>
+        private static int? LastMainVersion(ProvenanceLog log, LogTail tail)
+        {
+            using (var fs = log.OpenForRandomRead())
+                for (LogTail? t = tail; t != null; t = log.ReadPreviousTail(fs, t.Start))
+                    if (t.Branch == Names.DefaultBranch) return t.Version;
+            return null;
         }
 
         private string ConflictBranchName(string ns, string branch, MergeItem item)

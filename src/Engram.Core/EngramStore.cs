@@ -33,6 +33,13 @@ namespace Engram.Core
         public string? Branch { get; set; }
         /// <summary>Structured details recorded in the provenance entry (covered by its hash).</summary>
         public EngramMap? Details { get; set; }
+        /// <summary>Memories this value was derived from; each is pinned to an exact version in the entry.</summary>
+        public IReadOnlyList<MemoryRef>? DerivedFrom { get; set; }
+        /// <summary>How sure the actor is of the new value, 0..1.</summary>
+        public double? Confidence { get; set; }
+
+        /// <summary>True when the request carries provenance that only a tracked memory can hold.</summary>
+        internal bool IsCognitive => Action != null || Confidence != null || (DerivedFrom != null && DerivedFrom.Count > 0);
     }
 
     /// <summary>The outcome of <see cref="EngramStore.Set"/>.</summary>
@@ -168,6 +175,7 @@ namespace Engram.Core
             config = config ?? new StoreConfig();
             if (File.Exists(Root))
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
+            if (File.Exists(ConfigPath)) _ = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath); // a newer format is refused before anything (even _lock) is created
             Directory.CreateDirectory(Root);
             using (StoreLock.Acquire(Root, _options.LockTimeout))
             {
@@ -332,6 +340,7 @@ namespace Engram.Core
             var tags = NormalizeTags(request.Tags);
             var actor = NormalizeActor(request.Actor);
             var contentHash = ValueCodec.ContentHash(request.Value); // validates the value before anything is touched
+            ValidateCognition(request, ns, key);
             var memoryPath = MemoryPath(ns, key);
             var log = new ProvenanceLog(ProvenancePath(ns, key));
 
@@ -343,12 +352,13 @@ namespace Engram.Core
                 if (hasHistory && request.TrackProvenance == false)
                     throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
                         $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked; -TrackProvenance:$false is refused to keep its history without holes.", ns + "/" + key);
-                bool tracked = hasHistory || (request.TrackProvenance ?? Config.IsTracked(ns));
+                bool tracked = hasHistory || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
 
                 LogTail? tail = tracked ? Reconcile(log, current, ns, key) : null;
+                var sources = ResolveSources(request);
 
                 var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
-                if (current != null && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
+                if (current != null && !request.IsCognitive && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
                     return new SetResult(current, false, null);
 
                 var now = DateTime.UtcNow;
@@ -377,18 +387,20 @@ namespace Engram.Core
                 if (tracked)
                 {
                     entry = NewEntry(tail, id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: request.Details);
+                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: CognitionDetails(request, sources));
                 }
 
                 var needBase = BranchesNeedingBase(ns, key);
-                if (needBase.Count > 0)
+                if (needBase.Count > 0 || sources.Count > 0)
                 {
-                    // A live branch still reads this memory from main: keep its merge base, in the same transaction.
+                    // A live branch still reads this memory from main (keep its merge base), or sources must be
+                    // indexed: several files change, in one transaction.
                     using (var txn = BeginTransaction())
                     {
                         StageBaseSnapshots(txn, needBase, current, ns, key);
                         txn.Write(memoryPath, MemoryFile.Serialize(record));
                         if (entry != null) StageAppend(txn, log, tail, entry);
+                        if (entry != null) StageDerivedIndex(txn, sources, entry);
                         txn.Commit();
                     }
                     return new SetResult(record, true, entry);
@@ -488,7 +500,7 @@ namespace Engram.Core
             if (tail.Branch != Names.DefaultBranch || Consistent(tail, current)) return tail; // branch entries are transactional
 
             bool dangling = current == null
-                ? tail.Action != ProvenanceActions.Deleted
+                ? tail.Action != ProvenanceActions.Deleted && IsFirstOrFollowsDeletion(log, tail)
                 : (tail.Action == ProvenanceActions.Deleted && tail.Version == current.Version) || tail.Version == current.Version + 1;
             if (!dangling)
                 throw new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
@@ -496,6 +508,22 @@ namespace Engram.Core
             FileOps.Truncate(log.Path, tail.Start);
             var previous = log.ReadTail();
             return previous == null || previous.Seq == 0 ? null : previous;
+        }
+
+        /// <summary>
+        /// With no memory file, only a (re-)create can have died after its append: its entry is the first on main or
+        /// follows a deletion. Anything else (say a revision, when the file was deleted by hand) is committed history,
+        /// which must not be cut.
+        /// </summary>
+        private static bool IsFirstOrFollowsDeletion(ProvenanceLog log, LogTail tail)
+        {
+            using (var fs = log.OpenForRandomRead())
+            {
+                var prev = log.ReadPreviousTail(fs, tail.Start);
+                while (prev != null && prev.Branch != Names.DefaultBranch) prev = log.ReadPreviousTail(fs, prev.Start);
+                // (After a squash the predecessor may be hidden in it: stay lenient then.)
+                return prev == null || prev.Action == ProvenanceActions.Deleted || prev.Action == ProvenanceActions.Squashed;
+            }
         }
 
         private static bool Consistent(LogTail tail, MemoryRecord? current) =>

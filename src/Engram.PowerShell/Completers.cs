@@ -19,12 +19,7 @@ namespace Engram.PowerShell
             {
                 var raw = fakeBoundParameters["Store"] as string;
                 if (string.IsNullOrEmpty(raw)) raw = StoreLocator.DefaultRoot();
-                if (!Path.IsPathRooted(raw))
-                {
-                    var cwd = Runspace.DefaultRunspace?.SessionStateProxy?.Path?.CurrentFileSystemLocation?.ProviderPath
-                              ?? Directory.GetCurrentDirectory();
-                    raw = Path.Combine(cwd, raw);
-                }
+                if (!Path.IsPathRooted(raw)) raw = Path.Combine(CurrentLocation(), raw);
                 var store = new EngramStore(raw!);
                 return store.Exists ? store : null;
             }
@@ -32,6 +27,28 @@ namespace Engram.PowerShell
             {
                 return null; // completion must never throw
             }
+        }
+
+        /// <summary>The PowerShell location (what -Store resolves against), not the process's current directory.</summary>
+        private static string CurrentLocation()
+        {
+            // Completers run on the pipeline thread, where Runspace.DefaultRunspace.SessionStateProxy.Path is null:
+            // ask the engine through a nested pipeline instead.
+            try
+            {
+                using (var ps = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace))
+                {
+                    ps.AddScript("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath");
+                    var result = ps.Invoke();
+                    if (result.Count == 1 && result[0]?.BaseObject is string location && location.Length > 0) return location;
+                }
+            }
+            catch (Exception)
+            {
+                // fall back below
+            }
+            return Runspace.DefaultRunspace?.SessionStateProxy?.Path?.CurrentFileSystemLocation?.ProviderPath
+                   ?? Directory.GetCurrentDirectory();
         }
 
         public static IEnumerable<CompletionResult> Complete(IEnumerable<string> candidates, string wordToComplete, string kind)
@@ -109,5 +126,18 @@ namespace Engram.PowerShell
                 return Array.Empty<CompletionResult>();
             }
         }
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>Completes -Action with the well-known provenance actions.</summary>
+    public sealed class ActionCompleter : IArgumentCompleter
+    {
+        internal static readonly string[] Known = { "revised", "synthesized", "crystallized", "refined", "summarized", "corrected", "restored" };
+
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) =>
+            CompletionSupport.Complete(Known, wordToComplete, "action").ToList();
     }
 }

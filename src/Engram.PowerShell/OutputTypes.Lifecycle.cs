@@ -75,3 +75,48 @@ namespace Engram.PowerShell
         public string Store { get; }
     }
 }
+
+namespace Engram.PowerShell
+{
+    /// <summary>One edge of a lineage graph (PSTypeName Engram.LineageLink): Namespace/Key v Version was derived
+    /// from SourceNamespace/SourceKey v SourceVersion.</summary>
+    public sealed class EngramLineageLink
+    {
+        public const string TypeName = "Engram.LineageLink";
+
+        internal EngramLineageLink(Engram.Core.LineageLink l, string store)
+        {
+            Direction = l.Direction.ToString();
+            Depth = l.Depth;
+            Namespace = l.Namespace;
+            Key = l.Key;
+            Version = l.Version;
+            SourceNamespace = l.SourceNamespace;
+            SourceKey = l.SourceKey;
+            SourceVersion = l.SourceVersion;
+            Action = l.Action;
+            Actor = l.Actor;
+            Timestamp = l.TimestampUtc.ToLocalTime();
+            Confidence = l.Confidence;
+            Reason = l.Reason;
+            Store = store;
+        }
+
+        public string Direction { get; }
+        public int Depth { get; }
+        public string Namespace { get; }
+        public string Key { get; }
+        public int Version { get; }
+        public string SourceNamespace { get; }
+        public string SourceKey { get; }
+        public int SourceVersion { get; }
+        public string Action { get; }
+        public string Actor { get; }
+        public System.DateTime Timestamp { get; }
+        public double? Confidence { get; }
+        public string? Reason { get; }
+        public string Store { get; }
+
+        public override string ToString() => $"{Namespace}/{Key}@{Version} <- {SourceNamespace}/{SourceKey}@{SourceVersion}";
+    }
+}

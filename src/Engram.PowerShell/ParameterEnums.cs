@@ -35,6 +35,16 @@ namespace Engram.PowerShell
         Json,
     }
 
+    /// <summary>Get-EngramLineage directions.</summary>
+    public enum EngramLineageDirection
+    {
+        /// <summary>What the memory was derived from, and what those were derived from.</summary>
+        Up,
+        /// <summary>What was derived from the memory.</summary>
+        Down,
+        Both,
+    }
+
     internal static class EnumMapping
     {
         public static Durability ToCore(this EngramDurability d) => d == EngramDurability.Full ? Durability.Full : Durability.Normal;
@@ -42,5 +52,7 @@ namespace Engram.PowerShell
         public static MergeStrategy ToCore(this EngramMergeStrategy s) => (MergeStrategy)(int)s;
 
         public static ExportFormat ToCore(this EngramExportFormat f) => (ExportFormat)(int)f;
+
+        public static LineageDirection ToCore(this EngramLineageDirection d) => (LineageDirection)(int)d;
     }
 }

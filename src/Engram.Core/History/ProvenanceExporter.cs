@@ -38,15 +38,45 @@ namespace Engram.Core.History
             if (entries.Count == 0) return sb.ToString();
             sb.Append(entries[0].Namespace).Append('/').Append(entries[0].Key).Append('\n');
 
-            // Group: main entries are roots; a branch's entries hang under its first entry (normally 'forked').
+            // Main-line entries are the roots. Work done on a branch hangs under the merge that brought it into main
+            // (shown compactly, "actor: reason"); work not merged (yet) hangs under the fork that started the branch.
             var roots = new List<Node>();
-            var branchNodes = new Dictionary<string, Node>(StringComparer.Ordinal);
+            var forkNodes = new Dictionary<string, Node>(StringComparer.Ordinal);
+            var pending = new Dictionary<string, List<ProvenanceEntry>>(StringComparer.Ordinal);
             foreach (var e in entries)
             {
+                if (e.Branch != Names.DefaultBranch)
+                {
+                    if (e.Action == ProvenanceActions.Forked && !forkNodes.ContainsKey(e.Branch))
+                    {
+                        var fork = new Node(e);
+                        forkNodes[e.Branch] = fork;
+                        roots.Add(fork);
+                    }
+                    else
+                    {
+                        if (!pending.TryGetValue(e.Branch, out var list)) pending[e.Branch] = list = new List<ProvenanceEntry>();
+                        list.Add(e);
+                    }
+                    continue;
+                }
                 var node = new Node(e);
-                if (e.Branch == Names.DefaultBranch) { roots.Add(node); continue; }
-                if (branchNodes.TryGetValue(e.Branch, out var head)) head.Children.Add(node);
-                else { branchNodes[e.Branch] = node; roots.Add(node); }
+                roots.Add(node);
+                if (e.Action == ProvenanceActions.Merged && Detail(e, "from") is string from && pending.TryGetValue(from, out var merged))
+                {
+                    foreach (var m in merged) node.Children.Add(new Node(m) { Compact = true });
+                    pending.Remove(from);
+                }
+            }
+            foreach (var kv in pending)
+            {
+                if (!forkNodes.TryGetValue(kv.Key, out var fork))
+                {
+                    fork = new Node(kv.Value[0]);
+                    roots.Add(fork);
+                    kv.Value.RemoveAt(0);
+                }
+                foreach (var e in kv.Value) fork.Children.Add(new Node(e));
             }
             for (int i = 0; i < roots.Count; i++) Render(sb, roots[i], "", i == roots.Count - 1, time, nowUtc);
             return sb.ToString();
@@ -56,12 +86,20 @@ namespace Engram.Core.History
         {
             public Node(ProvenanceEntry e) { Entry = e; }
             public ProvenanceEntry Entry { get; }
+            /// <summary>Branch work under its merge: "actor: reason" (or the action) on one line.</summary>
+            public bool Compact { get; set; }
             public List<Node> Children { get; } = new List<Node>();
         }
 
         private static void Render(StringBuilder sb, Node node, string indent, bool last, TimeStyle time, DateTime now)
         {
             var e = node.Entry;
+            if (node.Compact)
+            {
+                sb.Append(indent).Append(last ? "└─ " : "├─ ").Append(e.Actor).Append(": ")
+                  .Append(e.Reason != null ? "\"" + e.Reason + "\"" : e.Action + " v" + e.Version + " on " + e.Branch).Append('\n');
+                return;
+            }
             sb.Append(indent).Append(last ? "└─ " : "├─ ").Append(Headline(e, time, now)).Append('\n');
             var childIndent = indent + (last ? "   " : "│  ");
             var subLines = SubLines(e).ToList();
@@ -93,6 +131,14 @@ namespace Engram.Core.History
                     sb.Append("merged from ").Append(from ?? "?");
                     if (Detail(e, "theirsVersion") is int tv) sb.Append(" (v").Append(tv).Append(')');
                     sb.Append(" → v").Append(e.Version);
+                    break;
+                case "connected":
+                    var with = Detail(e, "with") as EngramMap;
+                    sb.Append("connected ").Append(Detail(e, "direction") as string == "from" ? "from " : "to ")
+                      .Append(with?["namespace"]).Append('/').Append(with?["key"]).Append(" (v").Append(with?["version"]).Append(')');
+                    break;
+                case ProvenanceActions.Squashed:
+                    sb.Append("squashed ").Append(Detail(e, "count")).Append(" older entries (").Append(Detail(e, "firstSeq")).Append('–').Append(Detail(e, "lastSeq")).Append(')');
                     break;
                 default:
                     sb.Append(e.Action).Append(" v").Append(e.Version);

@@ -60,7 +60,7 @@ namespace Engram.Core.Values
                 case ushort v: Tagged(e, "!ushort", v.ToString(CultureInfo.InvariantCulture)); return;
                 case uint v: Tagged(e, "!uint", v.ToString(CultureInfo.InvariantCulture)); return;
                 case ulong v: Tagged(e, "!ulong", v.ToString(CultureInfo.InvariantCulture)); return;
-                case char c: Tagged(e, "!char", c.ToString(), ScalarStyle.DoubleQuoted); return;
+                case char c: CheckText(c.ToString()); Tagged(e, "!char", c.ToString(), ScalarStyle.DoubleQuoted); return;
                 case DateTime dt: Tagged(e, "!datetime", dt.ToString("o", CultureInfo.InvariantCulture)); return;
                 case DateTimeOffset dto: Tagged(e, "!datetimeoffset", dto.ToString("o", CultureInfo.InvariantCulture)); return;
                 case TimeSpan ts: Tagged(e, "!timespan", ts.ToString("c", CultureInfo.InvariantCulture)); return;
@@ -106,6 +106,7 @@ namespace Engram.Core.Values
         /// <summary>Emits a string so that it reads back as exactly that string.</summary>
         public static void WriteString(IEmitter e, string s)
         {
+            CheckText(s);
             ScalarStyle style;
             if (s.Length == 0 || ResolvesAsNonString(s) || NeedsDoubleQuotes(s)) style = ScalarStyle.DoubleQuoted;
             else if (s.IndexOf('\n') >= 0)
@@ -113,6 +114,21 @@ namespace Engram.Core.Values
             // The emitter writes a leading/trailing tab plain, and plain scalars lose surrounding white space.
             else style = char.IsWhiteSpace(s[0]) || char.IsWhiteSpace(s[s.Length - 1]) ? ScalarStyle.DoubleQuoted : ScalarStyle.Any;
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, s, style, style == ScalarStyle.Any, true));
+        }
+
+        /// <summary>
+        /// Refuses text with an unpaired UTF-16 surrogate: it has no UTF-8 form (the emitter throws a YamlDotNet error
+        /// mid-write, and the content hash would silently see U+FFFD instead).
+        /// </summary>
+        internal static void CheckText(string s)
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (!char.IsSurrogate(s[i])) continue;
+                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) { i++; continue; }
+                throw new EngramException(EngramErrorIds.UnsupportedValueType, EngramErrorKind.InvalidArgument,
+                    $"The text contains an unpaired UTF-16 surrogate (U+{(int)s[i]:X4}) at position {i}, which cannot be stored as UTF-8.", s);
+            }
         }
 
         /// <summary>
@@ -297,7 +313,7 @@ namespace Engram.Core.Values
             switch (value)
             {
                 case null: sb.Append('n'); return;
-                case string s: Str(sb, 's', s); return;
+                case string s: CheckText(s); Str(sb, 's', s); return;
                 case bool b: sb.Append(b ? "T" : "F"); return;
                 case int i: sb.Append('i').Append(i.ToString(CultureInfo.InvariantCulture)).Append(';'); return;
                 case long l: sb.Append('l').Append(l.ToString(CultureInfo.InvariantCulture)).Append(';'); return;
@@ -312,6 +328,7 @@ namespace Engram.Core.Values
                         sb.Append('{').Append((int)map.Kind).Append(':').Append(keys.Count).Append(':');
                         foreach (var k in keys)
                         {
+                            CheckText(k);
                             Str(sb, 'k', k);
                             Canonical(sb, map[k], depth + 1);
                         }

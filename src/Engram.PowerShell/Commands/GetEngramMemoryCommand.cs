@@ -17,9 +17,10 @@ namespace Engram.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string[] Namespace { get; set; } = { "*" };
 
+        // No "Name" alias here: namespace and branch objects have a Name, and piping them in
+        // (Get-EngramNamespace s* | Get-EngramMemory) must bind only -Namespace / -Branch, not -Key.
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
-        [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
         [ValidateNotNullOrEmpty]
         public string[] Key { get; set; } = { "*" };

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using Engram.Core;
 
@@ -47,6 +48,21 @@ namespace Engram.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string Branch { get; set; } = "main";
 
+        /// <summary>The provenance action: revised (default for changes), synthesized, crystallized, … (a lower-case word).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(ActionCompleter))]
+        public string? Action { get; set; }
+
+        /// <summary>Memories the value was derived from: 'ns/key', 'ns/key@version', or memory objects. Each is
+        /// recorded pinned to the exact version used, and indexed so Get-EngramLineage -Direction Down is cheap.</summary>
+        [Parameter]
+        public object[]? DerivedFrom { get; set; }
+
+        /// <summary>How sure the actor is of the value, from 0 to 1.</summary>
+        [Parameter]
+        [ValidateRange(0.0, 1.0)]
+        public double? Confidence { get; set; }
+
         /// <summary>Emit the memory as written.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -62,6 +78,9 @@ namespace Engram.PowerShell.Commands
                     Actor = ResolveActor(Actor),
                     Reason = Reason,
                     Branch = Branch,
+                    Action = Action,
+                    Confidence = Confidence,
+                    DerivedFrom = DerivedFrom?.Select(MemoryRefConverter.Convert).ToList(),
                     TrackProvenance = MyInvocation.BoundParameters.ContainsKey(nameof(TrackProvenance)) ? TrackProvenance.IsPresent : (bool?)null,
                 };
                 Names.NormalizeNamespace(Namespace);

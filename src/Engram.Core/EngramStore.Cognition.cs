@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Engram.Core.Provenance;
+using Engram.Core.Storage;
+using Engram.Core.Values;
+
+namespace Engram.Core
+{
+    /// <summary>A source resolved to the exact version a derived memory was made from.</summary>
+    internal sealed class ResolvedSource
+    {
+        public ResolvedSource(MemoryRef reference, string memoryId, int version)
+        {
+            Ref = reference;
+            MemoryId = memoryId;
+            Version = version;
+        }
+
+        public MemoryRef Ref { get; }
+        public string MemoryId { get; }
+        public int Version { get; }
+    }
+
+    public sealed partial class EngramStore
+    {
+        public const string ConnectedAction = "connected";
+
+        /// <summary>Actions that mark a turning point in a memory's story (kept when retention squashes history).</summary>
+        public static readonly IReadOnlyList<string> TurningPointActions = new[]
+        {
+            ProvenanceActions.Forked, ProvenanceActions.Merged, ConnectedAction, "crystallized", "synthesized", RestoredAction,
+        };
+
+        /// <summary>Below this confidence an entry is a turning point too.</summary>
+        public const double LowConfidence = 0.5;
+
+        private static void ValidateCognition(SetRequest request, string ns, string key)
+        {
+            if (request.Confidence is double c && (double.IsNaN(c) || c < 0 || c > 1))
+                throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument, $"Confidence must be between 0 and 1, not {c}.", c);
+            if (request.IsCognitive && request.TrackProvenance == false)
+                throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
+                    $"An action, sources or a confidence are provenance: '{key}' in '{ns}' must be tracked to record them.", ns + "/" + key);
+        }
+
+        /// <summary>Pins every source to an exact version (the current one unless the reference names one). Caller holds the lock.</summary>
+        private List<ResolvedSource> ResolveSources(SetRequest request)
+        {
+            var list = new List<ResolvedSource>();
+            if (request.DerivedFrom == null) return list;
+            foreach (var r in request.DerivedFrom)
+            {
+                var current = TryGet(r.Namespace, r.Key, r.Branch);
+                if (r.Version == null)
+                {
+                    if (current == null) throw NotFound(r.Namespace, r.Key);
+                    list.Add(new ResolvedSource(r, current.Id, current.Version));
+                }
+                else if (current != null && current.Version == r.Version)
+                    list.Add(new ResolvedSource(r, current.Id, current.Version));
+                else
+                    list.Add(new ResolvedSource(r, GetVersion(r.Namespace, r.Key, r.Version.Value, r.Branch).MemoryId, r.Version.Value));
+            }
+            return list;
+        }
+
+        private static EngramMap? CognitionDetails(SetRequest request, List<ResolvedSource> sources)
+        {
+            if (request.Details == null && sources.Count == 0 && request.Confidence == null) return null;
+            var d = new EngramMap(MapKind.Ordered);
+            if (request.Details != null) foreach (var kv in request.Details) d[kv.Key] = kv.Value;
+            if (sources.Count > 0)
+                d["derivedFrom"] = sources.Select(s =>
+                {
+                    var m = new EngramMap(MapKind.Ordered) { { "namespace", s.Ref.Namespace }, { "key", s.Ref.Key }, { "version", s.Version }, { "memoryId", s.MemoryId } };
+                    if (s.Ref.Branch != Names.DefaultBranch) m.Add("branch", s.Ref.Branch);
+                    return (object?)m;
+                }).ToArray();
+            if (request.Confidence != null) d["confidence"] = request.Confidence.Value;
+            return d;
+        }
+
+        // ------------------------------------------------------------------ derived-from index (keeps "down" lineage cheap)
+
+        internal string DerivedIndexPath(string ns, string key) =>
+            Path.Combine(Root, Names.ProvenanceNamespace, "_derived", ns, Names.EncodeKey(key) + ".idx");
+
+        /// <summary>Appends "derived ns, key, version, source version, seq, branch" lines to each source's index.</summary>
+        private void StageDerivedIndex(Transaction txn, List<ResolvedSource> sources, ProvenanceEntry entry)
+        {
+            foreach (var group in sources.GroupBy(s => DerivedIndexPath(s.Ref.Namespace, s.Ref.Key)))
+            {
+                var sb = new StringBuilder();
+                foreach (var s in group)
+                    sb.Append(entry.Namespace).Append('\t').Append(entry.Key).Append('\t').Append(entry.Version.ToString(CultureInfo.InvariantCulture))
+                      .Append('\t').Append(s.Version.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(entry.Seq.ToString(CultureInfo.InvariantCulture))
+                      .Append('\t').Append(entry.Branch).Append('\n');
+                long length = File.Exists(group.Key) ? new FileInfo(group.Key).Length : 0;
+                txn.Append(group.Key, sb.ToString(), length);
+            }
+        }
+
+        private IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)> ReadDerivedIndex(string ns, string key)
+        {
+            var path = DerivedIndexPath(ns, key);
+            var text = TryReadText(path);
+            if (text == null) yield break;
+            foreach (var line in text.Split('\n'))
+            {
+                var p = line.Split('\t');
+                if (p.Length < 5 || !int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+                    || !int.TryParse(p[3], NumberStyles.None, CultureInfo.InvariantCulture, out var sv)
+                    || !long.TryParse(p[4], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)) continue;
+                yield return (p[0], p[1], v, sv, seq);
+            }
+        }
+
+        // ------------------------------------------------------------------ connections
+
+        /// <summary>Records a connection between two memories in both histories, without changing their values.</summary>
+        public (ProvenanceEntry from, ProvenanceEntry to) Connect(MemoryRef from, MemoryRef to, string? actor = null, string? reason = null)
+        {
+            if (from.Namespace == to.Namespace && from.Key == to.Key)
+                throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, "A memory cannot be connected to itself.", from.ToString());
+            actor = NormalizeActor(actor);
+            EnsureExists();
+            using (LockForWrite())
+            {
+                var a = TryGet(from.Namespace, from.Key) ?? throw NotFound(from.Namespace, from.Key);
+                var b = TryGet(to.Namespace, to.Key) ?? throw NotFound(to.Namespace, to.Key);
+                var now = DateTime.UtcNow;
+                using (var txn = BeginTransaction())
+                {
+                    var ea = StageConnection(txn, a, b, "to", actor!, reason, now);
+                    var eb = StageConnection(txn, b, a, "from", actor!, reason, now);
+                    txn.Commit();
+                    return (ea, eb);
+                }
+            }
+        }
+
+        private ProvenanceEntry StageConnection(Transaction txn, MemoryRecord self, MemoryRecord other, string direction, string actor, string? reason, DateTime now)
+        {
+            var log = new ProvenanceLog(ProvenancePath(self.Namespace, self.Key));
+            var tail = Reconcile(log, self, self.Namespace, self.Key);
+            var entry = NewEntry(tail, self.Id, self.Namespace, self.Key, ConnectedAction, actor, now, Names.DefaultBranch, self.Version, reason,
+                self.ContentHash, null, hasValue: false, details: new EngramMap(MapKind.Ordered)
+                {
+                    { "direction", direction },
+                    { "with", new EngramMap(MapKind.Ordered) { { "namespace", other.Namespace }, { "key", other.Key }, { "version", other.Version }, { "memoryId", other.Id } } },
+                });
+            StageAppend(txn, log, tail, entry);
+            return entry;
+        }
+
+        // ------------------------------------------------------------------ lineage
+
+        /// <summary>
+        /// The lineage graph of a memory: Up walks the sources recorded in its history (each pinned to the version
+        /// used, and from there the sources of that version), Down walks the derived-from index. Cycles are cut.
+        /// </summary>
+        public IReadOnlyList<LineageLink> GetLineage(string ns, string key, int depth = 3, LineageDirection direction = LineageDirection.Both)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            EnsureExists();
+            if (TryGet(ns, key) == null && !HasProvenance(ns, key)) throw NotFound(ns, key);
+            var links = new List<LineageLink>();
+            if (direction != LineageDirection.Down) WalkUp(ns, key, int.MaxValue, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            if (direction != LineageDirection.Up) WalkDown(ns, key, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            return links;
+        }
+
+        private void WalkUp(string ns, string key, int maxVersion, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        {
+            if (level > depth || !seen.Add(ns + "/" + key + "@" + maxVersion)) return;
+            if (!HasProvenance(ns, key)) return;
+            foreach (var e in GetProvenance(ns, key, null, includeValues: false, branch: "*"))
+            {
+                if (e.Version > maxVersion) continue;
+                if (!(e.Details != null && e.Details.TryGetValue("derivedFrom", out var raw) && raw is object?[] sources)) continue;
+                var confidence = e.Details.TryGetValue("confidence", out var c) && c is double d ? d : (double?)null;
+                foreach (var s in sources.OfType<EngramMap>())
+                {
+                    var sns = (string)s["namespace"]!;
+                    var skey = (string)s["key"]!;
+                    var sver = Convert.ToInt32(s["version"], CultureInfo.InvariantCulture);
+                    links.Add(new LineageLink(LineageDirection.Up, level, ns, key, e.Version, sns, skey, sver, e.Action, e.Actor, e.TimestampUtc, confidence, e.Reason, e.Seq));
+                    WalkUp(sns, skey, sver, level + 1, depth, links, seen);
+                }
+            }
+        }
+
+        private void WalkDown(string ns, string key, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        {
+            if (level > depth || !seen.Add(ns + "/" + key)) return;
+            foreach (var d in ReadDerivedIndex(ns, key))
+            {
+                var entry = GetProvenance(d.ns, d.key, null, includeValues: false, branch: "*").FirstOrDefault(e => e.Seq == d.seq);
+                var confidence = entry?.Details != null && entry.Details.TryGetValue("confidence", out var c) && c is double dd ? dd : (double?)null;
+                links.Add(new LineageLink(LineageDirection.Down, level, d.ns, d.key, d.version, ns, key, d.sourceVersion,
+                    entry?.Action ?? "", entry?.Actor ?? "", entry?.TimestampUtc ?? DateTime.MinValue, confidence, entry?.Reason, d.seq));
+                WalkDown(d.ns, d.key, level + 1, depth, links, seen);
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using Engram.Core;
+
+namespace Engram.PowerShell.Commands
+{
+    /// <summary>The lineage of a memory: what it was derived from (Up) and what was derived from it (Down), across namespaces.</summary>
+    [Cmdlet(VerbsCommon.Get, "EngramLineage")]
+    [OutputType(typeof(EngramLineageLink))]
+    public sealed class GetEngramLineageCommand : EngramCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(NamespaceCompleter))]
+        public string Namespace { get; set; } = "";
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Name")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        public string Key { get; set; } = "";
+
+        /// <summary>How many generations to follow (default 3).</summary>
+        [Parameter]
+        [ValidateRange(1, 100)]
+        public int Depth { get; set; } = 3;
+
+        [Parameter]
+        public EngramLineageDirection Direction { get; set; } = EngramLineageDirection.Both;
+
+        protected override void ProcessRecord()
+        {
+            Try(() =>
+            {
+                var store = ResolveStore();
+                foreach (var link in store.GetLineage(Namespace, Key, Depth, Direction.ToCore()))
+                    WriteObject(EngramMemory.Wrap(new EngramLineageLink(link, store.Root), EngramLineageLink.TypeName));
+            });
+        }
+    }
+}
