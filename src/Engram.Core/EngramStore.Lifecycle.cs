@@ -212,47 +212,39 @@ namespace Engram.Core
                 if (baseIdx >= 0) keepFrom = Math.Min(keepFrom, baseIdx);
                 if (onBranch >= 0) keepFrom = Math.Min(keepFrom, onBranch);
             }
-            bool firstIsSquash = entries[0].Action == ProvenanceActions.Squashed;
-            if (keepFrom <= (firstIsSquash ? 1 : 0)) return null;
+            if (keepFrom <= 0) return null;
 
-            var squashedPart = entries.Take(keepFrom).ToList();
-            var lastSquashed = squashedPart[squashedPart.Count - 1];
-            var prior = firstIsSquash ? entries[0].Details : null;
-            long count = squashedPart.Count(e => e.Action != ProvenanceActions.Squashed) + (prior != null && prior.TryGetValue("count", out var pc) ? Convert.ToInt64(pc, CultureInfo.InvariantCulture) : 0);
-            var actions = Counts(prior, "actions", squashedPart.Where(e => e.Action != ProvenanceActions.Squashed).Select(e => e.Action));
-            var actors = Counts(prior, "actors", squashedPart.Where(e => e.Action != ProvenanceActions.Squashed).Select(e => e.Actor));
-            var real = squashedPart.Where(e => e.Action != ProvenanceActions.Squashed).ToList();
-            var squash = new ProvenanceEntry
+            // Old entries are summarised run by run; turning points (forks, merges, connections, syntheses,
+            // crystallisations, restores, low confidence) stay as they are, between the runs.
+            var output = new List<ProvenanceEntry>();
+            var run = new List<ProvenanceEntry>();
+            bool changed = false;
+            int removedCount = 0;
+            void Flush()
             {
-                Schema = 2,
-                Seq = lastSquashed.Seq,
-                MemoryId = lastSquashed.MemoryId,
-                Namespace = ns,
-                Key = lastSquashed.Key,
-                Action = ProvenanceActions.Squashed,
-                Actor = actor,
-                TimestampUtc = now,
-                Branch = Names.DefaultBranch,
-                Version = lastSquashed.Version,
-                Reason = "retention " + policy.ToYaml(),
-                Details = new EngramMap(MapKind.Ordered)
+                if (run.Count == 0) return;
+                // A lone entry stays as it is: one squashed entry would not be smaller than it.
+                if (run.Count == 1) output.Add(run[0]);
+                else
                 {
-                    { "count", count },
-                    { "firstSeq", prior != null && prior.TryGetValue("firstSeq", out var fs) ? fs : (object)squashedPart[0].Seq },
-                    { "lastSeq", lastSquashed.Seq },
-                    { "from", prior != null && prior.TryGetValue("from", out var pf) ? pf : (real.Count > 0 ? real[0].TimestampUtc.ToString("o", CultureInfo.InvariantCulture) : null) },
-                    { "to", (real.Count > 0 ? real[real.Count - 1] : lastSquashed).TimestampUtc.ToString("o", CultureInfo.InvariantCulture) },
-                    { "lastHash", lastSquashed.Action == ProvenanceActions.Squashed ? lastSquashed.Details!["lastHash"] : lastSquashed.Hash },
-                    { "actions", actions },
-                    { "actors", actors },
-                },
-            };
-            squash.Hash = squash.ComputeHash();
-            removed = real.Count;
+                    output.Add(Squash(run, ns, policy, now, actor));
+                    removedCount += run.Count(e => e.Action != ProvenanceActions.Squashed);
+                    changed = true;
+                }
+                run.Clear();
+            }
+            foreach (var e in entries.Take(keepFrom))
+            {
+                if (e.Action != ProvenanceActions.Squashed && IsTurningPoint(e)) { Flush(); output.Add(e); }
+                else run.Add(e);
+            }
+            Flush();
+            removed = removedCount;
+            if (!changed) return null;
 
             var sb = new StringBuilder();
             long offset = 0;
-            foreach (var e in new[] { squash }.Concat(entries.Skip(keepFrom)))
+            foreach (var e in output.Concat(entries.Skip(keepFrom)))
             {
                 var t = ProvenanceLog.Serialize(e, offset);
                 offset += Encoding.UTF8.GetByteCount(t);
@@ -261,15 +253,65 @@ namespace Engram.Core
             return sb.ToString();
         }
 
-        private static EngramMap Counts(EngramMap? prior, string name, IEnumerable<string> items)
+        /// <summary>True for entries a squash keeps: the turning points of a memory's story.</summary>
+        public static bool IsTurningPoint(ProvenanceEntry e) =>
+            TurningPointActions.Contains(e.Action)
+            || (e.Details != null && e.Details.TryGetValue("confidence", out var c) && c is double d && d < LowConfidence);
+
+        /// <summary>One squashed entry for a run of consecutive entries (which may include earlier squashed ones).</summary>
+        private static ProvenanceEntry Squash(List<ProvenanceEntry> run, string ns, RetentionPolicy policy, DateTime now, string actor)
         {
-            var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            if (prior != null && prior.TryGetValue(name, out var p) && p is EngramMap pm)
-                foreach (var kv in pm) counts[kv.Key] = Convert.ToInt64(kv.Value, CultureInfo.InvariantCulture);
-            foreach (var i in items) counts[i] = counts.TryGetValue(i, out var c) ? c + 1 : 1;
-            var m = new EngramMap(MapKind.Ordered);
-            foreach (var kv in counts) m.Add(kv.Key, kv.Value);
-            return m;
+            var first = run[0];
+            var last = run[run.Count - 1];
+            object? D(ProvenanceEntry e, string name) => e.Details != null && e.Details.TryGetValue(name, out var v) ? v : null;
+            bool Sq(ProvenanceEntry e) => e.Action == ProvenanceActions.Squashed;
+            var real = run.Where(e => !Sq(e)).ToList();
+            long count = real.Count + run.Where(Sq).Sum(e => Convert.ToInt64(D(e, "count") ?? 0L, CultureInfo.InvariantCulture));
+            var actions = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            var actors = new SortedDictionary<string, long>(StringComparer.Ordinal);
+            foreach (var e in run)
+            {
+                if (Sq(e))
+                {
+                    foreach (var (target, name) in new[] { (actions, "actions"), (actors, "actors") })
+                        if (D(e, name) is EngramMap m)
+                            foreach (var kv in m) target[kv.Key] = (target.TryGetValue(kv.Key, out var n) ? n : 0) + Convert.ToInt64(kv.Value, CultureInfo.InvariantCulture);
+                    continue;
+                }
+                actions[e.Action] = (actions.TryGetValue(e.Action, out var a) ? a : 0) + 1;
+                actors[e.Actor] = (actors.TryGetValue(e.Actor, out var b) ? b : 0) + 1;
+            }
+            EngramMap ToMap(SortedDictionary<string, long> d) { var m = new EngramMap(MapKind.Ordered); foreach (var kv in d) m.Add(kv.Key, kv.Value); return m; }
+            string Time(ProvenanceEntry e, string field) => Sq(e) ? (string)D(e, field)! : e.TimestampUtc.ToString("o", CultureInfo.InvariantCulture);
+
+            var squash = new ProvenanceEntry
+            {
+                Schema = 2,
+                Seq = last.Seq,
+                MemoryId = last.MemoryId,
+                Namespace = ns,
+                Key = last.Key,
+                Action = ProvenanceActions.Squashed,
+                Actor = actor,
+                TimestampUtc = now,
+                Branch = Names.DefaultBranch,
+                Version = last.Version,
+                Reason = "retention " + policy.ToYaml(),
+                Details = new EngramMap(MapKind.Ordered)
+                {
+                    { "count", count },
+                    { "firstSeq", Sq(first) ? D(first, "firstSeq") : first.Seq },
+                    { "lastSeq", last.Seq },
+                    { "from", Time(first, "from") },
+                    { "to", Time(last, "to") },
+                    { "firstPrevHash", Sq(first) ? D(first, "firstPrevHash") : first.PrevHash },
+                    { "lastHash", Sq(last) ? D(last, "lastHash") : last.Hash },
+                    { "actions", ToMap(actions) },
+                    { "actors", ToMap(actors) },
+                },
+            };
+            squash.Hash = squash.ComputeHash();
+            return squash;
         }
 
         // ------------------------------------------------------------------ anchors
@@ -322,7 +364,9 @@ namespace Engram.Core
                 if (report.Findings.Count > before) continue; // chain itself is broken: already reported
                 var entries = log.ReadAll(log.ReadTail()!.ValidLength, includeValues: false).ToList();
                 var match = entries.FirstOrDefault(e => e.Seq == anchored.Seq && e.Action != ProvenanceActions.Squashed);
-                var squash = entries.FirstOrDefault(e => e.Action == ProvenanceActions.Squashed);
+                // The squashed entry (if any) whose run covers the anchored entry.
+                var squash = entries.FirstOrDefault(e => e.Action == ProvenanceActions.Squashed && e.Seq >= anchored.Seq
+                    && Convert.ToInt64(e.Details?["firstSeq"] ?? 1L, CultureInfo.InvariantCulture) <= anchored.Seq);
                 if (match != null)
                 {
                     if (match.Hash != anchored.Hash)
@@ -336,7 +380,7 @@ namespace Engram.Core
                         report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
                             $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed with a different hash than anchored.", log.Path, ns, anchored.Key, anchored.Seq));
                     else if (!ok)
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Warning, "AnchorSquashed",
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Information, "AnchorSquashed",
                             $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed by retention; the anchor can only be checked up to entry {squash.Seq}.", log.Path, ns, anchored.Key, anchored.Seq));
                 }
                 else

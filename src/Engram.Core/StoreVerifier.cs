@@ -8,7 +8,8 @@ using Engram.Core.Values;
 
 namespace Engram.Core
 {
-    public enum FindingSeverity { Warning, Error }
+    /// <summary>Information: worth knowing, not a problem (e.g. an anchored entry retention has squashed).</summary>
+    public enum FindingSeverity { Information, Warning, Error }
 
     /// <summary>One problem found by <see cref="EngramStore.Verify"/>.</summary>
     public sealed class StoreFinding
@@ -48,8 +49,8 @@ namespace Engram.Core
         public long EntriesChecked { get; internal set; }
         public int BranchesChecked { get; internal set; }
         public List<StoreFinding> Findings { get; } = new List<StoreFinding>();
-        /// <summary>True when nothing unrepaired remains.</summary>
-        public bool Healthy => Findings.All(f => f.Repaired);
+        /// <summary>True when no warning or error remains unrepaired.</summary>
+        public bool Healthy => Findings.All(f => f.Repaired || f.Severity == FindingSeverity.Information);
     }
 
     public sealed partial class EngramStore
@@ -174,8 +175,11 @@ namespace Engram.Core
                     report.EntriesChecked++;
                     if (e.Action == ProvenanceActions.Squashed)
                     {
-                        // Retention replaced entries 1..Seq by this one; it records the hash of the last of them.
-                        if (expected != 1 || !e.VerifyHash() || !(e.Details?.TryGetValue("lastHash", out var lh) == true && lh is string))
+                        // Retention replaced entries firstSeq..Seq by this one; it records the hash that preceded them and
+                        // the hash of the last of them, which the next entry links to.
+                        var firstSeq = e.Details?.TryGetValue("firstSeq", out var fsq) == true && fsq != null ? Convert.ToInt64(fsq, System.Globalization.CultureInfo.InvariantCulture) : 1;
+                        var firstPrev = e.Details?.TryGetValue("firstPrevHash", out var fph) == true ? fph as string : null;
+                        if (firstSeq != expected || firstPrev != prevHash || !e.VerifyHash() || !(e.Details?.TryGetValue("lastHash", out var lh) == true && lh is string))
                         {
                             report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' has an invalid squashed entry {e.Seq}.", log.Path, ns, key, e.Seq));
                             return;
@@ -211,7 +215,7 @@ namespace Engram.Core
             }
             catch (EngramException ex)
             {
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedProvenance", ex.Message, log.Path, ns, key, expected));
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedProvenance", ex.Message, log.Path, ns, key, expected));
                 return;
             }
 

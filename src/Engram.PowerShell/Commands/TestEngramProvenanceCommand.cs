@@ -50,7 +50,11 @@ namespace Engram.PowerShell.Commands
                     var patterns = Key?.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
                     report = store.VerifyProvenance(Namespace, patterns == null ? (Func<string, bool>?)null : k => patterns.Any(p => p.IsMatch(k)));
                 }
-                foreach (var f in report.Findings.Where(f => f.Severity == FindingSeverity.Warning)) WriteWarning(f.Message);
+                foreach (var f in report.Findings)
+                {
+                    if (f.Severity == FindingSeverity.Warning) WriteWarning(f.Message);
+                    else if (f.Severity == FindingSeverity.Information) WriteVerbose(f.Message);
+                }
                 if (Quiet) WriteObject(report.Healthy);
                 else WriteObject(EngramMemory.Wrap(new EngramStoreReport(report), EngramStoreReport.TypeName));
             });
