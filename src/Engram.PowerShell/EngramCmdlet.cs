@@ -87,6 +87,33 @@ namespace Engram.PowerShell
             }
         }
 
+        /// <summary>Reports progress of a long operation (fork/merge/verify/optimize), completing it on the last step.</summary>
+        protected void WriteProgressStep(int activityId, string activity, int done, int total, string status) =>
+            WriteProgress(new ProgressRecord(activityId, activity, string.IsNullOrEmpty(status) ? "..." : status)
+            {
+                PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
+                RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+            });
+
+        /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
+        protected bool TryOpen(string ns, out EngramStore store, out string normalizedNamespace)
+        {
+            store = null!;
+            normalizedNamespace = "";
+            try
+            {
+                store = ResolveStore();
+                normalizedNamespace = Names.NormalizeNamespace(ns);
+                store.EnsureExists();
+                return true;
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+                return false;
+            }
+        }
+
         /// <summary>Runs <paramref name="action"/>, turning Engram failures into non-terminating errors.</summary>
         protected void Try(Action action)
         {

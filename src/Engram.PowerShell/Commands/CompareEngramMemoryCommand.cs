@@ -7,17 +7,8 @@ namespace Engram.PowerShell.Commands
     /// <summary>Compares two versions, or two branches, of a memory: one object per changed property.</summary>
     [Cmdlet(VerbsData.Compare, "EngramMemory")]
     [OutputType(typeof(EngramMemoryChange))]
-    public sealed class CompareEngramMemoryCommand : EngramCmdlet
+    public sealed class CompareEngramMemoryCommand : MemoryCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(NamespaceCompleter))]
-        public string Namespace { get; set; } = "";
-
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("Name")]
-        [ArgumentCompleter(typeof(KeyCompleter))]
-        public string Key { get; set; } = "";
-
         /// <summary>The older side: default the version before -ToVersion (or the current value on -FromBranch when comparing branches).</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]

@@ -10,17 +10,8 @@ namespace Engram.PowerShell.Commands
     /// <summary>Exports a memory's history as a text tree, a Mermaid diagram, W3C PROV-JSON or plain JSON.</summary>
     [Cmdlet(VerbsData.Export, "EngramProvenance", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(string))]
-    public sealed class ExportEngramProvenanceCommand : EngramCmdlet
+    public sealed class ExportEngramProvenanceCommand : MemoryCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(NamespaceCompleter))]
-        public string Namespace { get; set; } = "";
-
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("Name")]
-        [ArgumentCompleter(typeof(KeyCompleter))]
-        public string Key { get; set; } = "";
-
         /// <summary>Tree (text story), Mermaid (gitGraph), ProvJson (W3C PROV-JSON) or Json (the raw entries).</summary>
         [Parameter(Position = 2)]
         public EngramExportFormat Format { get; set; } = EngramExportFormat.Tree;

@@ -6,17 +6,8 @@ namespace Engram.PowerShell.Commands
     /// <summary>The lineage of a memory: what it was derived from (Up) and what was derived from it (Down), across namespaces.</summary>
     [Cmdlet(VerbsCommon.Get, "EngramLineage")]
     [OutputType(typeof(EngramLineageLink))]
-    public sealed class GetEngramLineageCommand : EngramCmdlet
+    public sealed class GetEngramLineageCommand : MemoryCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(NamespaceCompleter))]
-        public string Namespace { get; set; } = "";
-
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("Name")]
-        [ArgumentCompleter(typeof(KeyCompleter))]
-        public string Key { get; set; } = "";
-
         /// <summary>How many generations to follow (default 3).</summary>
         [Parameter]
         [ValidateRange(1, 100)]

@@ -44,19 +44,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            EngramStore store;
-            string ns;
-            try
-            {
-                store = ResolveStore();
-                ns = Names.NormalizeNamespace(Namespace);
-                store.EnsureExists();
-            }
-            catch (EngramException ex)
-            {
-                WriteEngramError(ex);
-                return;
-            }
+            if (!TryOpen(Namespace, out var store, out var ns)) return;
 
             if (Head)
             {

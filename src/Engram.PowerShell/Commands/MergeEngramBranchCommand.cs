@@ -65,11 +65,7 @@ namespace Engram.PowerShell.Commands
                     return;
                 }
                 var result = store.Merge(Namespace, Branch, Strategy.ToCore(), ResolveActor(Actor), Reason, filter,
-                    (done, total, key) => WriteProgress(new ProgressRecord(1, $"Merging {Namespace}@{Branch} into {Into}", key)
-                    {
-                        PercentComplete = total == 0 ? 100 : done * 100 / total,
-                        RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-                    }));
+                    (done, total, key) => WriteProgressStep(1, $"Merging {Namespace}@{Branch} into {Into}", done, total, key));
                 WriteObject(EngramMemory.Wrap(new EngramMergeResult(result, store.Root), EngramMergeResult.TypeName));
             }
             catch (MergeConflictException ex)

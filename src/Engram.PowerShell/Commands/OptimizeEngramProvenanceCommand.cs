@@ -27,11 +27,7 @@ namespace Engram.PowerShell.Commands
                 var patterns = Namespace.Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
                 bool apply = ShouldProcess(store.Root, $"Squash provenance past retention in {string.Join(", ", Namespace)}");
                 var reports = store.Optimize(ns => patterns.Any(p => p.IsMatch(ns)), dryRun: !apply, actor: ResolveActor(Actor),
-                    progress: (done, total, ns) => WriteProgress(new ProgressRecord(3, "Applying provenance retention", ns)
-                    {
-                        PercentComplete = total == 0 ? 100 : done * 100 / total,
-                        RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-                    }));
+                    progress: (done, total, ns) => WriteProgressStep(3, "Applying provenance retention", done, total, ns));
                 foreach (var r in reports) WriteObject(EngramMemory.Wrap(new EngramOptimizeReport(r, store.Root), EngramOptimizeReport.TypeName));
             });
         }

@@ -34,19 +34,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            EngramStore store;
-            string ns;
-            try
-            {
-                store = ResolveStore();
-                ns = Names.NormalizeNamespace(Namespace);
-                store.EnsureExists();
-            }
-            catch (EngramException ex)
-            {
-                WriteEngramError(ex);
-                return;
-            }
+            if (!TryOpen(Namespace, out var store, out var ns)) return;
 
             foreach (var key in Key)
             {

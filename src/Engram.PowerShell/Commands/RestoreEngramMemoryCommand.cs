@@ -6,17 +6,8 @@ namespace Engram.PowerShell.Commands
     /// <summary>Writes the value an earlier version had as a new version (history gets a 'restored' entry).</summary>
     [Cmdlet(VerbsData.Restore, "EngramMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(EngramMemory))]
-    public sealed class RestoreEngramMemoryCommand : EngramCmdlet
+    public sealed class RestoreEngramMemoryCommand : MemoryCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(NamespaceCompleter))]
-        public string Namespace { get; set; } = "";
-
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("Name")]
-        [ArgumentCompleter(typeof(KeyCompleter))]
-        public string Key { get; set; } = "";
-
         /// <summary>The version whose value to bring back.</summary>
         [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
         [ValidateRange(1, int.MaxValue)]

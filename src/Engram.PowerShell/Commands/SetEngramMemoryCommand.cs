@@ -7,17 +7,8 @@ namespace Engram.PowerShell.Commands
     /// <summary>Creates or revises a memory; tracked memories get a provenance entry in the same atomic change.</summary>
     [Cmdlet(VerbsCommon.Set, "EngramMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(EngramMemory))]
-    public sealed class SetEngramMemoryCommand : EngramCmdlet
+    public sealed class SetEngramMemoryCommand : MemoryCmdlet
     {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(NamespaceCompleter))]
-        public string Namespace { get; set; } = "";
-
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-        [Alias("Name")]
-        [ArgumentCompleter(typeof(KeyCompleter))]
-        public string Key { get; set; } = "";
-
         /// <summary>Any PowerShell data: strings, numbers, booleans, dates, arrays, hashtables, objects.</summary>
         [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString, AllowEmptyCollection]

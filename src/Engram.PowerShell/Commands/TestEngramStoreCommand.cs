@@ -22,11 +22,7 @@ namespace Engram.PowerShell.Commands
             {
                 var store = ResolveStore();
                 bool repair = Repair.IsPresent && ShouldProcess(store.Root, "Repair the Engram store");
-                var report = store.Verify(repair, (done, total, ns) => WriteProgress(new ProgressRecord(2, "Verifying Engram store", ns)
-                {
-                    PercentComplete = total == 0 ? 100 : done * 100 / total,
-                    RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
-                }));
+                var report = store.Verify(repair, (done, total, ns) => WriteProgressStep(2, "Verifying Engram store", done, total, ns));
                 foreach (var f in report.Findings)
                 {
                     if (f.Repaired) WriteVerbose("Repaired: " + f.Message);
