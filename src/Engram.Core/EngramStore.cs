@@ -359,7 +359,15 @@ namespace Engram.Core
 
                 var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
                 if (current != null && !request.IsCognitive && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
-                    return new SetResult(current, false, null);
+                {
+                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current, false, null);
+                    // -TrackProvenance on an untracked memory whose value is unchanged: start its history with the
+                    // current state (same version), so tracking begins now rather than at the next change.
+                    var start = NewEntry(null, current.Id, ns, key, ProvenanceActions.Tracked, actor, DateTime.UtcNow, Names.DefaultBranch,
+                        current.Version, request.Reason, current.ContentHash, current.Value);
+                    log.Append(start, 0, durability);
+                    return new SetResult(current, false, start);
+                }
 
                 var now = DateTime.UtcNow;
                 string id;

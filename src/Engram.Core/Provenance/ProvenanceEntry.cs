@@ -13,6 +13,8 @@ namespace Engram.Core.Provenance
         public const string Forked = "forked";
         public const string Merged = "merged";
         public const string Squashed = "squashed";
+        /// <summary>History started for a memory that existed untracked (its state at that moment).</summary>
+        public const string Tracked = "tracked";
     }
 
     /// <summary>
