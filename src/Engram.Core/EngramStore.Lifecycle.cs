@@ -444,8 +444,10 @@ namespace Engram.Core
                         // Unknown from the first squashed entry on, until a kept entry at or before asOfUtc decides the
                         // state again (not only up to 'to': between the last squashed and the first kept entry the
                         // memory held the freed value of the last squashed one). Before 'from' it did not exist yet.
+                        // A run squashed after a kept turning point starts later still: past asOfUtc it ends the walk.
                         var from = e.Details != null && e.Details.TryGetValue("from", out var f) ? f as string : null;
-                        unknown = from == null || DateTime.Parse(from, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) <= asOfUtc;
+                        if (from != null && DateTime.Parse(from, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) > asOfUtc) break;
+                        unknown = true;
                         continue;
                     }
                     if (e.TimestampUtc > asOfUtc) break;
