@@ -379,10 +379,11 @@ namespace Engram.Core
                 }
                 else if (tail != null && tail.Seq > 0)
                 {
-                    // Re-created after a delete: continue the same history and id.
+                    // Re-created after a delete: continue the same history and id, after main's last version (the
+                    // log's tail may be a branch's entry, whose version is the branch's own).
                     using (var fs = log.OpenForRandomRead())
                         id = log.ReadEntry(fs, tail.Start, tail.ValidLength, includeValues: false).MemoryId;
-                    version = tail.Version + 1;
+                    version = (LastMainVersion(log, tail) ?? 0) + 1;
                 }
                 else
                 {

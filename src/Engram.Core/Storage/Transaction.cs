@@ -217,6 +217,10 @@ namespace Engram.Core.Storage
         {
             try
             {
+                // The commit marker goes first: a folder that cannot be deleted completely (a file held open on Windows)
+                // must not be replayed by a later Recover over writes made since, which would undo them.
+                var marker = Path.Combine(dir, "committed");
+                if (File.Exists(marker)) File.Delete(marker);
                 if (Directory.Exists(dir)) Directory.Delete(dir, true);
                 var parent = Path.GetDirectoryName(dir)!;
                 if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
