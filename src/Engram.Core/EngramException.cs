@@ -48,6 +48,7 @@ namespace Engram.Core
         public const string VersionNotFound = "VersionNotFound";
         public const string OutputFileExists = "OutputFileExists";
         public const string StoreUpgradeRequired = "StoreUpgradeRequired";
+        public const string InvalidConfidence = "InvalidConfidence";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

@@ -29,7 +29,8 @@ namespace Engram.Core
     {
         public const string ConnectedAction = "connected";
 
-        /// <summary>Actions that mark a turning point in a memory's story (kept when retention squashes history).</summary>
+        /// <summary>Actions that mark a turning point in a memory's story (kept when retention squashes history, as are
+        /// entries with sources and low-confidence entries).</summary>
         public static readonly IReadOnlyList<string> TurningPointActions = new[]
         {
             ProvenanceActions.Forked, ProvenanceActions.Merged, ConnectedAction, "crystallized", "synthesized", RestoredAction,
@@ -41,7 +42,7 @@ namespace Engram.Core
         private static void ValidateCognition(SetRequest request, string ns, string key)
         {
             if (request.Confidence is double c && (double.IsNaN(c) || c < 0 || c > 1))
-                throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument, $"Confidence must be between 0 and 1, not {c}.", c);
+                throw new EngramException(EngramErrorIds.InvalidConfidence, EngramErrorKind.InvalidArgument, $"Confidence must be between 0 and 1, not {c}.", c);
             if (request.IsCognitive && request.TrackProvenance == false)
                 throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
                     $"An action, sources or a confidence are provenance: '{key}' in '{ns}' must be tracked to record them.", ns + "/" + key);
@@ -132,6 +133,10 @@ namespace Engram.Core
             {
                 var a = TryGet(from.Namespace, from.Key) ?? throw NotFound(from.Namespace, from.Key);
                 var b = TryGet(to.Namespace, to.Key) ?? throw NotFound(to.Namespace, to.Key);
+                foreach (var (r, m) in new[] { (from, a), (to, b) })
+                    if (r.Branch != Names.DefaultBranch || (r.Version != null && r.Version != m.Version))
+                        throw new EngramException(EngramErrorIds.VersionNotFound, EngramErrorKind.InvalidArgument,
+                            $"A connection links the current main-line versions; '{r}' names {(r.Branch != Names.DefaultBranch ? "branch " + r.Branch : "version " + r.Version)}, but '{r.Key}' is at v{m.Version} on main.", r.ToString());
                 var now = DateTime.UtcNow;
                 using (var txn = BeginTransaction())
                 {
@@ -170,18 +175,21 @@ namespace Engram.Core
             EnsureExists();
             if (TryGet(ns, key) == null && !HasProvenance(ns, key)) throw NotFound(ns, key);
             var links = new List<LineageLink>();
-            if (direction != LineageDirection.Down) WalkUp(ns, key, int.MaxValue, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            if (direction != LineageDirection.Down) WalkUp(ns, key, int.MaxValue, null, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
             if (direction != LineageDirection.Up) WalkDown(ns, key, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
             return links;
         }
 
-        private void WalkUp(string ns, string key, int maxVersion, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        /// <param name="branch">The line a pinned source version belongs to; null (the memory asked about) for every line.</param>
+        private void WalkUp(string ns, string key, int maxVersion, string? branch, int level, int depth, List<LineageLink> links, HashSet<string> seen)
         {
-            if (level > depth || !seen.Add(ns + "/" + key + "@" + maxVersion)) return;
+            if (level > depth || !seen.Add(ns + "/" + key + "@" + maxVersion + "@" + branch)) return;
             if (!HasProvenance(ns, key)) return;
-            foreach (var e in GetProvenance(ns, key, null, includeValues: false, branch: "*"))
+            var entries = GetProvenance(ns, key, null, includeValues: false, branch: "*").ToList();
+            var onLine = branch == null ? (_ => true) : LineOf(entries, branch, maxVersion);
+            foreach (var e in entries)
             {
-                if (e.Version > maxVersion) continue;
+                if (e.Version > maxVersion || !onLine(e)) continue;
                 if (!(e.Details != null && e.Details.TryGetValue("derivedFrom", out var raw) && raw is object?[] sources)) continue;
                 var confidence = e.Details.TryGetValue("confidence", out var c) && c is double d ? d : (double?)null;
                 foreach (var s in sources.OfType<EngramMap>())
@@ -189,10 +197,31 @@ namespace Engram.Core
                     var sns = (string)s["namespace"]!;
                     var skey = (string)s["key"]!;
                     var sver = Convert.ToInt32(s["version"], CultureInfo.InvariantCulture);
+                    var sbranch = s.TryGetValue("branch", out var sb) && sb is string bs ? bs : Names.DefaultBranch;
                     links.Add(new LineageLink(LineageDirection.Up, level, ns, key, e.Version, sns, skey, sver, e.Action, e.Actor, e.TimestampUtc, confidence, e.Reason, e.Seq));
-                    WalkUp(sns, skey, sver, level + 1, depth, links, seen);
+                    WalkUp(sns, skey, sver, sbranch, level + 1, depth, links, seen);
                 }
             }
+        }
+
+        /// <summary>
+        /// Which entries made a version of one line (a pinned source): version numbers alone do not tell, as a branch
+        /// continues main's numbering. Main: its own entries, and a branch's work up to a merge into main (at or before
+        /// the pinned version). A branch: its own entries, and main's before the branch's first entry (its fork).
+        /// </summary>
+        private static Func<ProvenanceEntry, bool> LineOf(List<ProvenanceEntry> entries, string branch, int maxVersion)
+        {
+            if (branch == Names.DefaultBranch)
+            {
+                var mergedUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var m in entries)
+                    if (m.Branch == Names.DefaultBranch && m.Action == ProvenanceActions.Merged && m.Version <= maxVersion
+                        && m.Details != null && m.Details.TryGetValue("from", out var f) && f is string from)
+                        mergedUpTo[from] = m.Seq;
+                return e => e.Branch == Names.DefaultBranch || (mergedUpTo.TryGetValue(e.Branch, out var upTo) && e.Seq < upTo);
+            }
+            var forkSeq = entries.Where(e => e.Branch == branch).Select(e => e.Seq).DefaultIfEmpty(long.MaxValue).Min();
+            return e => e.Branch == branch || (e.Branch == Names.DefaultBranch && e.Seq < forkSeq);
         }
 
         private void WalkDown(string ns, string key, int level, int depth, List<LineageLink> links, HashSet<string> seen)

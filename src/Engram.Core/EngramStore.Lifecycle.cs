@@ -256,7 +256,8 @@ namespace Engram.Core
         /// <summary>True for entries a squash keeps: the turning points of a memory's story.</summary>
         public static bool IsTurningPoint(ProvenanceEntry e) =>
             TurningPointActions.Contains(e.Action)
-            || (e.Details != null && e.Details.TryGetValue("confidence", out var c) && c is double d && d < LowConfidence);
+            || (e.Details != null && e.Details.TryGetValue("confidence", out var c) && c is double d && d < LowConfidence)
+            || (e.Details != null && e.Details.ContainsKey("derivedFrom")); // lineage must survive retention
 
         /// <summary>One squashed entry for a run of consecutive entries (which may include earlier squashed ones).</summary>
         private static ProvenanceEntry Squash(List<ProvenanceEntry> run, string ns, RetentionPolicy policy, DateTime now, string actor)

@@ -98,6 +98,11 @@ namespace Engram.Core.History
             {
                 sb.Append(indent).Append(last ? "└─ " : "├─ ").Append(e.Actor).Append(": ")
                   .Append(e.Reason != null ? "\"" + e.Reason + "\"" : e.Action + " v" + e.Version + " on " + e.Branch).Append('\n');
+                // Its confidence and sources still show, as sub-lines (the reason is on the line itself).
+                var compactIndent = indent + (last ? "   " : "│  ");
+                var details = SubLines(e).Skip(e.Reason != null ? 1 : 0).ToList();
+                for (int i = 0; i < details.Count; i++)
+                    sb.Append(compactIndent).Append(i == details.Count - 1 ? "└─ " : "├─ ").Append(details[i]).Append('\n');
                 return;
             }
             sb.Append(indent).Append(last ? "└─ " : "├─ ").Append(Headline(e, time, now)).Append('\n');
