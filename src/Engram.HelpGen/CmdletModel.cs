@@ -163,8 +163,10 @@ namespace Engram.HelpGen
             try { instance = Activator.CreateInstance(type); }
             catch (Exception) { /* defaults then show as None */ }
 
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var member in ParameterMembers(type))
             {
+                if (!seen.Add(member.Name)) continue; // a derived class's member hides the base one
                 var parameterAttributes = member.GetCustomAttributes<ParameterAttribute>(true).ToList();
                 if (parameterAttributes.Count == 0) continue;
                 var memberType = member is PropertyInfo pi ? pi.PropertyType : ((FieldInfo)member).FieldType;

@@ -171,7 +171,7 @@ namespace Engram.HelpGen
                         rows.Add(Inline(body[i].Text.Trim()));
                         i++;
                     }
-                    blocks.Add(new Block(BlockKind.Table, string.Join("\n", rows), start));
+                    blocks.Add(new Block(BlockKind.Table, FormatTable(rows), start));
                     continue;
                 }
 
@@ -202,6 +202,21 @@ namespace Engram.HelpGen
                 blocks.Add(new Block(BlockKind.Paragraph, Inline(string.Join(" ", words)), start));
             }
             return blocks;
+        }
+
+        /// <summary>A pipe table as aligned plain-text columns (the |---| separator row becomes dashes).</summary>
+        public static string FormatTable(IReadOnlyList<string> rows)
+        {
+            var cells = rows.Select(r => r.Trim().Trim('|').Split('|').Select(c => c.Trim()).ToArray()).ToList();
+            bool IsSeparator(string[] row) => row.All(c => c.Length > 0 && c.Trim(':', '-').Length == 0);
+            int columns = cells.Max(r => r.Length);
+            var widths = new int[columns];
+            foreach (var row in cells.Where(r => !IsSeparator(r)))
+                for (int i = 0; i < row.Length; i++) widths[i] = Math.Max(widths[i], row[i].Length);
+            var lines = cells.Select(row => IsSeparator(row)
+                ? string.Join("  ", widths.Select(w => new string('-', w)))
+                : string.Join("  ", Enumerable.Range(0, columns).Select(i => (i < row.Length ? row[i] : "").PadRight(widths[i]))).TrimEnd());
+            return string.Join("\n", lines);
         }
 
         /// <summary>Inline markup for plain-text help: [text](url) becomes text, or "text (url)" for web links.</summary>

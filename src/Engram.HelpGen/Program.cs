@@ -20,7 +20,7 @@ namespace Engram.HelpGen
     public static class Program
     {
         private static readonly Regex CommandFileName = new Regex(@"^[A-Za-z]+-[A-Za-z0-9]+$", RegexOptions.CultureInvariant);
-        private static readonly Regex EngramCommandName = new Regex(@"^[A-Z][a-z]+-Engram[A-Za-z0-9]*$", RegexOptions.CultureInvariant);
+        private static readonly Regex EngramCommandMention = new Regex(@"(?<![\w-])[A-Z][a-z]+-Engram[A-Za-z0-9]*(?![\w-])", RegexOptions.CultureInvariant);
 
         /// <summary>Descriptions of the parameters the engine adds for SupportsShouldProcess (an md file may override them).</summary>
         private static readonly Dictionary<string, string> RiskMitigationText = new Dictionary<string, string>
@@ -109,12 +109,14 @@ namespace Engram.HelpGen
                     errors.Add(new HelpError("EHG002", $"the file name must be spelled like the cmdlet: {cmdlet.Name}.md.", doc.File, 1));
                 var text = MatchParameters(cmdlet, doc, shared, errors);
                 MatchOutputs(cmdlet, doc, errors);
-                foreach (var link in doc.Links.Where(l => EngramCommandName.IsMatch(l.Text) && !byName.ContainsKey(l.Text)))
-                    errors.Add(new HelpError("EHG009", $"RELATED LINKS names '{link.Text}', which the module does not have.", doc.File, link.Line));
                 helps.Add(new CommandHelp(cmdlet, doc, text));
             }
             foreach (var s in shared.Where(s => !s.Used))
                 errors.Add(new HelpError("EHG010", $"-{s.Name} is described here but no cmdlet has that parameter (or every cmdlet that has it documents its own).", s.File, s.Line));
+
+            // Cmdlet names in the text (examples, descriptions, links) must exist: renames cannot leave stale help.
+            foreach (var file in docs.Values.Select(d => d.File).Append(aboutPath))
+                CheckMentions(file, byName, errors);
 
             var about = AboutWriter.Convert(aboutPath, errors);
             if (about != null)
@@ -131,6 +133,15 @@ namespace Engram.HelpGen
             var aboutOut = Path.Combine(outFolder, about!.Value.Topic + ".help.txt");
             WriteAtomic(aboutOut, about.Value.Text);
             return $"Engram help: {helps.Count} cmdlets and {about.Value.Topic} -> {outFolder}";
+        }
+
+        private static void CheckMentions(string file, Dictionary<string, CmdletModel> cmdlets, List<HelpError> errors)
+        {
+            var lines = File.ReadAllLines(file);
+            for (int i = 0; i < lines.Length; i++)
+                foreach (Match m in EngramCommandMention.Matches(lines[i]))
+                    if (!cmdlets.ContainsKey(m.Value))
+                        errors.Add(new HelpError("EHG009", $"mentions '{m.Value}', which the module does not have.", file, i + 1));
         }
 
         private static Dictionary<string, ParameterDoc> MatchParameters(CmdletModel cmdlet, CommandDoc doc, List<ParameterDoc> shared, List<HelpError> errors)

@@ -17,7 +17,8 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(BranchCompleter))]
         public string Branch { get; set; } = "";
 
-        /// <summary>Do not ask for confirmation.</summary>
+        /// <summary>Do not ask the extra question about unmerged changes (the High-impact confirmation itself is
+        /// skipped with -Confirm:$false).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
