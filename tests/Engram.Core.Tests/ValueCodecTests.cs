@@ -46,7 +46,7 @@ namespace Engram.Core.Tests
             "x\n#~ 1 2 3 revised 0 abc\n", "---", "...", "--- x", "a\n---\nb", "a\n...\nb", "\u0085nel", "ls\u2028ps\u2029",
             "\ufeffbom", "bell\u0007", "nul\0char", "日本語", "😀 emoji", "e\u0301", "\u00a0nbsp\u00a0",
             "a\t", "\ta", " \t", "\ta\nb", "a\n\tb", "a\n\t", "\r", "\r\n", "a\u0085", "\u0085", "\u2028", "\u2029", "a\u2028b",
-            "a\u2028b\nc", "\n", "\n\n", "\n\n\n", "\n a", " \na", "a *", "a *b", "a\t*b", "*x", "\u3000", "x\u3000", "\v", "\f",
+            "a\u2028b\nc", "\n\n\n", "\n a", " \na", "a *", "a *b", "a\t*b", "*x", "\u3000", "x\u3000", "\v", "\f",
             new string('x', 5000), string.Join(" ", Enumerable.Repeat("word", 400)), string.Join("  ", Enumerable.Repeat("w", 300)),
             string.Join("\n", Enumerable.Repeat(new string('y', 200) + " " + new string('z', 200), 5)),
         };
