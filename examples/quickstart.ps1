@@ -37,6 +37,9 @@ $result = Merge-EngramBranch -Store $Store -Namespace shared -Branch canary -Act
 "merged: $($result.Merged -join ', ')"
 Get-EngramProvenance -Store $Store -Namespace shared -Key deploy-target -Last 2 | Out-Default
 
+"== The story of deploy-target: who did what, on which branch, and why"
+Export-EngramProvenance -Store $Store -Namespace shared -Key deploy-target -Format Tree
+
 "== Bad input is refused with a stable error id, and the store is left as it was"
 try { Set-EngramMemory -Store $Store -Namespace _provenance -Key x -Value 1 } catch { "refused: $($_.FullyQualifiedErrorId)" }
 try { Set-EngramMemory -Store $Store -Namespace shared -Key deploy-target -Value 'x' -TrackProvenance:$false } catch { "refused: $($_.FullyQualifiedErrorId)" }
