@@ -207,7 +207,7 @@ namespace Engram.Core
             if (File.Exists(Root))
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
             if (File.Exists(ConfigPath)) _ = Config; // a store of a newer format is refused before anything (even _lock) is created
-            Directory.CreateDirectory(Root);
+            else Directory.CreateDirectory(Root); // (a store with an engram.yaml has its folder)
             var l = StoreLock.Acquire(Root, _options.LockTimeout);
             try
             {
@@ -415,17 +415,17 @@ namespace Engram.Core
                     return new SetResult(record, true, entry);
                 }
 
-                var tmp = FileOps.WriteTemp(TempDir, MemoryFile.Serialize(record), durability);
+                var memoryText = MemoryFile.Serialize(record);
+                var tmp = FileOps.WriteTemp(TempDir, memoryText, durability);
                 long appendedAt = -1;
                 try
                 {
                     if (entry != null)
                     {
-                        appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability);
+                        appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability, memoryText); // same value: its YAML is reused
                         FaultHook?.Invoke("prov-appended");
                     }
-                    Directory.CreateDirectory(Path.GetDirectoryName(memoryPath)!);
-                    FileOps.ReplaceByRename(tmp, memoryPath);
+                    FileOps.ReplaceByRenameCreatingDirectory(tmp, memoryPath);
                 }
                 catch (SimulatedCrashException)
                 {

@@ -50,6 +50,19 @@ namespace Engram.Core
             return sw.ToString();
         }
 
+        /// <summary>
+        /// The <c>value:</c> part of a text made by <see cref="Serialize"/>: from the line that starts with the
+        /// top-level <c>value</c> key (always the last key; every other line of the value is indented) to the end.
+        /// Null if the text does not have exactly one such line.
+        /// </summary>
+        internal static string? ValueSection(string serialized)
+        {
+            const string Marker = "\nvalue:";
+            int i = serialized.IndexOf(Marker, StringComparison.Ordinal);
+            if (i < 0 || serialized.IndexOf(Marker, i + 1, StringComparison.Ordinal) >= 0) return null;
+            return serialized.Substring(i + 1);
+        }
+
         internal static string Time(DateTime utc) => utc.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture);
 
         private static void Field(IEmitter e, string name, string plainValue)

@@ -51,7 +51,7 @@ namespace Engram.Core
             if (TrackAll) sb.Append("  track: all\n");
             else sb.Append("  track: [").Append(string.Join(", ", TrackedNamespaces)).Append("]\n");
             sb.Append("# normal: a write is handed to the OS before it returns (survives a killed process).\n");
-            sb.Append("# full: every file is fsync'ed before it is renamed into place (survives power loss; slower).\n");
+            sb.Append("# full: every file is fsync'ed before it is renamed into place (no torn files after a power cut; slower).\n");
             sb.Append("durability: ").Append(Durability == Durability.Full ? "full" : "normal").Append('\n');
             if (Format >= 2)
             {

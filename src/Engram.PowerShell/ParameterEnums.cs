@@ -13,7 +13,7 @@ namespace Engram.PowerShell
     {
         /// <summary>Handed to the operating system before the cmdlet returns: survives a killed process.</summary>
         Normal,
-        /// <summary>fsync'ed before it is renamed into place: survives power loss; slower.</summary>
+        /// <summary>fsync'ed before it is renamed into place: no torn files after a power cut; slower.</summary>
         Full,
     }
 

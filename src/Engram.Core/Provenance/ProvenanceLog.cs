@@ -146,8 +146,13 @@ namespace Engram.Core.Provenance
         }
 
         /// <summary>Serializes one entry as a YAML document plus its trailer line.</summary>
-        public static string Serialize(ProvenanceEntry e, long start)
+        /// <param name="renderedMemory">Optional: <see cref="MemoryFile.Serialize"/>'s text of a memory whose value is
+        /// <paramref name="e"/>'s value. Both documents end with the same <c>value:</c> key of their top-level mapping,
+        /// written by the same emitter from the same state, so that part is the same text: it is copied instead of
+        /// emitting (and analysing) the value a second time, which for large values was ~30% of a tracked write.</param>
+        public static string Serialize(ProvenanceEntry e, long start, string? renderedMemory = null)
         {
+            var valueSection = e.HasValue && renderedMemory != null ? MemoryFile.ValueSection(renderedMemory) : null;
             var sw = new StringWriter(CultureInfo.InvariantCulture);
             sw.Write("---\n");
             var em = new Emitter(sw);
@@ -169,11 +174,23 @@ namespace Engram.Core.Provenance
             if (e.PrevHash != null) Plain(em, "prevHash", e.PrevHash);
             Plain(em, "hash", e.Hash);
             if (e.Details != null) { ValueCodec.WriteString(em, "details"); ValueCodec.Write(em, e.Details); }
-            if (e.HasValue) { ValueCodec.WriteString(em, "value"); ValueCodec.Write(em, e.Value); }
+            if (e.HasValue)
+            {
+                ValueCodec.WriteString(em, "value");
+                // With a rendered value: a one-letter placeholder, replaced below by the rendered value section.
+                if (valueSection != null) em.Emit(new Scalar(AnchorName.Empty, TagName.Empty, "x", ScalarStyle.Plain, true, false));
+                else ValueCodec.Write(em, e.Value);
+            }
             em.Emit(new MappingEnd());
             em.Emit(new DocumentEnd(true));
             em.Emit(new StreamEnd());
             var text = sw.ToString();
+            if (valueSection != null)
+            {
+                const string Placeholder = "\nvalue: x\n";
+                if (!text.EndsWith(Placeholder, StringComparison.Ordinal)) return Serialize(e, start); // not the expected shape: emit it all
+                text = text.Substring(0, text.Length - Placeholder.Length + 1) + valueSection;
+            }
             if (!text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
             return text + TrailerPrefix + string.Join(" ",
                 e.Schema.ToString(CultureInfo.InvariantCulture), e.Seq.ToString(CultureInfo.InvariantCulture),
@@ -194,9 +211,9 @@ namespace Engram.Core.Provenance
         }
 
         /// <summary>Appends an entry whose <see cref="ProvenanceEntry.Hash"/> is set; returns the length before the append.</summary>
-        public long Append(ProvenanceEntry entry, long currentLength, Durability durability)
+        public long Append(ProvenanceEntry entry, long currentLength, Durability durability, string? renderedMemory = null)
         {
-            var text = Serialize(entry, currentLength);
+            var text = Serialize(entry, currentLength, renderedMemory);
             long before = FileOps.Append(Path, text, durability);
             if (before != currentLength)
             {

@@ -19,7 +19,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public SwitchParameter TrackAll { get; set; }
 
-        /// <summary>Normal (survives a killed process) or Full (fsync; survives power loss).</summary>
+        /// <summary>Normal (survives a killed process) or Full (fsync before each rename: no torn files after a power cut).</summary>
         [Parameter]
         public EngramDurability Durability { get; set; } = EngramDurability.Normal;
 
