@@ -508,10 +508,7 @@ namespace Engram.Core
             if (tail.Seq == 0) return null;
             if (tail.Branch != Names.DefaultBranch || Consistent(tail, current)) return tail; // branch entries are transactional
 
-            bool dangling = current == null
-                ? tail.Action != ProvenanceActions.Deleted && IsFirstOrFollowsDeletion(log, tail)
-                : (tail.Action == ProvenanceActions.Deleted && tail.Version == current.Version) || tail.Version == current.Version + 1;
-            if (!dangling)
+            if (!LooksDangling(tail.Action, tail.Version, current, () => IsFirstOrFollowsDeletion(log, tail)))
                 throw new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
                     $"The history of '{key}' in '{ns}' (entry {tail.Seq}, version {tail.Version}) does not match its memory file (version {current?.Version.ToString() ?? "none"}). Nothing was written; check the store with Test-EngramStore.", log.Path);
             FileOps.Truncate(log.Path, tail.Start);
@@ -530,10 +527,24 @@ namespace Engram.Core
             {
                 var prev = log.ReadPreviousTail(fs, tail.Start);
                 while (prev != null && prev.Branch != Names.DefaultBranch) prev = log.ReadPreviousTail(fs, prev.Start);
-                // (After a squash the predecessor may be hidden in it: stay lenient then.)
-                return prev == null || prev.Action == ProvenanceActions.Deleted || prev.Action == ProvenanceActions.Squashed;
+                return IsFirstOrAfterDeletion(prev?.Action);
             }
         }
+
+        /// <summary>
+        /// Whether the main line's last entry, which disagrees with the memory file, is a write that died before the
+        /// file was replaced (and so may be cut): one version ahead of the file, a deletion of the file's version, or —
+        /// with no file — a first create or a re-create after a deletion (<paramref name="firstOrAfterDeletion"/>,
+        /// asked only then). Anything else is committed history. Writers and the verifier share this rule.
+        /// </summary>
+        internal static bool LooksDangling(string action, int version, MemoryRecord? current, Func<bool> firstOrAfterDeletion) =>
+            current == null
+                ? action != ProvenanceActions.Deleted && firstOrAfterDeletion()
+                : (action == ProvenanceActions.Deleted && version == current.Version) || version == current.Version + 1;
+
+        /// <summary>True when the main-line entry before an entry is none, a deletion, or a squash (which may hide it).</summary>
+        internal static bool IsFirstOrAfterDeletion(string? previousMainAction) =>
+            previousMainAction == null || previousMainAction == ProvenanceActions.Deleted || previousMainAction == ProvenanceActions.Squashed;
 
         private static bool Consistent(LogTail tail, MemoryRecord? current) =>
             current == null ? tail.Action == ProvenanceActions.Deleted : tail.Action != ProvenanceActions.Deleted && tail.Version == current.Version;

@@ -168,6 +168,7 @@ namespace Engram.Core
             long expected = 1;
             string? prevHash = null;
             ProvenanceEntry? last = null, lastMain = null;
+            string? mainAction = null, mainActionBeforeLast = null; // main-line actions, squashes included
             try
             {
                 foreach (var e in log.ReadAll(tail.ValidLength, includeValues: true))
@@ -187,6 +188,7 @@ namespace Engram.Core
                         prevHash = (string)e.Details!["lastHash"]!;
                         expected = e.Seq + 1;
                         last = e;
+                        mainAction = e.Action;
                         continue;
                     }
                     if (e.Seq != expected)
@@ -209,7 +211,12 @@ namespace Engram.Core
                     }
                     prevHash = e.Hash;
                     last = e;
-                    if (e.Branch == Names.DefaultBranch) lastMain = e;
+                    if (e.Branch == Names.DefaultBranch)
+                    {
+                        lastMain = e;
+                        mainActionBeforeLast = mainAction;
+                        mainAction = e.Action;
+                    }
                     expected++;
                 }
             }
@@ -224,9 +231,7 @@ namespace Engram.Core
             bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
                 : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
             if (consistent) return;
-            bool dangling = memory == null ? lastMain.Action != ProvenanceActions.Deleted
-                : (lastMain.Action == ProvenanceActions.Deleted && lastMain.Version == memory.Version) || lastMain.Version == memory.Version + 1;
-            if (dangling)
+            if (LooksDangling(lastMain.Action, lastMain.Version, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
             {
                 var f = new StoreFinding(FindingSeverity.Warning, "DanglingEntry",
                     $"Entry {lastMain.Seq} of '{key}' in '{ns}' records a write that never completed (the process stopped before the memory file was replaced).", log.Path, ns, key, lastMain.Seq);

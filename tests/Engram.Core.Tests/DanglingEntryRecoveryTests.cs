@@ -239,6 +239,21 @@ namespace Engram.Core.Tests
         }
 
         [Fact]
+        public void MemoryFileDeletedByHand_IsAMismatchForTheVerifier_AndRepairDoesNotCutCommittedHistory()
+        {
+            // Same rule as the writer's (above): only a first create or a re-create after a deletion can be a crashed
+            // write when there is no memory file; a committed revision must be reported, never cut.
+            ThreeVersions();
+            File.Delete(MemPath);
+            var before = Snapshot(_t.Root);
+            var report = _t.Store.Verify(repair: true);
+            var finding = Assert.Single(report.Findings, f => f.Key == "k");
+            Assert.Equal("HistoryMismatch", finding.Kind);
+            Assert.False(finding.Repaired);
+            AssertUnchanged(before, Snapshot(_t.Root));
+        }
+
+        [Fact]
         public void SimulatedCrashDuringTheFirstCreate_IsRecovered()
         {
             _t.Store.Initialize();
