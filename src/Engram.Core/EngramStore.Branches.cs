@@ -254,7 +254,7 @@ namespace Engram.Core
                     return new SetResult(live, false, null);
 
                 var now = DateTime.UtcNow;
-                var id = view != null && view.Id.Length > 0 ? view.Id : main?.Id ?? (tail != null ? ReadMemoryId(log, tail) : Guid.NewGuid().ToString("N"));
+                var id = view != null && view.Id.Length > 0 ? view.Id : main?.Id ?? (tail != null ? log.ReadTailEntry(tail).MemoryId : Guid.NewGuid().ToString("N"));
                 var version = (view?.Version ?? 0) + 1;
                 var written = new MemoryRecord(id, ns, key, request.Value, newTags, version, live?.CreatedUtc ?? now, now, branch);
                 bool firstChange = !File.Exists(OverlayPath(ns, branch, key));
@@ -312,11 +312,5 @@ namespace Engram.Core
         private static EngramException NotInBranch(string ns, string branch, string key) =>
             new EngramException(EngramErrorIds.KeyNotInBranch, EngramErrorKind.InvalidArgument,
                 $"The branch '{branch}' of '{ns}' was forked for some keys only, and '{key}' is not one of them.", ns + "/" + key + "@" + branch);
-
-        internal static string ReadMemoryId(ProvenanceLog log, LogTail tail)
-        {
-            using (var fs = log.OpenForRandomRead())
-                return log.ReadEntry(fs, tail.Start, tail.ValidLength, includeValues: false).MemoryId;
-        }
     }
 }

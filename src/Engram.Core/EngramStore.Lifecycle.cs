@@ -330,15 +330,10 @@ namespace Engram.Core
                     var log = new ProvenanceLog(path);
                     var tail = log.ReadTail();
                     if (tail == null || tail.Seq == 0) continue;
-                    var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? ReadKeyFromLog(log, tail);
+                    var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? log.ReadTailEntry(tail).Key;
                     list.Add(new HeadEntry(key, tail.Seq, tail.Hash));
                 }
             return new ProvenanceHead(ns, DateTime.UtcNow, list.OrderBy(e => e.Key, StringComparer.Ordinal).ToList());
-        }
-
-        private static string ReadKeyFromLog(ProvenanceLog log, LogTail tail)
-        {
-            using (var fs = log.OpenForRandomRead()) return log.ReadEntry(fs, tail.Start, tail.ValidLength, includeValues: false).Key;
         }
 
         /// <summary>
@@ -407,7 +402,7 @@ namespace Engram.Core
             {
                 var log = new ProvenanceLog(path);
                 var tail = log.ReadTail();
-                var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? (tail != null && tail.Seq > 0 ? ReadKeyFromLog(log, tail) : Path.GetFileName(path));
+                var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? (tail != null && tail.Seq > 0 ? log.ReadTailEntry(tail).Key : Path.GetFileName(path));
                 if (keyFilter != null && !keyFilter(key)) continue;
                 report.HistoriesChecked++;
                 MemoryRecord? memory = null;

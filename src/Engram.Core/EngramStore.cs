@@ -381,8 +381,7 @@ namespace Engram.Core
                 {
                     // Re-created after a delete: continue the same history and id, after main's last version (the
                     // log's tail may be a branch's entry, whose version is the branch's own).
-                    using (var fs = log.OpenForRandomRead())
-                        id = log.ReadEntry(fs, tail.Start, tail.ValidLength, includeValues: false).MemoryId;
+                    id = log.ReadTailEntry(tail).MemoryId;
                     version = (LastMainVersion(log, tail) ?? 0) + 1;
                 }
                 else

@@ -51,6 +51,13 @@ namespace Engram.PowerShell
                    ?? Directory.GetCurrentDirectory();
         }
 
+        /// <summary>The -Namespace already on the command line (the first, when several are given).</summary>
+        public static string? NamespaceFrom(IDictionary fakeBoundParameters)
+        {
+            var ns = fakeBoundParameters["Namespace"];
+            return ns is string s ? s : (ns as IEnumerable)?.Cast<object>().FirstOrDefault()?.ToString();
+        }
+
         public static IEnumerable<CompletionResult> Complete(IEnumerable<string> candidates, string wordToComplete, string kind)
         {
             var word = (wordToComplete ?? "").Trim('\'', '"');
@@ -88,8 +95,7 @@ namespace Engram.PowerShell
             try
             {
                 var store = CompletionSupport.StoreFrom(fakeBoundParameters);
-                var ns = fakeBoundParameters["Namespace"];
-                var nsName = ns is string s ? s : (ns as IEnumerable)?.Cast<object>().FirstOrDefault()?.ToString();
+                var nsName = CompletionSupport.NamespaceFrom(fakeBoundParameters);
                 if (store == null || string.IsNullOrEmpty(nsName) || !Names.IsValidNamespace(nsName)) return Array.Empty<CompletionResult>();
                 var keys = store.List(nsName!).Select(l => l.Key).Where(k => k != null).Select(k => k!).Take(1000);
                 return CompletionSupport.Complete(keys, wordToComplete, "key").ToList();
@@ -113,8 +119,7 @@ namespace Engram.PowerShell
             try
             {
                 var store = CompletionSupport.StoreFrom(fakeBoundParameters);
-                var ns = fakeBoundParameters["Namespace"];
-                var nsName = ns is string s ? s : (ns as IEnumerable)?.Cast<object>().FirstOrDefault()?.ToString();
+                var nsName = CompletionSupport.NamespaceFrom(fakeBoundParameters);
                 var names = new List<string> { Names.DefaultBranch };
                 if (store != null)
                     names.AddRange(store.GetBranches(string.IsNullOrEmpty(nsName) || !Names.IsValidNamespace(nsName) ? null : nsName)

@@ -265,6 +265,12 @@ namespace Engram.Core.Provenance
             return e!;
         }
 
+        /// <summary>The entry a tail points at, without its value (memory id, key, action… of the last entry).</summary>
+        public ProvenanceEntry ReadTailEntry(LogTail tail)
+        {
+            using (var fs = OpenRead()) return ReadEntry(fs, tail.Start, tail.ValidLength, includeValues: false);
+        }
+
         /// <summary>Opens the log for a sequence of <see cref="ReadEntry"/> / <see cref="ReadPreviousTail"/> calls.</summary>
         public FileStream OpenForRandomRead() => OpenRead();
 
