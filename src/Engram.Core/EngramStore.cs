@@ -109,7 +109,7 @@ namespace Engram.Core
     /// entry consistent (the entry is appended first; if the memory file cannot be replaced the entry is cut off again,
     /// and an entry left dangling by a crash is cut off by the next writer).
     /// </summary>
-    public sealed partial class EngramStore
+    public sealed partial class EngramStore : IEngramBackend
     {
         private readonly EngramStoreOptions _options;
         private StoreConfig? _config;
@@ -130,6 +130,9 @@ namespace Engram.Core
         public static EngramStore OpenDefault(EngramStoreOptions? options = null) => new EngramStore(StoreLocator.DefaultRoot(), options);
 
         public string Root { get; }
+
+        /// <summary>"file": YAML files in a folder.</summary>
+        public string Backend => "file";
 
         /// <summary>
         /// Test hook: called at each step of a multi-file transaction ("staged", "intent-written", "committed",

@@ -7,20 +7,20 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
 using Engram.Core;
+using Engram.Storage.Sql;
 
 namespace Engram.PowerShell
 {
     /// <summary>Shared logic for completers: which store the command line points at.</summary>
     internal static class CompletionSupport
     {
-        public static EngramStore? StoreFrom(IDictionary fakeBoundParameters)
+        public static IEngramBackend? StoreFrom(IDictionary fakeBoundParameters)
         {
             try
             {
                 var raw = fakeBoundParameters["Store"] as string;
                 if (string.IsNullOrEmpty(raw)) raw = StoreLocator.DefaultRoot();
-                if (!Path.IsPathRooted(raw)) raw = Path.Combine(CurrentLocation(), raw);
-                var store = new EngramStore(raw!);
+                var store = EngramBackends.Open(raw!, p => Path.IsPathRooted(p) ? p : Path.Combine(CurrentLocation(), p));
                 return store.Exists ? store : null;
             }
             catch (Exception)

@@ -90,8 +90,8 @@ namespace Engram.PowerShell
             // private context (EngramLoadContext.Load), invisible to the rest of the session. Load by path, and only
             // when the file is there: asking the private context by name would fall back to the default context and
             // raise this event again.
-            if (_resolving || name.Name != "Engram.Core") return null;
-            var path = Path.Combine(EngramModuleInitializer.DependencyDirectory, "Engram.Core.dll");
+            if (_resolving || !(name.Name == "Engram.Core" || name.Name == "Engram.Storage.Sql")) return null;
+            var path = Path.Combine(EngramModuleInitializer.DependencyDirectory, name.Name + ".dll");
             if (!File.Exists(path)) return null;
             try
             {

@@ -2,13 +2,14 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using Engram.Core;
+using Engram.Storage.Sql;
 
 namespace Engram.PowerShell
 {
     /// <summary>Shared plumbing for every Engram cmdlet: store resolution and error records. No logic of its own.</summary>
     public abstract class EngramCmdlet : PSCmdlet
     {
-        private readonly Dictionary<string, EngramStore> _stores = new Dictionary<string, EngramStore>(StringComparer.Ordinal);
+        private readonly Dictionary<string, IEngramBackend> _stores = new Dictionary<string, IEngramBackend>(StringComparer.Ordinal);
 
         /// <summary>
         /// The store folder. Default: $env:ENGRAM_STORE, else the per-user data folder
@@ -19,25 +20,29 @@ namespace Engram.PowerShell
         public string? Store { get; set; }
 
         /// <summary>The store named by -Store (relative to the current PowerShell location) or the default one.</summary>
-        protected EngramStore ResolveStore()
+        protected IEngramBackend ResolveStore()
         {
             var raw = string.IsNullOrEmpty(Store) ? StoreLocator.DefaultRoot() : Store!;
-            string path;
+            if (!_stores.TryGetValue(raw, out var store))
+            {
+                // A folder or the path of a sqlite: location resolves against the PowerShell location, like any path.
+                store = EngramBackends.Open(raw, ResolvePath);
+                _stores[raw] = store;
+            }
+            return store;
+        }
+
+        private string ResolvePath(string raw)
+        {
             try
             {
-                path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw);
+                return SessionState.Path.GetUnresolvedProviderPathFromPSPath(raw);
             }
             catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is DriveNotFoundException || ex is NotSupportedException || ex is PSArgumentException)
             {
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument,
                     $"'{raw}' is not a file system path usable as an Engram store: {ex.Message}", raw, ex);
             }
-            if (!_stores.TryGetValue(path, out var store))
-            {
-                store = new EngramStore(path);
-                _stores[path] = store;
-            }
-            return store;
         }
 
         /// <summary>The actor for a change: -Actor, else $env:ENGRAM_ACTOR, else the OS user name.</summary>
@@ -96,7 +101,7 @@ namespace Engram.PowerShell
             });
 
         /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
-        protected bool TryOpen(string ns, out EngramStore store, out string normalizedNamespace)
+        protected bool TryOpen(string ns, out IEngramBackend store, out string normalizedNamespace)
         {
             store = null!;
             normalizedNamespace = "";

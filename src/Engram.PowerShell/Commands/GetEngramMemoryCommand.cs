@@ -42,7 +42,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            EngramStore store;
+            IEngramBackend store;
             try
             {
                 store = ResolveStore();
@@ -156,7 +156,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void WriteAsOf(EngramStore store, List<string> namespaces)
+        private void WriteAsOf(IEngramBackend store, List<string> namespaces)
         {
             if (Names.NormalizeBranch(Branch) != Names.DefaultBranch || Tag != null)
             {
@@ -181,13 +181,13 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private bool SafeHasBranch(EngramStore store, string ns)
+        private bool SafeHasBranch(IEngramBackend store, string ns)
         {
             try { return store.TryGetBranch(ns, Branch) != null; }
             catch (EngramException ex) { WriteEngramError(ex); return false; }
         }
 
-        private void Emit(MemoryRecord m, EngramStore store, List<WildcardPattern>? tagPatterns)
+        private void Emit(MemoryRecord m, IEngramBackend store, List<WildcardPattern>? tagPatterns)
         {
             if (tagPatterns != null && !m.Tags.Any(t => tagPatterns.Any(p => p.IsMatch(t)))) return;
             WriteObject(new EngramMemory(m, store.Root).ToPSObject());

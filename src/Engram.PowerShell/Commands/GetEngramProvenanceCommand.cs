@@ -67,7 +67,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void WriteHistory(EngramStore store, string ns, string key) =>
+        private void WriteHistory(IEngramBackend store, string ns, string key) =>
             Try(() =>
             {
                 int? last = Latest ? 1 : MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;

@@ -41,7 +41,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            EngramStore store;
+            IEngramBackend store;
             try { store = ResolveStore(); }
             catch (EngramException ex) { WriteEngramError(ex); return; }
 
@@ -80,7 +80,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void WritePlan(MergeResult plan, EngramStore store)
+        private void WritePlan(MergeResult plan, IEngramBackend store)
         {
             foreach (var i in plan.Items)
                 WriteVerbose($"{plan.Namespace}/{i.Key}: {i.Outcome}{(i.Resolution != null ? " -> " + i.Resolution : "")}");

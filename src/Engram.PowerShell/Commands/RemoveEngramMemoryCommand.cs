@@ -53,7 +53,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void RemoveOne(EngramStore store, string ns, string key)
+        private void RemoveOne(IEngramBackend store, string ns, string key)
         {
             Try(() =>
             {

@@ -1,0 +1,84 @@
+using System;
+using System.Collections.Generic;
+using Engram.Core.Provenance;
+
+namespace Engram.Core
+{
+    /// <summary>
+    /// The storage backend interface: everything a store does with memories, provenance entries, branch records and
+    /// transactions. Every cmdlet works through it, so the same behaviour holds on each implementation: the YAML file
+    /// store (<see cref="EngramStore"/>, the default) and the SQL stores (SQLite, PostgreSQL) in Engram.Storage.Sql.
+    /// Each operation that changes several records is atomic on every backend.
+    /// </summary>
+    public interface IEngramBackend
+    {
+        /// <summary>"file", "sqlite" or "postgres".</summary>
+        string Backend { get; }
+
+        /// <summary>The location the store was opened from (a folder, <c>sqlite:&lt;path&gt;</c>, a PostgreSQL address without its password).</summary>
+        string Root { get; }
+
+        bool Exists { get; }
+        StoreConfig Config { get; }
+        StoreConfig Initialize(StoreConfig? config = null, bool force = false);
+        void EnsureExists();
+
+        // memories
+        MemoryRecord? TryGet(string ns, string key);
+        MemoryRecord Get(string ns, string key);
+        MemoryRecord? TryGet(string ns, string key, string? branch);
+        IEnumerable<MemoryLocation> List(string ns);
+        MemoryRecord Read(MemoryLocation location);
+        IReadOnlyList<string> ListKeys(string ns, string? branch);
+        IReadOnlyList<string> ListNamespaces();
+        IReadOnlyList<NamespaceInfo> GetNamespaces();
+        SetResult Set(SetRequest request);
+        ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null, string? branch = null);
+
+        // provenance
+        bool HasProvenance(string ns, string key);
+        IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true, string? branch = null);
+        ProvenanceEntry GetVersion(string ns, string key, int version, string? branch = null);
+        SetResult Restore(string ns, string key, int version, string? actor = null, string? reason = null, string? branch = null);
+        (ProvenanceEntry from, ProvenanceEntry to) Connect(MemoryRef from, MemoryRef to, string? actor = null, string? reason = null);
+        IReadOnlyList<LineageLink> GetLineage(string ns, string key, int depth = 3, LineageDirection direction = LineageDirection.Both);
+        ProvenanceHead GetHead(string ns);
+        StoreReport VerifyAgainst(ProvenanceHead head);
+        StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null);
+        AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null);
+
+        // branches
+        BranchRecord? TryGetBranch(string ns, string branch);
+        IReadOnlyList<BranchInfo> GetBranches(string? ns = null);
+        BranchRecord Fork(string ns, string branch, IReadOnlyList<string>? keys, string? actor = null, string? reason = null);
+        BranchInfo RemoveBranch(string ns, string branch);
+        MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
+            Func<string, bool>? keyFilter = null);
+        MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
+            Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null);
+
+        // store lifecycle
+        StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null);
+        UpgradeReport Upgrade(bool dryRun = false);
+        StoreConfig SetRetention(string? ns, RetentionPolicy policy);
+        IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
+            DateTime? nowUtc = null, Action<int, int, string>? progress = null);
+
+        // search
+        /// <summary>Full-text search over keys and values, best first (at most <paramref name="top"/> hits).</summary>
+        IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10);
+
+        /// <summary>The stored embedding vectors of a namespace (for semantic search), keyed by memory key.</summary>
+        IReadOnlyList<StoredVector> GetVectors(string ns);
+
+        /// <summary>Stores (replaces) embedding vectors; derived data, outside provenance.</summary>
+        void PutVectors(string ns, IReadOnlyList<StoredVector> vectors);
+
+        // moving between backends
+        /// <summary>Everything the store holds, raw (entries with their hashes as stored), streamed.</summary>
+        StoreExport Export();
+
+        /// <summary>Writes an export into this store, which must be empty (no memories, histories or branches), atomically.</summary>
+        void Import(StoreExport export, Action<int, int, string>? progress = null);
+    }
+}

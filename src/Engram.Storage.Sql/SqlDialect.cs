@@ -1,0 +1,203 @@
+using System;
+using System.Data.Common;
+using System.IO;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Engram.Storage.Sql
+{
+    /// <summary>What differs between the SQL backends: connecting, the write lock, types and full-text search.</summary>
+    public abstract class SqlDialect
+    {
+        /// <summary>"sqlite" or "postgres".</summary>
+        public abstract string Name { get; }
+
+        /// <summary>The location as shown to users (never a password).</summary>
+        public abstract string DisplayLocation { get; }
+
+        /// <summary>True when the database exists (without creating it).</summary>
+        public abstract bool DatabaseExists { get; }
+
+        /// <summary>Opens a connection; <paramref name="create"/> allows creating the database file (SQLite).</summary>
+        public abstract DbConnection Open(bool create);
+
+        /// <summary>Starts a write transaction that holds the store's write lock until it ends.</summary>
+        public abstract DbTransaction BeginWrite(DbConnection connection, TimeSpan lockTimeout);
+
+        /// <summary>The column type of a binary value.</summary>
+        public abstract string BlobType { get; }
+
+        /// <summary>The column type of a 64-bit integer.</summary>
+        public abstract string BigIntType { get; }
+
+        /// <summary>Statements creating the full-text index (after the base tables).</summary>
+        public abstract string[] FullTextSchema { get; }
+
+        /// <summary>Keeps the full-text index of a memory in step (SQLite: its FTS5 table; PostgreSQL: a generated column).</summary>
+        public abstract bool MaintainsFullTextInCode { get; }
+
+        /// <summary>A query of (ns, key, score) for @q over memories of main, best first, limited to @top; <paramref name="nsFilter"/> a SQL condition on <c>m.ns</c> or "".</summary>
+        public abstract string FullTextQuery(string nsFilter);
+
+        /// <summary>Whether an exception means "the table does not exist" (a store not initialized yet).</summary>
+        public abstract bool IsMissingTable(Exception ex);
+    }
+
+    /// <summary>SQLite: one file, WAL mode, BEGIN IMMEDIATE for writers (one writer at a time, across processes).</summary>
+    public sealed class SqliteDialect : SqlDialect
+    {
+        public SqliteDialect(string path)
+        {
+            Path = System.IO.Path.GetFullPath(path);
+        }
+
+        public string Path { get; }
+        public override string Name => "sqlite";
+        public override string DisplayLocation => EngramBackends.SqlitePrefix + Path;
+        public override bool DatabaseExists => File.Exists(Path);
+        public override string BlobType => "BLOB";
+        public override string BigIntType => "INTEGER";
+        public override bool MaintainsFullTextInCode => true;
+
+        public override DbConnection Open(bool create)
+        {
+            if (create)
+            {
+                var dir = System.IO.Path.GetDirectoryName(Path);
+                if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            }
+            var cs = new SqliteConnectionStringBuilder
+            {
+                DataSource = Path,
+                Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+                Pooling = true,
+                DefaultTimeout = 30,
+            }.ToString();
+            var c = new SqliteConnection(cs);
+            c.Open();
+            using (var cmd = c.CreateCommand())
+            {
+                // WAL: readers never block the writer nor the writer readers; busy_timeout: wait for the write lock.
+                cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+                cmd.ExecuteNonQuery();
+            }
+            return c;
+        }
+
+        public override DbTransaction BeginWrite(DbConnection connection, TimeSpan lockTimeout)
+        {
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.CommandText = "PRAGMA busy_timeout=" + (long)lockTimeout.TotalMilliseconds + ";";
+                cmd.ExecuteNonQuery();
+            }
+            // Microsoft.Data.Sqlite begins IMMEDIATE unless deferred: the write lock is taken now, not at the first write.
+            return ((SqliteConnection)connection).BeginTransaction(deferred: false);
+        }
+
+        public override string[] FullTextSchema => new[]
+        {
+            "CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(ns UNINDEXED, key, body, tokenize='unicode61 remove_diacritics 2')",
+        };
+
+        public override string FullTextQuery(string nsFilter) =>
+            "SELECT f.ns, f.key, -bm25(memory_fts, 0.0, 2.0, 1.0) AS score FROM memory_fts f WHERE memory_fts MATCH @q"
+            + (nsFilter.Length > 0 ? " AND " + nsFilter.Replace("m.ns", "f.ns") : "") + " ORDER BY score DESC, f.ns, f.key LIMIT @top";
+
+        public override bool IsMissingTable(Exception ex) => ex is SqliteException s && s.Message.IndexOf("no such table", StringComparison.OrdinalIgnoreCase) >= 0;
+    }
+
+    /// <summary>PostgreSQL: writers serialize on the store's row (SELECT … FOR UPDATE), each change one transaction.</summary>
+    public sealed class PostgresDialect : SqlDialect
+    {
+        private readonly string _connectionString;
+
+        public PostgresDialect(string location)
+        {
+            _connectionString = ToConnectionString(location);
+            var b = new NpgsqlConnectionStringBuilder(_connectionString);
+            DisplayLocation = "postgres://" + (string.IsNullOrEmpty(b.Username) ? "" : b.Username + "@") + b.Host + (b.Port != 5432 ? ":" + b.Port : "") + "/" + b.Database
+                + (string.IsNullOrEmpty(b.SearchPath) ? "" : "?search_path=" + b.SearchPath);
+        }
+
+        public override string Name => "postgres";
+        public override string DisplayLocation { get; }
+        public override bool DatabaseExists => true; // the server answers for it at the first query
+        public override string BlobType => "BYTEA";
+        public override string BigIntType => "BIGINT";
+        public override bool MaintainsFullTextInCode => false;
+
+        /// <summary>True for a key=value connection string that names a host.</summary>
+        public static bool LooksLikeConnectionString(string s)
+        {
+            foreach (var part in s.Split(';'))
+            {
+                var eq = part.IndexOf('=');
+                if (eq > 0 && (part.Substring(0, eq).Trim().Equals("Host", StringComparison.OrdinalIgnoreCase) || part.Substring(0, eq).Trim().Equals("Server", StringComparison.OrdinalIgnoreCase))) return true;
+            }
+            return false;
+        }
+
+        /// <summary>postgres://user:password@host:port/database?search_path=x → an Npgsql connection string; others as they are.</summary>
+        public static string ToConnectionString(string location)
+        {
+            if (!(location.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || location.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
+                return location;
+            Uri uri;
+            try { uri = new Uri(location); }
+            catch (UriFormatException ex)
+            {
+                throw new Engram.Core.EngramException(Engram.Core.EngramErrorIds.InvalidStorePath, Engram.Core.EngramErrorKind.InvalidArgument, $"'{location}' is not a PostgreSQL address: {ex.Message}", location, ex);
+            }
+            var b = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port };
+            var db = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+            if (db.Length > 0) b.Database = db;
+            if (!string.IsNullOrEmpty(uri.UserInfo))
+            {
+                var parts = uri.UserInfo.Split(new[] { ':' }, 2);
+                b.Username = Uri.UnescapeDataString(parts[0]);
+                if (parts.Length > 1) b.Password = Uri.UnescapeDataString(parts[1]);
+            }
+            foreach (var kv in uri.Query.TrimStart('?').Split(new[] { '&' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                var p = kv.Split(new[] { '=' }, 2);
+                var name = Uri.UnescapeDataString(p[0]);
+                var value = p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "";
+                if (name.Equals("search_path", StringComparison.OrdinalIgnoreCase) || name.Equals("schema", StringComparison.OrdinalIgnoreCase)) b.SearchPath = value;
+                else b[name] = value;
+            }
+            return b.ToString();
+        }
+
+        public override DbConnection Open(bool create)
+        {
+            var c = new NpgsqlConnection(_connectionString);
+            c.Open();
+            return c;
+        }
+
+        public override DbTransaction BeginWrite(DbConnection connection, TimeSpan lockTimeout)
+        {
+            var t = connection.BeginTransaction(System.Data.IsolationLevel.ReadCommitted);
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.Transaction = t;
+                cmd.CommandText = "SET LOCAL lock_timeout = " + (long)lockTimeout.TotalMilliseconds + "; SELECT 1 FROM engram_meta WHERE name = 'config' FOR UPDATE;";
+                cmd.ExecuteNonQuery();
+            }
+            return t;
+        }
+
+        public override string[] FullTextSchema => new[]
+        {
+            "ALTER TABLE memories ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (setweight(to_tsvector('simple', replace(replace(key, '-', ' '), '_', ' ')), 'A') || setweight(to_tsvector('simple', search_text), 'B')) STORED",
+            "CREATE INDEX IF NOT EXISTS memories_search ON memories USING GIN (search)",
+        };
+
+        public override string FullTextQuery(string nsFilter) =>
+            "SELECT m.ns, m.key, ts_rank(m.search, q) AS score FROM memories m, plainto_tsquery('simple', @q) q WHERE m.search @@ q"
+            + (nsFilter.Length > 0 ? " AND " + nsFilter : "") + " ORDER BY score DESC, m.ns, m.key LIMIT @top";
+
+        public override bool IsMissingTable(Exception ex) => ex is PostgresException p && p.SqlState == "42P01";
+    }
+}
