@@ -39,7 +39,7 @@ namespace Engram.Core
         /// <summary>Below this confidence an entry is a turning point too.</summary>
         public const double LowConfidence = 0.5;
 
-        private static void ValidateCognition(SetRequest request, string ns, string key)
+        internal static void ValidateCognition(SetRequest request, string ns, string key)
         {
             if (request.Confidence is double c && (double.IsNaN(c) || c < 0 || c > 1))
                 throw new EngramException(EngramErrorIds.InvalidConfidence, EngramErrorKind.InvalidArgument, $"Confidence must be between 0 and 1, not {c}.", c);
@@ -49,13 +49,16 @@ namespace Engram.Core
         }
 
         /// <summary>Pins every source to an exact version (the current one unless the reference names one). Caller holds the lock.</summary>
-        private List<ResolvedSource> ResolveSources(SetRequest request)
+        private List<ResolvedSource> ResolveSources(SetRequest request) => ResolveSources(this, request);
+
+        /// <summary>ResolveSources through the backend interface (shared by every backend).</summary>
+        internal static List<ResolvedSource> ResolveSources(IEngramBackend store, SetRequest request)
         {
             var list = new List<ResolvedSource>();
             if (request.DerivedFrom == null) return list;
             foreach (var r in request.DerivedFrom)
             {
-                var current = TryGet(r.Namespace, r.Key, r.Branch);
+                var current = store.TryGet(r.Namespace, r.Key, r.Branch);
                 if (r.Version == null)
                 {
                     if (current == null) throw NotFound(r.Namespace, r.Key);
@@ -64,12 +67,12 @@ namespace Engram.Core
                 else if (current != null && current.Version == r.Version)
                     list.Add(new ResolvedSource(r, current.Id, current.Version));
                 else
-                    list.Add(new ResolvedSource(r, GetVersion(r.Namespace, r.Key, r.Version.Value, r.Branch).MemoryId, r.Version.Value));
+                    list.Add(new ResolvedSource(r, GetVersion(store, r.Namespace, r.Key, r.Version.Value, r.Branch).MemoryId, r.Version.Value));
             }
             return list;
         }
 
-        private static EngramMap? CognitionDetails(SetRequest request, List<ResolvedSource> sources)
+        internal static EngramMap? CognitionDetails(SetRequest request, List<ResolvedSource> sources)
         {
             if (request.Details == null && sources.Count == 0 && request.Confidence == null) return null;
             var d = new EngramMap(MapKind.Ordered);
@@ -105,7 +108,7 @@ namespace Engram.Core
             }
         }
 
-        private IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)> ReadDerivedIndex(string ns, string key)
+        internal IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)> ReadDerivedIndex(string ns, string key)
         {
             var path = DerivedIndexPath(ns, key);
             var text = TryReadText(path);
@@ -173,19 +176,26 @@ namespace Engram.Core
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
             EnsureExists();
-            if (TryGet(ns, key) == null && !HasProvenance(ns, key)) throw NotFound(ns, key);
+            return GetLineage(this, ReadDerivedIndex, ns, key, depth, direction);
+        }
+
+        /// <summary>The lineage walk through the backend interface; <paramref name="derivedIndex"/> lists what was derived from a memory.</summary>
+        internal static IReadOnlyList<LineageLink> GetLineage(IEngramBackend store, Func<string, string, IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)>> derivedIndex,
+            string ns, string key, int depth, LineageDirection direction)
+        {
+            if (store.TryGet(ns, key) == null && !store.HasProvenance(ns, key)) throw NotFound(ns, key);
             var links = new List<LineageLink>();
-            if (direction != LineageDirection.Down) WalkUp(ns, key, int.MaxValue, null, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
-            if (direction != LineageDirection.Up) WalkDown(ns, key, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            if (direction != LineageDirection.Down) WalkUp(store, ns, key, int.MaxValue, null, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            if (direction != LineageDirection.Up) WalkDown(store, derivedIndex, ns, key, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
             return links;
         }
 
         /// <param name="branch">The line a pinned source version belongs to; null (the memory asked about) for every line.</param>
-        private void WalkUp(string ns, string key, int maxVersion, string? branch, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        private static void WalkUp(IEngramBackend store, string ns, string key, int maxVersion, string? branch, int level, int depth, List<LineageLink> links, HashSet<string> seen)
         {
             if (level > depth || !seen.Add(ns + "/" + key + "@" + maxVersion + "@" + branch)) return;
-            if (!HasProvenance(ns, key)) return;
-            var entries = GetProvenance(ns, key, null, includeValues: false, branch: "*").ToList();
+            if (!store.HasProvenance(ns, key)) return;
+            var entries = store.GetProvenance(ns, key, null, includeValues: false, branch: "*").ToList();
             var onLine = branch == null ? (_ => true) : LineOf(entries, branch, maxVersion);
             foreach (var e in entries)
             {
@@ -199,7 +209,7 @@ namespace Engram.Core
                     var sver = Convert.ToInt32(s["version"], CultureInfo.InvariantCulture);
                     var sbranch = s.TryGetValue("branch", out var sb) && sb is string bs ? bs : Names.DefaultBranch;
                     links.Add(new LineageLink(LineageDirection.Up, level, ns, key, e.Version, sns, skey, sver, e.Action, e.Actor, e.TimestampUtc, confidence, e.Reason, e.Seq));
-                    WalkUp(sns, skey, sver, sbranch, level + 1, depth, links, seen);
+                    WalkUp(store, sns, skey, sver, sbranch, level + 1, depth, links, seen);
                 }
             }
         }
@@ -224,16 +234,17 @@ namespace Engram.Core
             return e => e.Branch == branch || (e.Branch == Names.DefaultBranch && e.Seq < forkSeq);
         }
 
-        private void WalkDown(string ns, string key, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        private static void WalkDown(IEngramBackend store, Func<string, string, IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)>> derivedIndex,
+            string ns, string key, int level, int depth, List<LineageLink> links, HashSet<string> seen)
         {
             if (level > depth || !seen.Add(ns + "/" + key)) return;
-            foreach (var d in ReadDerivedIndex(ns, key))
+            foreach (var d in derivedIndex(ns, key))
             {
-                var entry = GetProvenance(d.ns, d.key, null, includeValues: false, branch: "*").FirstOrDefault(e => e.Seq == d.seq);
+                var entry = store.GetProvenance(d.ns, d.key, null, includeValues: false, branch: "*").FirstOrDefault(e => e.Seq == d.seq);
                 var confidence = entry?.Details != null && entry.Details.TryGetValue("confidence", out var c) && c is double dd ? dd : (double?)null;
                 links.Add(new LineageLink(LineageDirection.Down, level, d.ns, d.key, d.version, ns, key, d.sourceVersion,
                     entry?.Action ?? "", entry?.Actor ?? "", entry?.TimestampUtc ?? DateTime.MinValue, confidence, entry?.Reason, d.seq));
-                WalkDown(d.ns, d.key, level + 1, depth, links, seen);
+                WalkDown(store, derivedIndex, d.ns, d.key, level + 1, depth, links, seen);
             }
         }
     }

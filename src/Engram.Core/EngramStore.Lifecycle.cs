@@ -194,6 +194,23 @@ namespace Engram.Core
             var tail = log.ReadTail();
             if (tail == null || tail.Seq == 0) return null;
             var entries = log.ReadAll(tail.ValidLength, includeValues: true).ToList();
+            var squashed = SquashEntries(entries, ns, policy, branches, now, actor, out removed);
+            if (squashed == null) return null;
+            var sb = new StringBuilder();
+            long offset = 0;
+            foreach (var e in squashed)
+            {
+                var t = ProvenanceLog.Serialize(e, offset);
+                offset += Encoding.UTF8.GetByteCount(t);
+                sb.Append(t);
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>A history after applying retention (oldest first), or null when nothing is past retention. Shared by every backend.</summary>
+        internal static List<ProvenanceEntry>? SquashEntries(List<ProvenanceEntry> entries, string ns, RetentionPolicy policy, List<BranchRecord> branches, DateTime now, string actor, out int removed)
+        {
+            removed = 0;
             if (entries.Count < 2) return null;
             int keepFrom = 0;
             if (policy.MaxEntries != null) keepFrom = Math.Max(keepFrom, entries.Count - policy.MaxEntries.Value);
@@ -241,16 +258,7 @@ namespace Engram.Core
             Flush();
             removed = removedCount;
             if (!changed) return null;
-
-            var sb = new StringBuilder();
-            long offset = 0;
-            foreach (var e in output.Concat(entries.Skip(keepFrom)))
-            {
-                var t = ProvenanceLog.Serialize(e, offset);
-                offset += Encoding.UTF8.GetByteCount(t);
-                sb.Append(t);
-            }
-            return sb.ToString();
+            return output.Concat(entries.Skip(keepFrom)).ToList();
         }
 
         /// <summary>True for entries a squash keeps: the turning points of a memory's story.</summary>
@@ -359,32 +367,7 @@ namespace Engram.Core
                 VerifyHistory(ns, anchored.Key, log, TryGet(ns, anchored.Key), false, report);
                 if (report.Findings.Count > before) continue; // chain itself is broken: already reported
                 var entries = log.ReadAll(log.ReadTail()!.ValidLength, includeValues: false).ToList();
-                var match = entries.FirstOrDefault(e => e.Seq == anchored.Seq && e.Action != ProvenanceActions.Squashed);
-                // The squashed entry (if any) whose run covers the anchored entry.
-                var squash = entries.FirstOrDefault(e => e.Action == ProvenanceActions.Squashed && e.Seq >= anchored.Seq
-                    && Convert.ToInt64(e.Details?["firstSeq"] ?? 1L, CultureInfo.InvariantCulture) <= anchored.Seq);
-                if (match != null)
-                {
-                    if (match.Hash != anchored.Hash)
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
-                            $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was rewritten since it was anchored (its hash changed).", log.Path, ns, anchored.Key, anchored.Seq));
-                }
-                else if (squash != null && anchored.Seq <= squash.Seq)
-                {
-                    bool ok = anchored.Seq == squash.Seq && squash.Details?["lastHash"] as string == anchored.Hash;
-                    if (!ok && anchored.Seq == squash.Seq)
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
-                            $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed with a different hash than anchored.", log.Path, ns, anchored.Key, anchored.Seq));
-                    else if (!ok)
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Information, "AnchorSquashed",
-                            $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed by retention; the anchor can only be checked up to entry {squash.Seq}.", log.Path, ns, anchored.Key, anchored.Seq));
-                }
-                else
-                {
-                    long lastSeq = entries.Count == 0 ? 0 : entries[entries.Count - 1].Seq;
-                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "Truncated",
-                        $"The history of '{anchored.Key}' in '{ns}' ends at entry {lastSeq}, but entry {anchored.Seq} was anchored: it was truncated.", log.Path, ns, anchored.Key, anchored.Seq));
-                }
+                CheckAnchor(anchored, entries, ns, log.Path, report);
                 report.EntriesChecked += entries.Count;
             }
             return report;
@@ -413,6 +396,37 @@ namespace Engram.Core
             return report;
         }
 
+        /// <summary>Checks one anchored entry against a (verified) history: present with the same hash, or covered by a squash. Shared by every backend.</summary>
+        internal static void CheckAnchor(HeadEntry anchored, List<ProvenanceEntry> entries, string ns, string path, StoreReport report)
+        {
+            var match = entries.FirstOrDefault(e => e.Seq == anchored.Seq && e.Action != ProvenanceActions.Squashed);
+            // The squashed entry (if any) whose run covers the anchored entry.
+            var squash = entries.FirstOrDefault(e => e.Action == ProvenanceActions.Squashed && e.Seq >= anchored.Seq
+                && Convert.ToInt64(e.Details?["firstSeq"] ?? 1L, CultureInfo.InvariantCulture) <= anchored.Seq);
+            if (match != null)
+            {
+                if (match.Hash != anchored.Hash)
+                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
+                        $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was rewritten since it was anchored (its hash changed).", path, ns, anchored.Key, anchored.Seq));
+            }
+            else if (squash != null && anchored.Seq <= squash.Seq)
+            {
+                bool ok = anchored.Seq == squash.Seq && squash.Details?["lastHash"] as string == anchored.Hash;
+                if (!ok && anchored.Seq == squash.Seq)
+                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
+                        $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed with a different hash than anchored.", path, ns, anchored.Key, anchored.Seq));
+                else if (!ok)
+                    report.Findings.Add(new StoreFinding(FindingSeverity.Information, "AnchorSquashed",
+                        $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed by retention; the anchor can only be checked up to entry {squash.Seq}.", path, ns, anchored.Key, anchored.Seq));
+            }
+            else
+            {
+                long lastSeq = entries.Count == 0 ? 0 : entries[entries.Count - 1].Seq;
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "Truncated",
+                    $"The history of '{anchored.Key}' in '{ns}' ends at entry {lastSeq}, but entry {anchored.Seq} was anchored: it was truncated.", path, ns, anchored.Key, anchored.Seq));
+            }
+        }
+
         // ------------------------------------------------------------------ time travel
 
         /// <summary>The tracked memories of a namespace as they were at <paramref name="asOfUtc"/>, rebuilt from history.</summary>
@@ -428,32 +442,7 @@ namespace Engram.Core
                 var log = new ProvenanceLog(path);
                 var tail = log.ReadTail();
                 if (tail == null || tail.Seq == 0) continue;
-                ProvenanceEntry? state = null, first = null;
-                bool unknown = false; // the state at asOfUtc was decided by an entry that retention squashed away
-                string? key = null;
-                foreach (var e in log.ReadAll(tail.ValidLength, includeValues: true))
-                {
-                    key = e.Key;
-                    if (e.Branch != Names.DefaultBranch) continue;
-                    if (e.Action == ProvenanceActions.Squashed)
-                    {
-                        // Unknown from the first squashed entry on, until a kept entry at or before asOfUtc decides the
-                        // state again (not only up to 'to': between the last squashed and the first kept entry the
-                        // memory held the freed value of the last squashed one). Before 'from' it did not exist yet.
-                        // A run squashed after a kept turning point starts later still: past asOfUtc it ends the walk.
-                        var from = e.Details != null && e.Details.TryGetValue("from", out var f) ? f as string : null;
-                        if (from != null && DateTime.Parse(from, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) > asOfUtc) break;
-                        unknown = true;
-                        continue;
-                    }
-                    if (e.TimestampUtc > asOfUtc) break;
-                    if (e.Action == ProvenanceActions.Forked) continue;
-                    if (e.Action == ProvenanceActions.Deleted) { state = null; first = null; unknown = false; continue; }
-                    if (!e.HasValue) continue;
-                    first = first ?? e;
-                    state = e;
-                    unknown = false;
-                }
+                var key = AsOfState(log.ReadAll(tail.ValidLength, includeValues: true), asOfUtc, out var state, out var first, out var unknown);
                 if (key == null || (keyFilter != null && !keyFilter(key))) continue;
                 if (unknown) { result.Unavailable.Add(key); continue; }
                 if (state == null) continue;
@@ -462,6 +451,42 @@ namespace Engram.Core
             }
             result.Memories.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
             return result;
+        }
+
+        /// <summary>
+        /// The main-line state a history recorded at <paramref name="asOfUtc"/>: the entry holding the value then
+        /// (<paramref name="state"/>, null when it did not exist), the entry that created it, and whether retention
+        /// freed the deciding entry (<paramref name="unknown"/>). Returns the key (null for an empty history). Shared by every backend.
+        /// </summary>
+        internal static string? AsOfState(IEnumerable<ProvenanceEntry> entries, DateTime asOfUtc, out ProvenanceEntry? state, out ProvenanceEntry? first, out bool unknown)
+        {
+            state = null; first = null;
+            unknown = false; // the state at asOfUtc was decided by an entry that retention squashed away
+            string? key = null;
+            foreach (var e in entries)
+            {
+                key = e.Key;
+                if (e.Branch != Names.DefaultBranch) continue;
+                if (e.Action == ProvenanceActions.Squashed)
+                {
+                    // Unknown from the first squashed entry on, until a kept entry at or before asOfUtc decides the
+                    // state again (not only up to 'to': between the last squashed and the first kept entry the
+                    // memory held the freed value of the last squashed one). Before 'from' it did not exist yet.
+                    // A run squashed after a kept turning point starts later still: past asOfUtc it ends the walk.
+                    var from = e.Details != null && e.Details.TryGetValue("from", out var f) ? f as string : null;
+                    if (from != null && DateTime.Parse(from, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal) > asOfUtc) break;
+                    unknown = true;
+                    continue;
+                }
+                if (e.TimestampUtc > asOfUtc) break;
+                if (e.Action == ProvenanceActions.Forked) continue;
+                if (e.Action == ProvenanceActions.Deleted) { state = null; first = null; unknown = false; continue; }
+                if (!e.HasValue) continue;
+                first = first ?? e;
+                state = e;
+                unknown = false;
+            }
+            return key;
         }
     }
 }

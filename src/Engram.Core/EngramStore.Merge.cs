@@ -87,10 +87,10 @@ namespace Engram.Core
 
     public sealed partial class EngramStore
     {
-        private static string Fingerprint(MemoryRecord? m) =>
+        internal static string Fingerprint(MemoryRecord? m) =>
             m == null || m.Deleted ? "absent" : m.ContentHash + "|" + string.Join("\u001f", m.Tags);
 
-        private static MemoryRecord? Live(MemoryRecord? m) => m == null || m.Deleted ? null : m;
+        internal static MemoryRecord? Live(MemoryRecord? m) => m == null || m.Deleted ? null : m;
 
         /// <summary>Three-way plan of merging <paramref name="branch"/> into main; reads only, changes nothing.</summary>
         public MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,

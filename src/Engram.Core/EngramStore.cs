@@ -657,7 +657,7 @@ namespace Engram.Core
         /// <summary>Starts a multi-file transaction. The caller must hold the write lock.</summary>
         internal Transaction BeginTransaction() => new Transaction(Root, Config.Durability, FaultHook);
 
-        private static IReadOnlyList<string>? NormalizeTags(IReadOnlyList<string>? tags)
+        internal static IReadOnlyList<string>? NormalizeTags(IReadOnlyList<string>? tags)
         {
             if (tags == null) return null;
             var result = new List<string>();
@@ -672,7 +672,7 @@ namespace Engram.Core
             return result;
         }
 
-        private static string NormalizeActor(string? actor)
+        internal static string NormalizeActor(string? actor)
         {
             var a = string.IsNullOrWhiteSpace(actor) ? StoreLocator.DefaultActor() : actor!.Trim();
             if (a.Length == 0 || a.Length > 256 || a.Any(char.IsControl))

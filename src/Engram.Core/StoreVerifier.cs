@@ -165,66 +165,10 @@ namespace Engram.Core
             }
             if (tail.Seq == 0) return;
 
-            long expected = 1;
-            string? prevHash = null;
-            ProvenanceEntry? last = null, lastMain = null;
-            string? mainAction = null, mainActionBeforeLast = null; // main-line actions, squashes included
-            try
-            {
-                foreach (var e in log.ReadAll(tail.ValidLength, includeValues: true))
-                {
-                    report.EntriesChecked++;
-                    if (e.Action == ProvenanceActions.Squashed)
-                    {
-                        // Retention replaced entries firstSeq..Seq by this one; it records the hash that preceded them and
-                        // the hash of the last of them, which the next entry links to.
-                        var firstSeq = e.Details?.TryGetValue("firstSeq", out var fsq) == true && fsq != null ? Convert.ToInt64(fsq, System.Globalization.CultureInfo.InvariantCulture) : 1;
-                        var firstPrev = e.Details?.TryGetValue("firstPrevHash", out var fph) == true ? fph as string : null;
-                        if (firstSeq != expected || firstPrev != prevHash || !e.VerifyHash() || !(e.Details?.TryGetValue("lastHash", out var lh) == true && lh is string))
-                        {
-                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' has an invalid squashed entry {e.Seq}.", log.Path, ns, key, e.Seq));
-                            return;
-                        }
-                        prevHash = (string)e.Details!["lastHash"]!;
-                        expected = e.Seq + 1;
-                        last = e;
-                        mainAction = e.Action;
-                        continue;
-                    }
-                    if (e.Seq != expected)
-                    {
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' jumps from entry {expected - 1} to {e.Seq}.", log.Path, ns, key, e.Seq));
-                        return;
-                    }
-                    if (!e.VerifyHash() || e.PrevHash != prevHash || e.Namespace != ns || e.Key != key)
-                    {
-                        var why = !e.VerifyHash() ? "its hash does not match its contents (edited?)"
-                            : e.PrevHash != prevHash ? "it does not link to the previous entry (removed or reordered entries?)"
-                            : "it names another memory";
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' is broken at entry {e.Seq}: {why}.", log.Path, ns, key, e.Seq));
-                        return;
-                    }
-                    if (e.HasValue && e.ContentHash != null && ValueCodec.ContentHash(e.Value) != e.ContentHash)
-                    {
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TamperedValue", $"The value stored with entry {e.Seq} of '{key}' in '{ns}' does not match its content hash.", log.Path, ns, key, e.Seq));
-                        return;
-                    }
-                    prevHash = e.Hash;
-                    last = e;
-                    if (e.Branch == Names.DefaultBranch)
-                    {
-                        lastMain = e;
-                        mainActionBeforeLast = mainAction;
-                        mainAction = e.Action;
-                    }
-                    expected++;
-                }
-            }
-            catch (EngramException ex)
-            {
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedProvenance", ex.Message, log.Path, ns, key, expected));
-                return;
-            }
+            var walk = CheckChain(log.ReadAll(tail.ValidLength, includeValues: true), ns, key, log.Path, report);
+            if (walk.Broken) return;
+            ProvenanceEntry? last = walk.Last, lastMain = walk.LastMain;
+            string? mainActionBeforeLast = walk.MainActionBeforeLast;
 
             // The main line's last entry must agree with the memory file.
             if (lastMain == null) return;
@@ -243,6 +187,92 @@ namespace Engram.Core
                 report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMismatch",
                     $"The memory file of '{key}' in '{ns}' (version {memory?.Version.ToString() ?? "none"}) does not match its last history entry {lastMain.Seq} (version {lastMain.Version}, {lastMain.Action}).", log.Path, ns, key, lastMain.Seq));
             }
+        }
+
+        internal sealed class ChainWalk
+        {
+            public bool Broken;
+            public ProvenanceEntry? Last, LastMain;
+            /// <summary>The main-line action before the last main-line entry (squashes included).</summary>
+            public string? MainActionBeforeLast;
+        }
+
+        /// <summary>
+        /// Walks one history oldest first and checks it: sequence without gaps, every hash, every link to the previous
+        /// entry (squashed runs included), the memory it names, stored values against their content hashes. The first
+        /// problem is added to <paramref name="report"/> and ends the walk (<see cref="ChainWalk.Broken"/>). Shared by
+        /// every backend.
+        /// </summary>
+        internal static ChainWalk CheckChain(IEnumerable<ProvenanceEntry> entries, string ns, string key, string? path, StoreReport report)
+        {
+            var walk = new ChainWalk();
+            long expected = 1;
+            string? prevHash = null;
+            string? mainAction = null; // main-line actions, squashes included
+            try
+            {
+                foreach (var e in entries)
+                {
+                    report.EntriesChecked++;
+                    if (e.Action == ProvenanceActions.Squashed)
+                    {
+                        // Retention replaced entries firstSeq..Seq by this one; it records the hash that preceded them and
+                        // the hash of the last of them, which the next entry links to.
+                        var firstSeq = e.Details?.TryGetValue("firstSeq", out var fsq) == true && fsq != null ? Convert.ToInt64(fsq, System.Globalization.CultureInfo.InvariantCulture) : 1;
+                        var firstPrev = e.Details?.TryGetValue("firstPrevHash", out var fph) == true ? fph as string : null;
+                        if (firstSeq != expected || firstPrev != prevHash || !e.VerifyHash() || !(e.Details?.TryGetValue("lastHash", out var lh) == true && lh is string))
+                        {
+                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' has an invalid squashed entry {e.Seq}.", path, ns, key, e.Seq));
+                            return Broken(walk);
+                        }
+                        prevHash = (string)e.Details!["lastHash"]!;
+                        expected = e.Seq + 1;
+                        walk.Last = e;
+                        mainAction = e.Action;
+                        continue;
+                    }
+                    if (e.Seq != expected)
+                    {
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' jumps from entry {expected - 1} to {e.Seq}.", path, ns, key, e.Seq));
+                        return Broken(walk);
+                    }
+                    if (!e.VerifyHash() || e.PrevHash != prevHash || e.Namespace != ns || e.Key != key)
+                    {
+                        var why = !e.VerifyHash() ? "its hash does not match its contents (edited?)"
+                            : e.PrevHash != prevHash ? "it does not link to the previous entry (removed or reordered entries?)"
+                            : "it names another memory";
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' is broken at entry {e.Seq}: {why}.", path, ns, key, e.Seq));
+                        return Broken(walk);
+                    }
+                    if (e.HasValue && e.ContentHash != null && ValueCodec.ContentHash(e.Value) != e.ContentHash)
+                    {
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TamperedValue", $"The value stored with entry {e.Seq} of '{key}' in '{ns}' does not match its content hash.", path, ns, key, e.Seq));
+                        return Broken(walk);
+                    }
+                    prevHash = e.Hash;
+                    walk.Last = e;
+                    if (e.Branch == Names.DefaultBranch)
+                    {
+                        walk.LastMain = e;
+                        walk.MainActionBeforeLast = mainAction;
+                        mainAction = e.Action;
+                    }
+                    expected++;
+                }
+            }
+            catch (EngramException ex)
+            {
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedProvenance", ex.Message, path, ns, key, expected));
+                return Broken(walk);
+            }
+
+            return walk;
+        }
+
+        private static ChainWalk Broken(ChainWalk walk)
+        {
+            walk.Broken = true;
+            return walk;
         }
 
         private void VerifyBranches(StoreReport report)

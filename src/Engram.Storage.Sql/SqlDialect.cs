@@ -24,6 +24,9 @@ namespace Engram.Storage.Sql
         /// <summary>Starts a write transaction that holds the store's write lock until it ends.</summary>
         public abstract DbTransaction BeginWrite(DbConnection connection, TimeSpan lockTimeout);
 
+        /// <summary>Starts the transaction that creates the tables (serialized between processes).</summary>
+        public abstract DbTransaction BeginSchemaChange(DbConnection connection);
+
         /// <summary>The column type of a binary value.</summary>
         public abstract string BlobType { get; }
 
@@ -94,6 +97,8 @@ namespace Engram.Storage.Sql
             // Microsoft.Data.Sqlite begins IMMEDIATE unless deferred: the write lock is taken now, not at the first write.
             return ((SqliteConnection)connection).BeginTransaction(deferred: false);
         }
+
+        public override DbTransaction BeginSchemaChange(DbConnection connection) => ((SqliteConnection)connection).BeginTransaction(deferred: false);
 
         public override string[] FullTextSchema => new[]
         {
@@ -183,6 +188,19 @@ namespace Engram.Storage.Sql
             {
                 cmd.Transaction = t;
                 cmd.CommandText = "SET LOCAL lock_timeout = " + (long)lockTimeout.TotalMilliseconds + "; SELECT 1 FROM engram_meta WHERE name = 'config' FOR UPDATE;";
+                cmd.ExecuteNonQuery();
+            }
+            return t;
+        }
+
+        public override DbTransaction BeginSchemaChange(DbConnection connection)
+        {
+            var t = connection.BeginTransaction();
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.Transaction = t;
+                // Two processes creating the tables at once would collide in the catalog: one at a time.
+                cmd.CommandText = "SELECT pg_advisory_xact_lock(7345210431)";
                 cmd.ExecuteNonQuery();
             }
             return t;

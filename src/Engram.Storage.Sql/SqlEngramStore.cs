@@ -1,54 +1,523 @@
 using System;
 using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Linq;
 using Engram.Core;
 using Engram.Core.Provenance;
+using Engram.Core.Values;
 
 namespace Engram.Storage.Sql
 {
-    /// <summary>TEMPORARY skeleton, being written.</summary>
+    /// <summary>
+    /// An Engram store in a SQL database (SQLite or PostgreSQL, see <see cref="SqlDialect"/>). Memories and their
+    /// provenance live in separate tables (<c>memories</c>, <c>_provenance</c>, linked by memory id); an entry is stored
+    /// as the same YAML document the file store writes, with the same hash chain. Every change, however many rows it
+    /// touches, is one SQL transaction taken under the store's write lock, so a crash or an error leaves nothing half
+    /// done; readers never wait for writers.
+    /// </summary>
     public sealed partial class SqlEngramStore : IEngramBackend
     {
-        public SqlEngramStore(SqlDialect dialect, EngramStoreOptions? options = null) { }
-        public string Backend => throw new NotImplementedException();
-        public string Root => throw new NotImplementedException();
-        public bool Exists => throw new NotImplementedException();
-        public StoreConfig Config => throw new NotImplementedException();
-        public StoreConfig Initialize(StoreConfig? config = null, bool force = false) => throw new NotImplementedException();
-        public void EnsureExists() => throw new NotImplementedException();
-        public MemoryRecord? TryGet(string ns, string key) => throw new NotImplementedException();
-        public MemoryRecord Get(string ns, string key) => throw new NotImplementedException();
-        public MemoryRecord? TryGet(string ns, string key, string? branch) => throw new NotImplementedException();
-        public IEnumerable<MemoryLocation> List(string ns) => throw new NotImplementedException();
-        public MemoryRecord Read(MemoryLocation location) => throw new NotImplementedException();
-        public IReadOnlyList<string> ListKeys(string ns, string? branch) => throw new NotImplementedException();
-        public IReadOnlyList<string> ListNamespaces() => throw new NotImplementedException();
-        public IReadOnlyList<NamespaceInfo> GetNamespaces() => throw new NotImplementedException();
-        public SetResult Set(SetRequest request) => throw new NotImplementedException();
-        public ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null, string? branch = null) => throw new NotImplementedException();
-        public bool HasProvenance(string ns, string key) => throw new NotImplementedException();
-        public IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true, string? branch = null) => throw new NotImplementedException();
-        public ProvenanceEntry GetVersion(string ns, string key, int version, string? branch = null) => throw new NotImplementedException();
-        public SetResult Restore(string ns, string key, int version, string? actor = null, string? reason = null, string? branch = null) => throw new NotImplementedException();
-        public (ProvenanceEntry from, ProvenanceEntry to) Connect(MemoryRef from, MemoryRef to, string? actor = null, string? reason = null) => throw new NotImplementedException();
-        public IReadOnlyList<LineageLink> GetLineage(string ns, string key, int depth = 3, LineageDirection direction = LineageDirection.Both) => throw new NotImplementedException();
-        public ProvenanceHead GetHead(string ns) => throw new NotImplementedException();
-        public StoreReport VerifyAgainst(ProvenanceHead head) => throw new NotImplementedException();
-        public StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null) => throw new NotImplementedException();
-        public AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null) => throw new NotImplementedException();
-        public BranchRecord? TryGetBranch(string ns, string branch) => throw new NotImplementedException();
-        public IReadOnlyList<BranchInfo> GetBranches(string? ns = null) => throw new NotImplementedException();
-        public BranchRecord Fork(string ns, string branch, IReadOnlyList<string>? keys, string? actor = null, string? reason = null) => throw new NotImplementedException();
-        public BranchInfo RemoveBranch(string ns, string branch) => throw new NotImplementedException();
-        public MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail, Func<string, bool>? keyFilter = null) => throw new NotImplementedException();
-        public MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null, Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null) => throw new NotImplementedException();
-        public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null) => throw new NotImplementedException();
-        public UpgradeReport Upgrade(bool dryRun = false) => throw new NotImplementedException();
-        public StoreConfig SetRetention(string? ns, RetentionPolicy policy) => throw new NotImplementedException();
-        public IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null, DateTime? nowUtc = null, Action<int, int, string>? progress = null) => throw new NotImplementedException();
-        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10) => throw new NotImplementedException();
-        public IReadOnlyList<StoredVector> GetVectors(string ns) => throw new NotImplementedException();
-        public void PutVectors(string ns, IReadOnlyList<StoredVector> vectors) => throw new NotImplementedException();
-        public StoreExport Export() => throw new NotImplementedException();
-        public void Import(StoreExport export, Action<int, int, string>? progress = null) => throw new NotImplementedException();
+        /// <summary>The newest table layout this build knows (engram_meta 'schema').</summary>
+        public const int SchemaVersion = 1;
+
+        private readonly SqlDialect _d;
+        private readonly EngramStoreOptions _options;
+        private StoreConfig? _config;
+        private bool _schemaReady;
+
+        public SqlEngramStore(SqlDialect dialect, EngramStoreOptions? options = null)
+        {
+            _d = dialect ?? throw new ArgumentNullException(nameof(dialect));
+            _options = options ?? new EngramStoreOptions();
+        }
+
+        public string Backend => _d.Name;
+        public string Root => _d.DisplayLocation;
+        public SqlDialect Dialect => _d;
+
+        // ------------------------------------------------------------------ connections
+
+        private string Origin(string ns, string key, string? branch = null) =>
+            Root + "#" + ns + "/" + key + (branch == null || branch == Names.DefaultBranch ? "" : "@" + branch);
+
+        /// <summary>A connection for reading; null when the database does not exist (SQLite file missing).</summary>
+        private Db? OpenRead()
+        {
+            if (!_d.DatabaseExists) return null;
+            try { return new Db(_d.Open(create: false)); }
+            catch (DbException ex) { throw Unreachable(ex); }
+        }
+
+        private EngramException Unreachable(Exception ex) =>
+            new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument,
+                $"The {_d.Name} store '{Root}' cannot be opened: {ex.Message}", Root, ex);
+
+        /// <summary>Runs a read; a database without Engram's tables reads as an empty store.</summary>
+        private T Read<T>(Func<Db, T> read, T whenMissing)
+        {
+            using (var db = OpenRead())
+            {
+                if (db == null) return whenMissing;
+                try { return read(db); }
+                catch (Exception ex) when (_d.IsMissingTable(ex)) { return whenMissing; }
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="change"/> in one transaction holding the store's write lock (creating the store's tables
+        /// first when needed) and commits; any exception rolls everything back.
+        /// </summary>
+        private T Write<T>(Func<Db, T> change)
+        {
+            DbConnection connection;
+            try { connection = _d.Open(create: true); }
+            catch (DbException ex) { throw Unreachable(ex); }
+            using (var db = new Db(connection))
+            {
+                EnsureSchema(db);
+                try
+                {
+                    db.Transaction = _d.BeginWrite(connection, _options.LockTimeout);
+                }
+                catch (DbException ex)
+                {
+                    throw new EngramException(EngramErrorIds.StoreLocked, EngramErrorKind.ResourceBusy,
+                        $"The store '{Root}' is being written by another process and did not become free within {_options.LockTimeout.TotalSeconds:0} s: {ex.Message}", Root, ex);
+                }
+                _config = ReadConfig(db) ?? _config; // another writer may have changed it
+                try
+                {
+                    var result = change(db);
+                    db.Transaction.Commit();
+                    return result;
+                }
+                catch (Exception ex)
+                {
+                    try { db.Transaction.Rollback(); }
+                    catch (Exception) { /* the connection is gone: the server rolls back */ }
+                    if (ex is EngramException || ex is ArgumentException) throw;
+                    throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                        $"A change to the store '{Root}' failed and was rolled back: {ex.Message}", Root, ex);
+                }
+            }
+        }
+
+        private void Write(Action<Db> change) => Write(db => { change(db); return 0; });
+
+        private void EnsureSchema(Db db)
+        {
+            if (_schemaReady) return;
+            db.Transaction = _d.BeginSchemaChange(db.Connection);
+            try
+            {
+                foreach (var sql in SchemaStatements()) db.Exec(sql);
+                foreach (var sql in _d.FullTextSchema) db.Exec(sql);
+                var schema = db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string;
+                if (schema == null) db.Exec("INSERT INTO engram_meta (name, value) VALUES ('schema', @v)", ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                else if (int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > SchemaVersion)
+                    throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
+                        $"The store '{Root}' has table layout {v}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+                if (db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") == null)
+                    db.Exec("INSERT INTO engram_meta (name, value) VALUES ('config', @v)", ("v", new StoreConfig().ToYaml()));
+                db.Transaction.Commit();
+            }
+            catch
+            {
+                try { db.Transaction.Rollback(); } catch (Exception) { }
+                throw;
+            }
+            finally
+            {
+                db.Transaction.Dispose();
+                db.Transaction = null;
+            }
+            _schemaReady = true;
+        }
+
+        private IEnumerable<string> SchemaStatements()
+        {
+            var big = _d.BigIntType;
+            yield return "CREATE TABLE IF NOT EXISTS engram_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)";
+            yield return "CREATE TABLE IF NOT EXISTS memories (ns TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, updated TEXT NOT NULL, doc TEXT NOT NULL, search_text TEXT NOT NULL, PRIMARY KEY (ns, key))";
+            yield return "CREATE INDEX IF NOT EXISTS memories_id ON memories (id)";
+            yield return $"CREATE TABLE IF NOT EXISTS _provenance (ns TEXT NOT NULL, key TEXT NOT NULL, seq {big} NOT NULL, memory_id TEXT NOT NULL, branch TEXT NOT NULL, action TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, ts TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (ns, key, seq))";
+            yield return "CREATE INDEX IF NOT EXISTS _provenance_memory ON _provenance (memory_id)";
+            yield return "CREATE TABLE IF NOT EXISTS branches (ns TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (ns, name))";
+            yield return "CREATE TABLE IF NOT EXISTS branch_memories (ns TEXT NOT NULL, branch TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (ns, branch, kind, key))";
+            yield return $"CREATE TABLE IF NOT EXISTS derived (source_ns TEXT NOT NULL, source_key TEXT NOT NULL, ns TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, source_version INTEGER NOT NULL, seq {big} NOT NULL, branch TEXT NOT NULL)";
+            yield return "CREATE INDEX IF NOT EXISTS derived_source ON derived (source_ns, source_key)";
+            yield return $"CREATE TABLE IF NOT EXISTS vectors (ns TEXT NOT NULL, key TEXT NOT NULL, content_hash TEXT NOT NULL, model TEXT NOT NULL, vector {_d.BlobType} NOT NULL, PRIMARY KEY (ns, key))";
+        }
+
+        // ------------------------------------------------------------------ store lifecycle
+
+        private StoreConfig? ReadConfig(Db db)
+        {
+            var text = db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") as string;
+            return text == null ? null : StoreConfig.Parse(text, Root);
+        }
+
+        public bool Exists => Read(db => db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") != null, false);
+
+        public StoreConfig Config => _config ?? (_config = Read(ReadConfig, null) ?? new StoreConfig());
+
+        public StoreConfig Initialize(StoreConfig? config = null, bool force = false)
+        {
+            config = config ?? new StoreConfig();
+            bool existed = Exists;
+            if (existed) _ = Read(ReadConfig, null); // a newer format is refused before anything changes
+            return Write(db =>
+            {
+                // EnsureSchema wrote a default configuration if there was none: "existed" tells a real store apart.
+                if (existed && !force)
+                    throw new EngramException(EngramErrorIds.StoreAlreadyExists, EngramErrorKind.AlreadyExists,
+                        $"An Engram store already exists at '{Root}'. Use -Force to rewrite its configuration (memories are kept).", Root);
+                SaveConfig(db, config);
+                return config;
+            });
+        }
+
+        private void SaveConfig(Db db, StoreConfig config)
+        {
+            db.Exec("UPDATE engram_meta SET value = @v WHERE name = 'config'", ("v", config.ToYaml()));
+            _config = config;
+        }
+
+        public void EnsureExists()
+        {
+            if (!Exists)
+                throw new EngramException(EngramErrorIds.StoreNotFound, EngramErrorKind.NotFound,
+                    $"No Engram store at '{Root}'. Create one with Initialize-EngramStore, or by writing a first memory with Set-EngramMemory.", Root);
+            _ = Config; // validates format
+        }
+
+        // ------------------------------------------------------------------ memory rows
+
+        private MemoryRecord ParseMemory(string doc, string ns, string key, string branch = Names.DefaultBranch)
+        {
+            var m = MemoryFile.Parse(doc, ns, Origin(ns, key, branch), branch);
+            if (!string.Equals(m.Key, key, StringComparison.Ordinal))
+                throw MemoryFile.Malformed(Origin(ns, key, branch), $"it holds key '{m.Key}', not '{key}'");
+            return m;
+        }
+
+        private MemoryRecord? MainRow(Db db, string ns, string key)
+        {
+            var doc = db.Scalar("SELECT doc FROM memories WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key)) as string;
+            return doc == null ? null : ParseMemory(doc, ns, key);
+        }
+
+        private void PutMain(Db db, MemoryRecord m, string? doc = null)
+        {
+            doc = doc ?? MemoryFile.Serialize(m);
+            var text = SearchText.Of(m.Value);
+            int n = db.Exec("UPDATE memories SET id = @id, version = @v, content_hash = @h, updated = @u, doc = @doc, search_text = @t WHERE ns = @ns AND key = @key",
+                ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("t", text), ("ns", m.Namespace), ("key", m.Key));
+            if (n == 0)
+                db.Exec("INSERT INTO memories (ns, key, id, version, content_hash, updated, doc, search_text) VALUES (@ns, @key, @id, @v, @h, @u, @doc, @t)",
+                    ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("t", text), ("ns", m.Namespace), ("key", m.Key));
+            if (_d.MaintainsFullTextInCode)
+            {
+                db.Exec("DELETE FROM memory_fts WHERE ns = @ns AND key = @key", ("ns", m.Namespace), ("key", m.Key));
+                db.Exec("INSERT INTO memory_fts (ns, key, body) VALUES (@ns, @key, @t)", ("ns", m.Namespace), ("key", m.Key), ("t", SearchText.KeyText(m.Key) + "\n" + text));
+            }
+        }
+
+        private void DeleteMain(Db db, string ns, string key)
+        {
+            db.Exec("DELETE FROM memories WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+            if (_d.MaintainsFullTextInCode) db.Exec("DELETE FROM memory_fts WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+            db.Exec("DELETE FROM vectors WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+        }
+
+        // ------------------------------------------------------------------ provenance rows
+
+        /// <summary>The newest entry of a history (header fields only), or null.</summary>
+        private sealed class Tail
+        {
+            public long Seq;
+            public string Hash = "";
+            public string MemoryId = "";
+            public string Action = "";
+            public int Version;
+            public string Branch = Names.DefaultBranch;
+            public LogTail ToLogTail() => new LogTail { Seq = Seq, Hash = Hash, Action = Action, Version = Version, Branch = Branch };
+        }
+
+        private static Tail? ReadTail(Db db, string ns, string key) =>
+            db.Query("SELECT seq, hash, memory_id, action, version, branch FROM _provenance WHERE ns = @ns AND key = @key ORDER BY seq DESC LIMIT 1",
+                r => new Tail
+                {
+                    Seq = Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture),
+                    Hash = r.GetString(1),
+                    MemoryId = r.GetString(2),
+                    Action = r.GetString(3),
+                    Version = Convert.ToInt32(r.GetValue(4), CultureInfo.InvariantCulture),
+                    Branch = r.GetString(5),
+                }, ("ns", ns), ("key", key)).FirstOrDefault();
+
+        private static int? LastMainVersion(Db db, string ns, string key)
+        {
+            var v = db.Scalar("SELECT version FROM _provenance WHERE ns = @ns AND key = @key AND branch = @b ORDER BY seq DESC LIMIT 1", ("ns", ns), ("key", key), ("b", Names.DefaultBranch));
+            return v == null ? (int?)null : Convert.ToInt32(v, CultureInfo.InvariantCulture);
+        }
+
+        private static bool HasHistory(Db db, string ns, string key) =>
+            db.Scalar("SELECT 1 FROM _provenance WHERE ns = @ns AND key = @key LIMIT 1", ("ns", ns), ("key", key)) != null;
+
+        private static void InsertEntry(Db db, ProvenanceEntry e) =>
+            db.Exec("INSERT INTO _provenance (ns, key, seq, memory_id, branch, action, version, hash, ts, doc) VALUES (@ns, @key, @seq, @id, @b, @a, @v, @h, @ts, @doc)",
+                ("ns", e.Namespace), ("key", e.Key), ("seq", e.Seq), ("id", e.MemoryId), ("b", e.Branch), ("a", e.Action), ("v", e.Version), ("h", e.Hash),
+                ("ts", MemoryFile.Time(e.TimestampUtc)), ("doc", ProvenanceLog.SerializeDocument(e)));
+
+        private ProvenanceEntry ParseEntry(string doc, string ns, string key, bool includeValues) =>
+            ProvenanceLog.ParseDocumentText(doc, Root + "#_provenance/" + ns + "/" + key, includeValues);
+
+        private static void InsertDerived(Db db, List<ResolvedSource> sources, ProvenanceEntry entry)
+        {
+            foreach (var s in sources)
+                db.Exec("INSERT INTO derived (source_ns, source_key, ns, key, version, source_version, seq, branch) VALUES (@sns, @skey, @ns, @key, @v, @sv, @seq, @b)",
+                    ("sns", s.Ref.Namespace), ("skey", s.Ref.Key), ("ns", entry.Namespace), ("key", entry.Key), ("v", entry.Version), ("sv", s.Version), ("seq", entry.Seq), ("b", entry.Branch));
+        }
+
+        private IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)> ReadDerived(string ns, string key) =>
+            Read(db => db.Query("SELECT ns, key, version, source_version, seq FROM derived WHERE source_ns = @ns AND source_key = @key",
+                r => (r.GetString(0), r.GetString(1), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(3), CultureInfo.InvariantCulture),
+                      Convert.ToInt64(r.GetValue(4), CultureInfo.InvariantCulture)), ("ns", ns), ("key", key)),
+                new List<(string, string, int, int, long)>());
+
+        // ------------------------------------------------------------------ reads
+
+        public MemoryRecord? TryGet(string ns, string key)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            return Read(db => MainRow(db, ns, key), null);
+        }
+
+        public MemoryRecord Get(string ns, string key)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            EnsureExists();
+            return TryGet(ns, key) ?? throw NotFound(ns, key);
+        }
+
+        internal static EngramException NotFound(string ns, string key) =>
+            new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound, $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
+
+        public IEnumerable<MemoryLocation> List(string ns)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            var keys = Read(db => db.Query("SELECT key FROM memories WHERE ns = @ns", r => r.GetString(0), ("ns", ns)), new List<string>());
+            keys.Sort(StringComparer.Ordinal);
+            return keys.Select(k => new MemoryLocation(ns, k, Origin(ns, k))).ToList();
+        }
+
+        public MemoryRecord Read(MemoryLocation location) =>
+            TryGet(location.Namespace, location.Key ?? "") ?? throw NotFound(location.Namespace, location.Key ?? "");
+
+        public IReadOnlyList<string> ListNamespaces()
+        {
+            var list = Read(db => db.Query("SELECT DISTINCT ns FROM memories", r => r.GetString(0)), new List<string>());
+            list.Sort(StringComparer.Ordinal);
+            return list;
+        }
+
+        public IReadOnlyList<NamespaceInfo> GetNamespaces()
+        {
+            var counts = Read(db => db.Query("SELECT ns, COUNT(*) FROM memories GROUP BY ns", r => (ns: r.GetString(0), n: Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture))),
+                new List<(string ns, int n)>()).ToDictionary(x => x.ns, x => x.n, StringComparer.Ordinal);
+            var all = new SortedSet<string>(counts.Keys, StringComparer.Ordinal);
+            foreach (var s in Names.StandardNamespaces) all.Add(s);
+            var config = Config;
+            return all.Select(n => new NamespaceInfo(n, config.IsTracked(n), counts.TryGetValue(n, out var c) ? c : 0,
+                Names.StandardNamespaces.Contains(n), counts.ContainsKey(n))).ToList();
+        }
+
+        // ------------------------------------------------------------------ writes (main line)
+
+        public SetResult Set(SetRequest request)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            if (Names.NormalizeBranch(request.Branch) != Names.DefaultBranch) return SetOnBranch(request);
+            var ns = Names.NormalizeNamespace(request.Namespace);
+            var key = request.Key;
+            Names.ValidateKey(key);
+            if (request.Action != null)
+            {
+                Names.ValidateAction(request.Action);
+                if (request.Action == ProvenanceActions.Deleted)
+                    throw new EngramException(EngramErrorIds.InvalidAction, EngramErrorKind.InvalidArgument,
+                        "'deleted' is recorded by Remove-EngramMemory, not by a write.", request.Action);
+            }
+            var tags = EngramStore.NormalizeTags(request.Tags);
+            var actor = EngramStore.NormalizeActor(request.Actor);
+            var contentHash = ValueCodec.ContentHash(request.Value); // validates the value before anything is touched
+            EngramStore.ValidateCognition(request, ns, key);
+
+            return Write(db =>
+            {
+                var current = MainRow(db, ns, key);
+                var tail = ReadTail(db, ns, key);
+                bool hasHistory = tail != null;
+                if (hasHistory && request.TrackProvenance == false)
+                    throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
+                        $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked; -TrackProvenance:$false is refused to keep its history without holes.", ns + "/" + key);
+                bool tracked = hasHistory || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
+                var sources = EngramStore.ResolveSources(this, request);
+
+                var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
+                if (current != null && !request.IsCognitive && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
+                {
+                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current, false, null);
+                    var start = EngramStore.NewEntry(null, current.Id, ns, key, ProvenanceActions.Tracked, actor, DateTime.UtcNow, Names.DefaultBranch,
+                        current.Version, request.Reason, current.ContentHash, current.Value);
+                    InsertEntry(db, start);
+                    return new SetResult(current, false, start);
+                }
+
+                var now = DateTime.UtcNow;
+                string id;
+                int version;
+                if (current != null) { id = current.Id; version = current.Version + 1; }
+                else if (tail != null) { id = tail.MemoryId; version = (LastMainVersion(db, ns, key) ?? 0) + 1; }
+                else { id = Guid.NewGuid().ToString("N"); version = 1; }
+
+                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
+                ProvenanceEntry? entry = null;
+                if (tracked)
+                    entry = EngramStore.NewEntry(tail?.ToLogTail(), id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: EngramStore.CognitionDetails(request, sources));
+                KeepBases(db, ns, key, current, exceptBranch: null);
+                PutMain(db, record);
+                if (entry != null)
+                {
+                    InsertEntry(db, entry);
+                    InsertDerived(db, sources, entry);
+                }
+                return new SetResult(record, true, entry);
+            });
+        }
+
+        public ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null, string? branch = null)
+        {
+            if (Names.NormalizeBranch(branch) != Names.DefaultBranch) return RemoveOnBranch(ns, key, actor, reason, Names.NormalizeBranch(branch));
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            actor = EngramStore.NormalizeActor(actor);
+            EnsureExists();
+            return Write(db =>
+            {
+                var current = MainRow(db, ns, key) ?? throw NotFound(ns, key);
+                ProvenanceEntry? entry = null;
+                var tail = ReadTail(db, ns, key);
+                if (tail != null)
+                    entry = EngramStore.NewEntry(tail.ToLogTail(), current.Id, ns, key, ProvenanceActions.Deleted, actor, DateTime.UtcNow, Names.DefaultBranch,
+                        current.Version, reason, null, null, hasValue: false);
+                KeepBases(db, ns, key, current, exceptBranch: null);
+                DeleteMain(db, ns, key);
+                if (entry != null) InsertEntry(db, entry);
+                return entry;
+            });
+        }
+
+        // ------------------------------------------------------------------ provenance reads
+
+        public bool HasProvenance(string ns, string key)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            return Read(db => HasHistory(db, ns, key), false);
+        }
+
+        public IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true, string? branch = null)
+        {
+            var b = branch == null || branch == "*" ? null : Names.NormalizeBranch(branch);
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            EnsureExists();
+            if (!HasProvenance(ns, key))
+            {
+                if (TryGet(ns, key) == null) throw NotFound(ns, key);
+                throw new EngramException(EngramErrorIds.NoProvenance, EngramErrorKind.NotFound,
+                    $"The memory '{key}' in '{ns}' is not tracked, so it has no provenance. Track it with Set-EngramMemory -TrackProvenance, or track the namespace in engram.yaml.", ns + "/" + key);
+            }
+            var filter = b == null ? "" : " AND branch = @b";
+            if (last.HasValue)
+            {
+                var ps = new List<(string, object?)> { ("ns", ns), ("key", key), ("n", Math.Max(0, last.Value)) };
+                if (b != null) ps.Add(("b", b));
+                var newest = Read(db => db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key" + filter + " ORDER BY seq DESC LIMIT @n",
+                    r => r.GetString(0), ps.ToArray()), new List<string>());
+                newest.Reverse();
+                return newest.Select(d => ParseEntry(d, ns, key, includeValues)).ToList();
+            }
+            return StreamEntries(ns, key, filter, b, includeValues);
+        }
+
+        private IEnumerable<ProvenanceEntry> StreamEntries(string ns, string key, string filter, string? branch, bool includeValues)
+        {
+            using (var db = OpenRead())
+            {
+                if (db == null) yield break;
+                var ps = new List<(string, object?)> { ("ns", ns), ("key", key) };
+                if (branch != null) ps.Add(("b", branch));
+                foreach (var doc in db.Stream("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key" + filter + " ORDER BY seq", r => r.GetString(0), ps.ToArray()))
+                    yield return ParseEntry(doc, ns, key, includeValues);
+            }
+        }
+
+        /// <summary>Every entry of one history, oldest first, inside a transaction.</summary>
+        private List<ProvenanceEntry> Entries(Db db, string ns, string key, bool includeValues = true) =>
+            db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key ORDER BY seq", r => r.GetString(0), ("ns", ns), ("key", key))
+              .Select(d => ParseEntry(d, ns, key, includeValues)).ToList();
+
+        public ProvenanceEntry GetVersion(string ns, string key, int version, string? branch = null) => EngramStore.GetVersion(this, ns, key, version, branch);
+
+        public SetResult Restore(string ns, string key, int version, string? actor = null, string? reason = null, string? branch = null) =>
+            EngramStore.Restore(this, ns, key, version, actor, reason, branch);
+
+        public (ProvenanceEntry from, ProvenanceEntry to) Connect(MemoryRef from, MemoryRef to, string? actor = null, string? reason = null)
+        {
+            if (from.Namespace == to.Namespace && from.Key == to.Key)
+                throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, "A memory cannot be connected to itself.", from.ToString());
+            actor = EngramStore.NormalizeActor(actor);
+            EnsureExists();
+            return Write(db =>
+            {
+                var a = MainRow(db, from.Namespace, from.Key) ?? throw NotFound(from.Namespace, from.Key);
+                var b = MainRow(db, to.Namespace, to.Key) ?? throw NotFound(to.Namespace, to.Key);
+                foreach (var (r, m) in new[] { (from, a), (to, b) })
+                    if (r.Branch != Names.DefaultBranch || (r.Version != null && r.Version != m.Version))
+                        throw new EngramException(EngramErrorIds.VersionNotFound, EngramErrorKind.InvalidArgument,
+                            $"A connection links the current main-line versions; '{r}' names {(r.Branch != Names.DefaultBranch ? "branch " + r.Branch : "version " + r.Version)}, but '{r.Key}' is at v{m.Version} on main.", r.ToString());
+                var now = DateTime.UtcNow;
+                var ea = Connection(db, a, b, "to", actor, reason, now);
+                var eb = Connection(db, b, a, "from", actor, reason, now);
+                return (ea, eb);
+            });
+        }
+
+        private static ProvenanceEntry Connection(Db db, MemoryRecord self, MemoryRecord other, string direction, string actor, string? reason, DateTime now)
+        {
+            var tail = ReadTail(db, self.Namespace, self.Key);
+            var entry = EngramStore.NewEntry(tail?.ToLogTail(), self.Id, self.Namespace, self.Key, EngramStore.ConnectedAction, actor, now, Names.DefaultBranch, self.Version, reason,
+                self.ContentHash, null, hasValue: false, details: new EngramMap(MapKind.Ordered)
+                {
+                    { "direction", direction },
+                    { "with", new EngramMap(MapKind.Ordered) { { "namespace", other.Namespace }, { "key", other.Key }, { "version", other.Version }, { "memoryId", other.Id } } },
+                });
+            InsertEntry(db, entry);
+            return entry;
+        }
+
+        public IReadOnlyList<LineageLink> GetLineage(string ns, string key, int depth = 3, LineageDirection direction = LineageDirection.Both)
+        {
+            ns = Names.NormalizeNamespace(ns);
+            Names.ValidateKey(key);
+            EnsureExists();
+            return EngramStore.GetLineage(this, ReadDerived, ns, key, depth, direction);
+        }
     }
 }

@@ -198,6 +198,28 @@ namespace Engram.Core.Provenance
                 + (e.Branch == Names.DefaultBranch ? "" : " " + e.Branch) + "\n";
         }
 
+        /// <summary>One entry as a YAML document without the log trailer (how the SQL backends store an entry).</summary>
+        public static string SerializeDocument(ProvenanceEntry e)
+        {
+            var text = Serialize(e, 0);
+            int cut = text.LastIndexOf(TrailerPrefix, StringComparison.Ordinal);
+            return cut > 0 ? text.Substring(0, cut) : text;
+        }
+
+        /// <summary>Parses one entry document (as <see cref="SerializeDocument"/> writes it); <paramref name="origin"/> names it in errors.</summary>
+        public static ProvenanceEntry ParseDocumentText(string text, string origin, bool includeValues = true)
+        {
+            var log = new ProvenanceLog(origin);
+            var p = new Parser(new StringReader(text));
+            ProvenanceEntry? e = null;
+            log.Guard(() =>
+            {
+                p.Consume<StreamStart>();
+                e = log.ParseDocument(p, includeValues);
+            });
+            return e!;
+        }
+
         private static void Plain(IEmitter e, string name, string value)
         {
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, name, ScalarStyle.Plain, true, false));
