@@ -40,8 +40,10 @@ namespace Engram.Core
         /// <summary>Namespaces tracked by default (the seed's "important namespaces").</summary>
         public static readonly IReadOnlyList<string> DefaultTrackedNamespaces = new[] { "shared", "longterm" };
 
-        private static readonly Regex NamespacePattern = new Regex("^[a-z0-9][a-z0-9._-]*$", RegexOptions.CultureInvariant);
-        private static readonly Regex WordPattern = new Regex("^[a-z][a-z0-9-]{0,31}$", RegexOptions.CultureInvariant);
+        // \z, not $: '$' also matches before a final "\n", which let "x\n" through as a namespace, branch or action
+        // (an action with a newline tore its log trailer, and the next write cut that entry off as torn).
+        private static readonly Regex NamespacePattern = new Regex("^[a-z0-9][a-z0-9._-]*\\z", RegexOptions.CultureInvariant);
+        private static readonly Regex WordPattern = new Regex("^[a-z][a-z0-9-]{0,31}\\z", RegexOptions.CultureInvariant);
 
         private static readonly HashSet<string> DeviceNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {

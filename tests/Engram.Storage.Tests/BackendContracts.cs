@@ -1,0 +1,26 @@
+using Engram.Storage.Sql;
+
+namespace Engram.Storage.Tests
+{
+    /// <summary>The contract on the YAML file store: the reference implementation.</summary>
+    public sealed class FileBackendContract : BackendContract
+    {
+        protected override BackendKind Kind => BackendKind.File;
+    }
+
+    /// <summary>The contract on SQLite (a temporary database file per test).</summary>
+    public sealed class SqliteBackendContract : BackendContract
+    {
+        protected override BackendKind Kind => BackendKind.Sqlite;
+    }
+
+    /// <summary>
+    /// The contract on PostgreSQL (a fresh database per test, from <see cref="PostgresServer"/>). Skipped with the reason
+    /// when no server is available, except in CI (CI=true) or with ENGRAM_REQUIRE_POSTGRES=1, where that fails.
+    /// </summary>
+    [RequiresPostgres]
+    public sealed class PostgresBackendContract : BackendContract
+    {
+        protected override BackendKind Kind => BackendKind.Postgres;
+    }
+}
