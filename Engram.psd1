@@ -30,6 +30,7 @@
         'Test-EngramProvenance'
         'Connect-EngramMemory'
         'Get-EngramLineage'
+        'Copy-EngramStore'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

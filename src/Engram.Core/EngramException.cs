@@ -49,6 +49,7 @@ namespace Engram.Core
         public const string OutputFileExists = "OutputFileExists";
         public const string StoreUpgradeRequired = "StoreUpgradeRequired";
         public const string InvalidConfidence = "InvalidConfidence";
+        public const string CopyVerificationFailed = "CopyVerificationFailed";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>
