@@ -50,6 +50,9 @@ namespace Engram.Core
         public const string StoreUpgradeRequired = "StoreUpgradeRequired";
         public const string InvalidConfidence = "InvalidConfidence";
         public const string CopyVerificationFailed = "CopyVerificationFailed";
+        public const string InvalidSearchQuery = "InvalidSearchQuery";
+        public const string EmbeddingsNotConfigured = "EmbeddingsNotConfigured";
+        public const string EmbeddingFailed = "EmbeddingFailed";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Engram.Core.Search;
 using Engram.Core.Storage;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -35,6 +36,10 @@ namespace Engram.Core
         /// <summary>Per-namespace retention rules.</summary>
         public Dictionary<string, RetentionPolicy> NamespaceRetention { get; set; } = new Dictionary<string, RetentionPolicy>(StringComparer.Ordinal);
 
+        /// <summary>The embedding generator for semantic search (the optional <c>embeddings:</c> section); null when
+        /// none is configured. Any format: older builds ignore the section.</summary>
+        public EmbeddingsConfig? Embeddings { get; set; }
+
         public RetentionPolicy RetentionFor(string ns) => NamespaceRetention.TryGetValue(ns, out var r) ? r : DefaultRetention;
 
         /// <summary>Whether a new memory in <paramref name="ns"/> is tracked when the caller does not say.</summary>
@@ -66,6 +71,7 @@ namespace Engram.Core
                         sb.Append("    ").Append(kv.Key).Append(": ").Append(kv.Value.ToYaml()).Append('\n');
                 }
             }
+            Embeddings?.AppendYaml(sb);
             return sb.ToString();
         }
 
@@ -129,6 +135,9 @@ namespace Engram.Core
                     }
                 }
             }
+
+            if (root.Children.TryGetValue(new YamlScalarNode("embeddings"), out var embeddings))
+                config.Embeddings = EmbeddingsConfig.Parse(embeddings, path);
 
             if (TryScalar(root, "durability", out var durability))
             {

@@ -1,0 +1,94 @@
+using System;
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.AI;
+using OllamaSharp;
+using OpenAI;
+using OpenAI.Embeddings;
+
+namespace Engram.Core.Search
+{
+    /// <summary>
+    /// Creates the <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> an <see cref="EmbeddingsConfig"/> describes,
+    /// with maintained clients: <c>ollama</c> → OllamaSharp's <see cref="OllamaApiClient"/> (Ollama's native
+    /// <c>/api/embed</c>), <c>openai</c> → the OpenAI SDK's <see cref="EmbeddingClient"/> through
+    /// Microsoft.Extensions.AI.OpenAI (<c>POST {endpoint}/embeddings</c>: OpenAI, Azure-compatible gateways,
+    /// LM Studio, vLLM, llama.cpp, Ollama's <c>/v1</c>…).
+    /// </summary>
+    public static class EmbeddingGeneratorFactory
+    {
+        /// <summary>How long one request may take.</summary>
+        public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
+
+        /// <summary>The generator the store's configuration names. Throws EmbeddingsNotConfigured when there is none
+        /// (the message shows the engram.yaml lines to add) or when its API key variable is not set.</summary>
+        public static IEmbeddingGenerator<string, Embedding<float>> Create(StoreConfig config, string? storeRoot = null,
+            Func<string, string?>? environment = null)
+        {
+            var e = config.Embeddings;
+            if (e == null)
+            {
+                var where = storeRoot == null ? "The store" : $"The store at '{storeRoot}'";
+                throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
+                    $"Semantic search needs an embedding generator, and none is configured. {where} has no 'embeddings:' section in its " +
+                    $"configuration ({StoreConfig.FileName}). Add one, for example for a local Ollama:\n\n" + EmbeddingsConfig.Example +
+                    "\nThen run the search again (or search without -Semantic for full-text search).", storeRoot);
+            }
+            return Create(e, environment);
+        }
+
+        /// <summary>The generator <paramref name="config"/> describes (the API key is read from the environment now).</summary>
+        public static IEmbeddingGenerator<string, Embedding<float>> Create(EmbeddingsConfig config, Func<string, string?>? environment = null)
+        {
+            if (config == null) throw new ArgumentNullException(nameof(config));
+            environment ??= Environment.GetEnvironmentVariable;
+            string? apiKey = null;
+            if (config.ApiKeyEnv != null)
+            {
+                apiKey = environment(config.ApiKeyEnv);
+                if (string.IsNullOrEmpty(apiKey))
+                    throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
+                        $"The embedding API key is missing: the environment variable '{config.ApiKeyEnv}' (embeddings.apiKeyEnv in {StoreConfig.FileName}) is not set. " +
+                        $"Set it to the key for {config.EffectiveEndpoint}, e.g. $env:{config.ApiKeyEnv} = '<key>'.", config.ApiKeyEnv);
+            }
+            var endpoint = new Uri(config.EffectiveEndpoint, UriKind.Absolute);
+
+            if (config.Provider == EmbeddingsConfig.OpenAI)
+            {
+                if (apiKey == null && endpoint.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase))
+                    throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
+                        $"OpenAI needs an API key: add 'apiKeyEnv: OPENAI_API_KEY' to the 'embeddings:' section of {StoreConfig.FileName} and set that environment variable.", config.EffectiveEndpoint);
+                var options = new OpenAIClientOptions
+                {
+                    Endpoint = endpoint,
+                    NetworkTimeout = RequestTimeout,
+                    RetryPolicy = new ClientRetryPolicy(maxRetries: 1),
+                };
+                // Local OpenAI-compatible servers take any key; the SDK insists on a non-empty one.
+                var client = new EmbeddingClient(config.Model, new ApiKeyCredential(apiKey ?? "no-key"), options);
+                return client.AsIEmbeddingGenerator();
+            }
+
+            var baseAddress = endpoint.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? endpoint : new Uri(endpoint.AbsoluteUri + "/");
+            var http = new HttpClient { BaseAddress = baseAddress, Timeout = RequestTimeout };
+            if (apiKey != null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            return new OwningGenerator(new OllamaApiClient(http, config.Model), http);
+        }
+
+        /// <summary>Disposes the HttpClient it was given along with the generator.</summary>
+        private sealed class OwningGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
+        {
+            private readonly IDisposable _owned;
+
+            public OwningGenerator(IEmbeddingGenerator<string, Embedding<float>> inner, IDisposable owned) : base(inner) { _owned = owned; }
+
+            protected override void Dispose(bool disposing)
+            {
+                base.Dispose(disposing);
+                if (disposing) _owned.Dispose();
+            }
+        }
+    }
+}

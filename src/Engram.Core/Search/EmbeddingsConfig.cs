@@ -1,0 +1,119 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using YamlDotNet.RepresentationModel;
+
+namespace Engram.Core.Search
+{
+    /// <summary>
+    /// The optional <c>embeddings:</c> section of engram.yaml: which embedding generator semantic search uses.
+    /// <code>
+    /// embeddings:
+    ///   provider: ollama                 # ollama | openai (any OpenAI-compatible /v1/embeddings endpoint)
+    ///   endpoint: http://localhost:11434 # optional; default per provider
+    ///   model: nomic-embed-text
+    ///   apiKeyEnv: OPENAI_API_KEY        # optional: the name of the environment variable holding the API key
+    /// </code>
+    /// Older builds ignore the section (no format change). Other keys in it are refused, so a misspelt key is an
+    /// error rather than silently ignored.
+    /// </summary>
+    public sealed class EmbeddingsConfig
+    {
+        public const string Ollama = "ollama";
+        public const string OpenAI = "openai";
+
+        public const string DefaultOllamaEndpoint = "http://localhost:11434";
+        public const string DefaultOpenAIEndpoint = "https://api.openai.com/v1";
+
+        private static readonly string[] Keys = { "provider", "endpoint", "model", "apiKeyEnv" };
+
+        public EmbeddingsConfig(string provider, string model, string? endpoint = null, string? apiKeyEnv = null)
+        {
+            Provider = provider;
+            Model = model;
+            Endpoint = endpoint;
+            ApiKeyEnv = apiKeyEnv;
+        }
+
+        /// <summary><see cref="Ollama"/> or <see cref="OpenAI"/>.</summary>
+        public string Provider { get; }
+
+        /// <summary>The embedding model, as the provider names it (also recorded with every stored vector: vectors of
+        /// another model are recomputed).</summary>
+        public string Model { get; }
+
+        /// <summary>The endpoint as configured; null for the provider's default (see <see cref="EffectiveEndpoint"/>).
+        /// For <c>openai</c> it is the base address the API paths follow (…/v1).</summary>
+        public string? Endpoint { get; }
+
+        /// <summary>The name of the environment variable holding the API key (the key itself is never stored).</summary>
+        public string? ApiKeyEnv { get; }
+
+        public string EffectiveEndpoint => Endpoint ?? (Provider == OpenAI ? DefaultOpenAIEndpoint : DefaultOllamaEndpoint);
+
+        /// <summary>The lines to add to engram.yaml for a local Ollama and for OpenAI (shown by EmbeddingsNotConfigured).</summary>
+        public static string Example =>
+            "embeddings:\n  provider: ollama\n  endpoint: " + DefaultOllamaEndpoint + "\n  model: nomic-embed-text\n" +
+            "\nor, for OpenAI or any OpenAI-compatible /v1/embeddings endpoint:\n\n" +
+            "embeddings:\n  provider: openai\n  endpoint: " + DefaultOpenAIEndpoint + "\n  model: text-embedding-3-small\n  apiKeyEnv: OPENAI_API_KEY\n";
+
+        internal void AppendYaml(StringBuilder sb)
+        {
+            sb.Append("# Semantic search (Find-EngramMemory -Semantic): provider ollama or openai (any OpenAI-compatible endpoint),\n");
+            sb.Append("# the endpoint, the embedding model, and the name of the environment variable holding the API key.\n");
+            sb.Append("embeddings:\n");
+            sb.Append("  provider: ").Append(Provider).Append('\n');
+            if (Endpoint != null) sb.Append("  endpoint: ").Append(Quote(Endpoint)).Append('\n');
+            sb.Append("  model: ").Append(Quote(Model)).Append('\n');
+            if (ApiKeyEnv != null) sb.Append("  apiKeyEnv: ").Append(Quote(ApiKeyEnv)).Append('\n');
+        }
+
+        /// <summary>Plain when that reads back as the same string, else double-quoted.</summary>
+        private static string Quote(string s)
+        {
+            bool plain = s.Length > 0 && s.All(c => char.IsLetterOrDigit(c) || "._/:@+-".IndexOf(c) >= 0)
+                && char.IsLetterOrDigit(s[0]) && !s.Contains(": ") && !s.EndsWith(":", StringComparison.Ordinal);
+            if (plain) return s;
+            var sb = new StringBuilder("\"");
+            foreach (var c in s)
+            {
+                if (c == '"' || c == '\\') sb.Append('\\').Append(c);
+                else if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2"));
+                else sb.Append(c);
+            }
+            return sb.Append('"').ToString();
+        }
+
+        /// <summary>Parses the section; null when it is empty (<c>embeddings:</c> alone).</summary>
+        internal static EmbeddingsConfig? Parse(YamlNode node, string path)
+        {
+            if (node is YamlScalarNode empty && (string.IsNullOrEmpty(empty.Value) || empty.Value == "null" || empty.Value == "~")) return null;
+            if (!(node is YamlMappingNode map)) throw StoreConfig.Malformed(path, "'embeddings' must be a mapping");
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var kv in map.Children)
+            {
+                var name = (kv.Key as YamlScalarNode)?.Value ?? "";
+                if (!Keys.Contains(name))
+                    throw StoreConfig.Malformed(path, $"'embeddings' has an unknown key '{name}' (known: {string.Join(", ", Keys)})");
+                var value = (kv.Value as YamlScalarNode)?.Value;
+                if (string.IsNullOrWhiteSpace(value)) throw StoreConfig.Malformed(path, $"'embeddings.{name}' must be a non-empty text");
+                values[name] = value!.Trim();
+            }
+            if (!values.TryGetValue("provider", out var provider))
+                throw StoreConfig.Malformed(path, "'embeddings.provider' is missing (ollama or openai)");
+            provider = provider.ToLowerInvariant();
+            if (provider != Ollama && provider != OpenAI)
+                throw StoreConfig.Malformed(path, $"'embeddings.provider' must be 'ollama' or 'openai', not '{provider}'");
+            if (!values.TryGetValue("model", out var model))
+                throw StoreConfig.Malformed(path, "'embeddings.model' is missing (the embedding model's name, e.g. nomic-embed-text)");
+            values.TryGetValue("endpoint", out var endpoint);
+            if (endpoint != null && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+                throw StoreConfig.Malformed(path, $"'embeddings.endpoint' must be an absolute http or https address, not '{endpoint}'");
+            values.TryGetValue("apiKeyEnv", out var apiKeyEnv);
+            if (apiKeyEnv != null && (apiKeyEnv.IndexOf('=') >= 0 || apiKeyEnv.Any(char.IsWhiteSpace) || apiKeyEnv.Any(char.IsControl)))
+                throw StoreConfig.Malformed(path, $"'embeddings.apiKeyEnv' must be the name of an environment variable, not '{apiKeyEnv}'");
+            return new EmbeddingsConfig(provider, model, endpoint, apiKeyEnv);
+        }
+    }
+}
