@@ -31,6 +31,7 @@
         'Connect-EngramMemory'
         'Get-EngramLineage'
         'Copy-EngramStore'
+        'Find-EngramMemory'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
