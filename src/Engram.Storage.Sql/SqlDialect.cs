@@ -44,6 +44,9 @@ namespace Engram.Storage.Sql
 
         /// <summary>Whether an exception means "the table does not exist" (a store not initialized yet).</summary>
         public abstract bool IsMissingTable(Exception ex);
+
+        /// <summary>Whether a table exists (asked of the catalog, so it is safe inside a transaction).</summary>
+        internal abstract bool TableExists(Db db, string table);
     }
 
     /// <summary>SQLite: one file, WAL mode, BEGIN IMMEDIATE for writers (one writer at a time, across processes).</summary>
@@ -110,6 +113,9 @@ namespace Engram.Storage.Sql
             + (nsFilter.Length > 0 ? " AND " + nsFilter.Replace("m.ns", "f.ns") : "") + " ORDER BY score DESC, f.ns, f.key LIMIT @top";
 
         public override bool IsMissingTable(Exception ex) => ex is SqliteException s && s.Message.IndexOf("no such table", StringComparison.OrdinalIgnoreCase) >= 0;
+
+        internal override bool TableExists(Db db, string table) =>
+            db.Scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = @t", ("t", table)) != null;
     }
 
     /// <summary>PostgreSQL: writers serialize on the store's row (SELECT … FOR UPDATE), each change one transaction.</summary>
@@ -217,5 +223,7 @@ namespace Engram.Storage.Sql
             + (nsFilter.Length > 0 ? " AND " + nsFilter : "") + " ORDER BY score DESC, m.ns, m.key LIMIT @top";
 
         public override bool IsMissingTable(Exception ex) => ex is PostgresException p && p.SqlState == "42P01";
+
+        internal override bool TableExists(Db db, string table) => db.Scalar("SELECT to_regclass(@t)::text", ("t", table)) != null;
     }
 }

@@ -108,9 +108,17 @@ namespace Engram.Storage.Sql
         private void EnsureSchema(Db db)
         {
             if (_schemaReady) return;
+            // Tables that exist are not touched again: DDL takes table locks that would deadlock with other writers.
+            if (SchemaCurrent(db)) { _schemaReady = true; return; }
             db.Transaction = _d.BeginSchemaChange(db.Connection);
             try
             {
+                if (SchemaCurrent(db))
+                {
+                    db.Transaction.Commit();
+                    _schemaReady = true;
+                    return;
+                }
                 foreach (var sql in SchemaStatements()) db.Exec(sql);
                 foreach (var sql in _d.FullTextSchema) db.Exec(sql);
                 var schema = db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string;
@@ -133,6 +141,28 @@ namespace Engram.Storage.Sql
                 db.Transaction = null;
             }
             _schemaReady = true;
+        }
+
+        /// <summary>True when the tables exist at this build's layout (or an older one) and hold a configuration; throws for a newer layout.</summary>
+        private bool SchemaCurrent(Db db)
+        {
+            if (db.Transaction == null)
+            {
+                try { return SchemaCurrentCore(db); }
+                catch (Exception ex) when (_d.IsMissingTable(ex)) { return false; }
+            }
+            // Inside a transaction a failed statement would abort it (PostgreSQL): ask the catalog first.
+            return _d.TableExists(db, "engram_meta") && SchemaCurrentCore(db);
+        }
+
+        private bool SchemaCurrentCore(Db db)
+        {
+            var schema = db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string;
+            if (schema == null) return false;
+            if (int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > SchemaVersion)
+                throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
+                    $"The store '{Root}' has table layout {v}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+            return db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") != null;
         }
 
         private IEnumerable<string> SchemaStatements()
