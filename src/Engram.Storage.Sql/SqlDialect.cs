@@ -1,6 +1,7 @@
 using System;
 using System.Data.Common;
 using System.IO;
+using System.Linq;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -41,6 +42,9 @@ namespace Engram.Storage.Sql
 
         /// <summary>A query of (ns, key, score) for @q over memories of main, best first, limited to @top; <paramref name="nsFilter"/> a SQL condition on <c>m.ns</c> or "".</summary>
         public abstract string FullTextQuery(string nsFilter);
+
+        /// <summary>The value of @q for <see cref="FullTextQuery"/>: every term must match, prefix terms by prefix.</summary>
+        public abstract string FullTextArgument(Engram.Core.Search.SearchQuery query);
 
         /// <summary>Whether an exception means "the table does not exist" (a store not initialized yet).</summary>
         public abstract bool IsMissingTable(Exception ex);
@@ -105,11 +109,16 @@ namespace Engram.Storage.Sql
 
         public override string[] FullTextSchema => new[]
         {
-            "CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(ns UNINDEXED, key, body, tokenize='unicode61 remove_diacritics 2')",
+            // Pre-tokenized words (Engram's tokenizer): FTS5 only splits them on spaces.
+            "CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(ns UNINDEXED, key UNINDEXED, key_text, body, tokenize='unicode61 remove_diacritics 0')",
         };
 
+        public override string FullTextArgument(Engram.Core.Search.SearchQuery query) =>
+            "{key_text body} : (" + string.Join(" AND ", query.Terms.Select(t => "\"" + t.Text.Replace("\"", "\"\"") + "\"" + (t.IsPrefix ? "*" : ""))) + ")";
+
         public override string FullTextQuery(string nsFilter) =>
-            "SELECT f.ns, f.key, -bm25(memory_fts, 0.0, 2.0, 1.0) AS score FROM memory_fts f WHERE memory_fts MATCH @q"
+            // bm25 weights: ns, key (unindexed), key words ×3, value words ×1; bm25 is lower-is-better, so negated.
+            "SELECT f.ns, f.key, -bm25(memory_fts, 0.0, 0.0, 3.0, 1.0) AS score FROM memory_fts f WHERE memory_fts MATCH @q"
             + (nsFilter.Length > 0 ? " AND " + nsFilter.Replace("m.ns", "f.ns") : "") + " ORDER BY score DESC, f.ns, f.key LIMIT @top";
 
         public override bool IsMissingTable(Exception ex) => ex is SqliteException s && s.Message.IndexOf("no such table", StringComparison.OrdinalIgnoreCase) >= 0;
@@ -214,12 +223,16 @@ namespace Engram.Storage.Sql
 
         public override string[] FullTextSchema => new[]
         {
-            "ALTER TABLE memories ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (setweight(to_tsvector('simple', replace(replace(key, '-', ' '), '_', ' ')), 'A') || setweight(to_tsvector('simple', search_text), 'B')) STORED",
+            "ALTER TABLE memories ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (setweight(to_tsvector('simple', key_text), 'A') || setweight(to_tsvector('simple', search_text), 'B')) STORED",
             "CREATE INDEX IF NOT EXISTS memories_search ON memories USING GIN (search)",
         };
 
+        public override string FullTextArgument(Engram.Core.Search.SearchQuery query) =>
+            // Terms are letters and digits only (Engram's tokenizer), quoted all the same.
+            string.Join(" & ", query.Terms.Select(t => "'" + t.Text.Replace("'", "''") + "'" + (t.IsPrefix ? ":*" : "")));
+
         public override string FullTextQuery(string nsFilter) =>
-            "SELECT m.ns, m.key, ts_rank(m.search, q) AS score FROM memories m, plainto_tsquery('simple', @q) q WHERE m.search @@ q"
+            "SELECT m.ns, m.key, ts_rank(m.search, q) AS score FROM memories m, to_tsquery('simple', @q) q WHERE m.search @@ q"
             + (nsFilter.Length > 0 ? " AND " + nsFilter : "") + " ORDER BY score DESC, m.ns, m.key LIMIT @top";
 
         public override bool IsMissingTable(Exception ex) => ex is PostgresException p && p.SqlState == "42P01";

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using Engram.Core;
 using Engram.Core.Provenance;
+using Engram.Core.Search;
 
 namespace Engram.Storage.Sql
 {
@@ -268,10 +269,10 @@ namespace Engram.Storage.Sql
 
         public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10)
         {
-            var terms = SearchTerms(query);
+            var parsed = SearchQuery.Parse(query);
             var ns = namespaces?.Select(Names.NormalizeNamespace).Distinct().ToList();
             if (ns != null && ns.Count == 0) return Array.Empty<SearchHit>();
-            var ps = new List<(string, object?)> { ("q", _d.Name == "sqlite" ? string.Join(" ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\"")) : string.Join(" ", terms)), ("top", Math.Max(1, top)) };
+            var ps = new List<(string, object?)> { ("q", _d.FullTextArgument(parsed)), ("top", Math.Max(1, top)) };
             var filter = "";
             if (ns != null)
             {
@@ -285,25 +286,10 @@ namespace Engram.Storage.Sql
                 foreach (var h in hits)
                 {
                     var m = MainRow(db, h.ns, h.key);
-                    if (m != null) result.Add(new SearchHit(m, h.score, "text"));
+                    if (m != null) result.Add(new SearchHit(m, h.score, SearchMatch.Text));
                 }
                 return (IReadOnlyList<SearchHit>)result;
             }, Array.Empty<SearchHit>());
-        }
-
-        /// <summary>The words of a query (letters and digits, lower-cased); an empty query is refused.</summary>
-        private static List<string> SearchTerms(string query)
-        {
-            var terms = new List<string>();
-            var sb = new StringBuilder();
-            foreach (var ch in (query ?? "") + " ")
-            {
-                if (char.IsLetterOrDigit(ch)) sb.Append(char.ToLowerInvariant(ch));
-                else if (sb.Length > 0) { terms.Add(sb.ToString()); sb.Clear(); }
-            }
-            if (terms.Count == 0)
-                throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, "A search needs at least one word to look for.", query);
-            return terms.Distinct(StringComparer.Ordinal).ToList();
         }
 
         // ------------------------------------------------------------------ vectors

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using Engram.Core;
 using Engram.Core.Provenance;
+using Engram.Core.Search;
 using Engram.Core.Values;
 
 namespace Engram.Storage.Sql
@@ -169,7 +170,7 @@ namespace Engram.Storage.Sql
         {
             var big = _d.BigIntType;
             yield return "CREATE TABLE IF NOT EXISTS engram_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)";
-            yield return "CREATE TABLE IF NOT EXISTS memories (ns TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, updated TEXT NOT NULL, doc TEXT NOT NULL, search_text TEXT NOT NULL, PRIMARY KEY (ns, key))";
+            yield return "CREATE TABLE IF NOT EXISTS memories (ns TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, updated TEXT NOT NULL, doc TEXT NOT NULL, key_text TEXT NOT NULL, search_text TEXT NOT NULL, PRIMARY KEY (ns, key))";
             yield return "CREATE INDEX IF NOT EXISTS memories_id ON memories (id)";
             yield return $"CREATE TABLE IF NOT EXISTS _provenance (ns TEXT NOT NULL, key TEXT NOT NULL, seq {big} NOT NULL, memory_id TEXT NOT NULL, branch TEXT NOT NULL, action TEXT NOT NULL, version INTEGER NOT NULL, hash TEXT NOT NULL, ts TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (ns, key, seq))";
             yield return "CREATE INDEX IF NOT EXISTS _provenance_memory ON _provenance (memory_id)";
@@ -241,16 +242,18 @@ namespace Engram.Storage.Sql
         private void PutMain(Db db, MemoryRecord m, string? doc = null)
         {
             doc = doc ?? MemoryFile.Serialize(m);
-            var text = SearchText.Of(m.Value);
-            int n = db.Exec("UPDATE memories SET id = @id, version = @v, content_hash = @h, updated = @u, doc = @doc, search_text = @t WHERE ns = @ns AND key = @key",
-                ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("t", text), ("ns", m.Namespace), ("key", m.Key));
+            // Words as Engram tokenizes them (Unicode-aware, lower-case), so a query means the same on every backend.
+            var keyText = string.Join(" ", SearchText.Tokenize(m.Key));
+            var text = string.Join(" ", SearchText.Tokenize(SearchText.FromValue(m.Value)));
+            int n = db.Exec("UPDATE memories SET id = @id, version = @v, content_hash = @h, updated = @u, doc = @doc, key_text = @kt, search_text = @t WHERE ns = @ns AND key = @key",
+                ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("kt", keyText), ("t", text), ("ns", m.Namespace), ("key", m.Key));
             if (n == 0)
-                db.Exec("INSERT INTO memories (ns, key, id, version, content_hash, updated, doc, search_text) VALUES (@ns, @key, @id, @v, @h, @u, @doc, @t)",
-                    ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("t", text), ("ns", m.Namespace), ("key", m.Key));
+                db.Exec("INSERT INTO memories (ns, key, id, version, content_hash, updated, doc, key_text, search_text) VALUES (@ns, @key, @id, @v, @h, @u, @doc, @kt, @t)",
+                    ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("kt", keyText), ("t", text), ("ns", m.Namespace), ("key", m.Key));
             if (_d.MaintainsFullTextInCode)
             {
                 db.Exec("DELETE FROM memory_fts WHERE ns = @ns AND key = @key", ("ns", m.Namespace), ("key", m.Key));
-                db.Exec("INSERT INTO memory_fts (ns, key, body) VALUES (@ns, @key, @t)", ("ns", m.Namespace), ("key", m.Key), ("t", SearchText.KeyText(m.Key) + "\n" + text));
+                db.Exec("INSERT INTO memory_fts (ns, key, key_text, body) VALUES (@ns, @key, @kt, @t)", ("ns", m.Namespace), ("key", m.Key), ("kt", keyText), ("t", text));
             }
         }
 
