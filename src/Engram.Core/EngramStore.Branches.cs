@@ -33,8 +33,7 @@ namespace Engram.Core
         }
 
         private BranchRecord RequireBranch(string ns, string branch) =>
-            TryGetBranch(ns, branch) ?? throw new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound,
-                $"There is no branch '{branch}' of namespace '{ns}'. List branches with Get-EngramBranch; create one with New-EngramFork.", ns + "@" + branch);
+            TryGetBranch(ns, branch) ?? throw StoreErrors.BranchMissing(ns, branch);
 
         /// <summary>Branches of a namespace (all namespaces when null), with their unmerged change counts.</summary>
         public IReadOnlyList<BranchInfo> GetBranches(string? ns = null)
@@ -171,8 +170,7 @@ namespace Engram.Core
             using (LockForWrite())
             {
                 if (File.Exists(BranchRecordPath(ns, branch)))
-                    throw new EngramException(EngramErrorIds.BranchAlreadyExists, EngramErrorKind.AlreadyExists,
-                        $"The branch '{branch}' of namespace '{ns}' already exists.", ns + "@" + branch);
+                    throw StoreErrors.BranchExists(ns, branch);
                 var now = DateTime.UtcNow;
                 var record = new BranchRecord(branch, ns, now, actor, string.IsNullOrEmpty(reason) ? null : reason, keys?.Distinct(StringComparer.Ordinal).ToList());
                 using (var txn = BeginTransaction())
@@ -222,27 +220,17 @@ namespace Engram.Core
 
         // ------------------------------------------------------------------ writes on a branch
 
-        private SetResult SetOnBranch(SetRequest request)
+        private SetResult SetOnBranch(SetRequest request, CheckedWrite w)
         {
-            var ns = Names.NormalizeNamespace(request.Namespace);
-            var branch = Names.NormalizeBranch(request.Branch);
-            var key = request.Key;
-            Names.ValidateKey(key);
-            if (request.Action != null) Names.ValidateAction(request.Action);
-            var tags = NormalizeTags(request.Tags);
-            var actor = NormalizeActor(request.Actor);
-            var contentHash = ValueCodec.ContentHash(request.Value);
-            ValidateCognition(request, ns, key);
+            string ns = w.Namespace, branch = w.Branch, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
+            var tags = w.Tags;
             EnsureExists();
             using (LockForWrite())
             {
                 var record = RequireBranch(ns, branch);
-                if (!record.Covers(key)) throw NotInBranch(ns, branch, key);
+                if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
                 var log = new ProvenanceLog(ProvenancePath(ns, key));
-                if (log.Exists && request.TrackProvenance == false)
-                    throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
-                        $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked.", ns + "/" + key);
-                bool tracked = log.Exists || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
+                bool tracked = Tracked(request, log.Exists, Config, ns, key, mainLine: false);
                 var main = TryGet(ns, key);
                 var tail = tracked ? Reconcile(log, main, ns, key) : null;
                 var sources = ResolveSources(request);
@@ -289,7 +277,7 @@ namespace Engram.Core
             using (LockForWrite())
             {
                 var record = RequireBranch(ns, branch);
-                if (!record.Covers(key)) throw NotInBranch(ns, branch, key);
+                if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
                 var view = ReadViewRaw(ns, branch, key);
                 if (view == null || view.Deleted) throw NotFound(ns, key);
                 var log = new ProvenanceLog(ProvenancePath(ns, key));
@@ -309,8 +297,5 @@ namespace Engram.Core
             }
         }
 
-        private static EngramException NotInBranch(string ns, string branch, string key) =>
-            new EngramException(EngramErrorIds.KeyNotInBranch, EngramErrorKind.InvalidArgument,
-                $"The branch '{branch}' of '{ns}' was forked for some keys only, and '{key}' is not one of them.", ns + "/" + key + "@" + branch);
     }
 }

@@ -106,9 +106,7 @@ namespace Engram.Core
 
         private void RequireFormat(int format, string what)
         {
-            if (Config.Format < format)
-                throw new EngramException(EngramErrorIds.StoreUpgradeRequired, EngramErrorKind.InvalidOperation,
-                    $"{what} needs store format {format}; the store at '{Root}' is format {Config.Format}. Run Update-EngramStore first.", Root);
+            if (Config.Format < format) throw StoreErrors.UpgradeRequired(Root, format, Config.Format, what);
         }
 
         // ------------------------------------------------------------------ retention

@@ -87,10 +87,45 @@ namespace Engram.Core
 
     public sealed partial class EngramStore
     {
-        internal static string Fingerprint(MemoryRecord? m) =>
+        private static string Fingerprint(MemoryRecord? m) =>
             m == null || m.Deleted ? "absent" : m.ContentHash + "|" + string.Join("\u001f", m.Tags);
 
-        internal static MemoryRecord? Live(MemoryRecord? m) => m == null || m.Deleted ? null : m;
+        private static MemoryRecord? Live(MemoryRecord? m) => m == null || m.Deleted ? null : m;
+
+        /// <summary>
+        /// The three-way decision for one key a branch changed (shared by every backend): the merge base is the snapshot
+        /// kept when main changed after the fork, else main itself (main did not change).
+        /// </summary>
+        internal static MergeItem PlanItem(string key, bool hasSnapshot, MemoryRecord? snapshot, MemoryRecord? ours, MemoryRecord theirsRaw, MergeStrategy strategy)
+        {
+            var baseRec = hasSnapshot ? Live(snapshot) : ours;
+            var theirs = Live(theirsRaw);
+            bool theirsChanged = Fingerprint(theirs) != Fingerprint(baseRec);
+            bool oursChanged = hasSnapshot && Fingerprint(ours) != Fingerprint(baseRec);
+            MergeOutcome outcome;
+            if (!theirsChanged) outcome = MergeOutcome.Unchanged;
+            else if (!oursChanged) outcome = MergeOutcome.Merged;
+            else if (Fingerprint(ours) == Fingerprint(theirs)) outcome = MergeOutcome.Unchanged; // same change on both sides
+            else outcome = MergeOutcome.Conflict;
+            var item = new MergeItem(key, baseRec, ours, theirs, outcome);
+            if (outcome == MergeOutcome.Conflict)
+                item.Resolution = strategy == MergeStrategy.Ours ? "ours" : strategy == MergeStrategy.Theirs ? "theirs" : null;
+            return item;
+        }
+
+        /// <summary>
+        /// The name of the branch a conflict moves to: the source branch, "-conflict-" and the memory id's start,
+        /// numbered when <paramref name="exists"/> says it is taken.
+        /// </summary>
+        internal static string ConflictBranchName(string branch, MergeItem item, Func<string, bool> exists)
+        {
+            var id = item.Theirs?.Id ?? item.Ours?.Id ?? item.Base?.Id ?? "";
+            var stem = branch + "-conflict-" + (id.Length >= 8 ? id.Substring(0, 8) : Names.EncodeKey(item.Key).Replace("^", "").Replace("_", "").Replace("~", ""));
+            if (stem.Length > Names.MaxNamespaceLength - 4) stem = stem.Substring(0, Names.MaxNamespaceLength - 4);
+            var name = stem;
+            for (int i = 2; exists(name); i++) name = stem + "-" + i;
+            return Names.NormalizeBranch(name);
+        }
 
         /// <summary>Three-way plan of merging <paramref name="branch"/> into main; reads only, changes nothing.</summary>
         public MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
@@ -112,20 +147,7 @@ namespace Engram.Core
                     if (keyFilter != null && !keyFilter(key)) continue;
                     var basePath = BasePath(ns, branch, key);
                     bool hasSnapshot = File.Exists(basePath);
-                    var ours = TryGet(ns, key);
-                    var baseRec = hasSnapshot ? Live(ReadFile(basePath, ns, branch)) : ours;
-                    var theirs = Live(theirsRaw);
-                    bool theirsChanged = Fingerprint(theirs) != Fingerprint(baseRec);
-                    bool oursChanged = hasSnapshot && Fingerprint(ours) != Fingerprint(baseRec);
-                    MergeOutcome outcome;
-                    if (!theirsChanged) outcome = MergeOutcome.Unchanged;
-                    else if (!oursChanged) outcome = MergeOutcome.Merged;
-                    else if (Fingerprint(ours) == Fingerprint(theirs)) outcome = MergeOutcome.Unchanged; // same change on both sides
-                    else outcome = MergeOutcome.Conflict;
-                    var item = new MergeItem(key, baseRec, ours, theirs, outcome);
-                    if (outcome == MergeOutcome.Conflict)
-                        item.Resolution = strategy == MergeStrategy.Ours ? "ours" : strategy == MergeStrategy.Theirs ? "theirs" : null;
-                    items.Add(item);
+                    items.Add(PlanItem(key, hasSnapshot, hasSnapshot ? ReadFile(basePath, ns, branch) : null, TryGet(ns, key), theirsRaw, strategy));
                 }
             }
             return new MergeResult(ns, branch, strategy, items);
@@ -159,7 +181,7 @@ namespace Engram.Core
                         if (take) StageTakeTheirs(txn, ns, branch, item, actor, reason, now);
                         else if (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.ConflictBranch)
                         {
-                            var name = ConflictBranchName(ns, branch, item);
+                            var name = ConflictBranchName(branch, item, n => File.Exists(BranchRecordPath(ns, n)));
                             StageConflictBranch(txn, ns, name, branch, item, actor, now);
                             item.Resolution = "conflict-branch:" + name;
                             plan.ConflictBranches.Add(name);
@@ -222,15 +244,6 @@ namespace Engram.Core
             return null;
         }
 
-        private string ConflictBranchName(string ns, string branch, MergeItem item)
-        {
-            var id = (item.Theirs?.Id ?? item.Ours?.Id ?? item.Base?.Id ?? "");
-            var stem = branch + "-conflict-" + (id.Length >= 8 ? id.Substring(0, 8) : Names.EncodeKey(item.Key).Replace("^", "").Replace("_", "").Replace("~", ""));
-            if (stem.Length > Names.MaxNamespaceLength - 4) stem = stem.Substring(0, Names.MaxNamespaceLength - 4);
-            var name = stem;
-            for (int i = 2; File.Exists(BranchRecordPath(ns, name)); i++) name = stem + "-" + i;
-            return Names.NormalizeBranch(name);
-        }
 
         private void StageConflictBranch(Transaction txn, string ns, string name, string fromBranch, MergeItem item, string actor, DateTime now)
         {

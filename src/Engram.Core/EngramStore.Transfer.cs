@@ -71,8 +71,7 @@ namespace Engram.Core
             using (LockForWrite())
             {
                 if (ListNamespaces().Any(ns => List(ns).Any()) || HistoryNamespaces().Any(ns => HistoryKeys(ns).Any()) || GetBranches().Count > 0)
-                    throw new EngramException(EngramErrorIds.StoreAlreadyExists, EngramErrorKind.AlreadyExists,
-                        $"The destination store '{Root}' already holds memories, histories or branches; copy into a new or empty store.", Root);
+                    throw StoreErrors.ImportTargetNotEmpty(Root);
                 int total = export.MemoryCount + export.HistoryCount, done = 0;
                 using (var txn = BeginTransaction())
                 {

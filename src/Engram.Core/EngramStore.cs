@@ -96,6 +96,17 @@ namespace Engram.Core
         public string Path { get; }
     }
 
+    /// <summary>A write request, checked and normalized before anything is touched (the same rules on every backend).</summary>
+    internal sealed class CheckedWrite
+    {
+        public string Namespace = "";
+        public string Branch = Names.DefaultBranch;
+        public string Key = "";
+        public IReadOnlyList<string>? Tags;
+        public string Actor = "";
+        public string ContentHash = "";
+    }
+
     /// <summary>Options that are not part of the on-disk configuration.</summary>
     public sealed class EngramStoreOptions
     {
@@ -185,9 +196,7 @@ namespace Engram.Core
                 if (File.Exists(ConfigPath))
                 {
                     var existing = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath); // refuses newer formats
-                    if (!force)
-                        throw new EngramException(EngramErrorIds.StoreAlreadyExists, EngramErrorKind.AlreadyExists,
-                            $"An Engram store already exists at '{Root}'. Use -Force to rewrite its configuration (memories are kept).", Root);
+                    if (!force) throw StoreErrors.StoreExists(Root);
                     _ = existing;
                 }
                 FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
@@ -199,9 +208,7 @@ namespace Engram.Core
         /// <summary>Throws StoreNotFound unless the store exists (for read operations).</summary>
         public void EnsureExists()
         {
-            if (!Exists)
-                throw new EngramException(EngramErrorIds.StoreNotFound, EngramErrorKind.NotFound,
-                    $"No Engram store at '{Root}'. Create one with Initialize-EngramStore, or by writing a first memory with Set-EngramMemory.", Root);
+            if (!Exists) throw StoreErrors.StoreMissing(Root);
             _ = Config; // validates format
         }
 
@@ -328,22 +335,10 @@ namespace Engram.Core
         /// <summary>Creates or revises a memory (and appends its provenance entry when tracked), atomically.</summary>
         public SetResult Set(SetRequest request)
         {
-            if (request == null) throw new ArgumentNullException(nameof(request));
-            if (Names.NormalizeBranch(request.Branch) != Names.DefaultBranch) return SetOnBranch(request);
-            var ns = Names.NormalizeNamespace(request.Namespace);
-            var key = request.Key;
-            Names.ValidateKey(key);
-            if (request.Action != null)
-            {
-                Names.ValidateAction(request.Action);
-                if (request.Action == ProvenanceActions.Deleted)
-                    throw new EngramException(EngramErrorIds.InvalidAction, EngramErrorKind.InvalidArgument,
-                        "'deleted' is recorded by Remove-EngramMemory, not by a write.", request.Action);
-            }
-            var tags = NormalizeTags(request.Tags);
-            var actor = NormalizeActor(request.Actor);
-            var contentHash = ValueCodec.ContentHash(request.Value); // validates the value before anything is touched
-            ValidateCognition(request, ns, key);
+            var w = CheckWrite(request);
+            if (w.Branch != Names.DefaultBranch) return SetOnBranch(request, w);
+            string ns = w.Namespace, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
+            var tags = w.Tags;
             var memoryPath = MemoryPath(ns, key);
             var log = new ProvenanceLog(ProvenancePath(ns, key));
 
@@ -352,10 +347,7 @@ namespace Engram.Core
                 var durability = Config.Durability;
                 var current = TryGet(ns, key);
                 bool hasHistory = log.Exists;
-                if (hasHistory && request.TrackProvenance == false)
-                    throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
-                        $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked; -TrackProvenance:$false is refused to keep its history without holes.", ns + "/" + key);
-                bool tracked = hasHistory || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
+                bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
 
                 LogTail? tail = tracked ? Reconcile(log, current, ns, key) : null;
                 var sources = ResolveSources(request);
@@ -578,8 +570,7 @@ namespace Engram.Core
             if (tail == null || tail.Seq == 0)
             {
                 if (current == null) throw NotFound(ns, key);
-                throw new EngramException(EngramErrorIds.NoProvenance, EngramErrorKind.NotFound,
-                    $"The memory '{key}' in '{ns}' is not tracked, so it has no provenance. Track it with Set-EngramMemory -TrackProvenance, or track the namespace in engram.yaml.", ns + "/" + key);
+                throw StoreErrors.NotTracked(ns, key);
             }
 
             // Hide entries beyond what the memory file shows (an in-flight or crashed write).
@@ -656,6 +647,42 @@ namespace Engram.Core
 
         /// <summary>Starts a multi-file transaction. The caller must hold the write lock.</summary>
         internal Transaction BeginTransaction() => new Transaction(Root, Config.Durability, FaultHook);
+
+        /// <summary>
+        /// Checks and normalizes a write before anything is touched: namespace, branch, key, action (a main-line write
+        /// cannot record 'deleted'), tags, actor, the value (by hashing it) and the cognitive fields.
+        /// </summary>
+        internal static CheckedWrite CheckWrite(SetRequest request)
+        {
+            if (request == null) throw new ArgumentNullException(nameof(request));
+            var w = new CheckedWrite { Branch = Names.NormalizeBranch(request.Branch), Namespace = Names.NormalizeNamespace(request.Namespace), Key = request.Key };
+            Names.ValidateKey(w.Key);
+            if (request.Action != null)
+            {
+                Names.ValidateAction(request.Action);
+                if (request.Action == ProvenanceActions.Deleted && w.Branch == Names.DefaultBranch)
+                    throw new EngramException(EngramErrorIds.InvalidAction, EngramErrorKind.InvalidArgument,
+                        "'deleted' is recorded by Remove-EngramMemory, not by a write.", request.Action);
+            }
+            w.Tags = NormalizeTags(request.Tags);
+            w.Actor = NormalizeActor(request.Actor);
+            w.ContentHash = ValueCodec.ContentHash(request.Value); // validates the value
+            ValidateCognition(request, w.Namespace, w.Key);
+            return w;
+        }
+
+        /// <summary>
+        /// Whether a write is tracked: always once the memory has a history (then -TrackProvenance:$false is refused, so
+        /// the history has no holes), when it records cognitive fields, else as asked or as the namespace's policy says.
+        /// </summary>
+        internal static bool Tracked(SetRequest request, bool hasHistory, StoreConfig config, string ns, string key, bool mainLine)
+        {
+            if (hasHistory && request.TrackProvenance == false)
+                throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
+                    $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked"
+                    + (mainLine ? "; -TrackProvenance:$false is refused to keep its history without holes." : "."), ns + "/" + key);
+            return hasHistory || request.IsCognitive || (request.TrackProvenance ?? config.IsTracked(ns));
+        }
 
         internal static IReadOnlyList<string>? NormalizeTags(IReadOnlyList<string>? tags)
         {

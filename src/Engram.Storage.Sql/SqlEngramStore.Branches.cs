@@ -58,14 +58,6 @@ namespace Engram.Storage.Sql
             }
         }
 
-        private static EngramException BranchMissing(string ns, string branch) =>
-            new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound,
-                $"There is no branch '{branch}' of namespace '{ns}'. List branches with Get-EngramBranch; create one with New-EngramFork.", ns + "@" + branch);
-
-        private static EngramException NotInBranch(string ns, string branch, string key) =>
-            new EngramException(EngramErrorIds.KeyNotInBranch, EngramErrorKind.InvalidArgument,
-                $"The branch '{branch}' of '{ns}' was forked for some keys only, and '{key}' is not one of them.", ns + "/" + key + "@" + branch);
-
         /// <summary>The memory as the branch sees it, tombstones included (its own version, else its merge base, else main's).</summary>
         private MemoryRecord? ViewRaw(Db db, string ns, string branch, string key) =>
             branch == Names.DefaultBranch ? MainRow(db, ns, key)
@@ -115,11 +107,11 @@ namespace Engram.Storage.Sql
         {
             using (var db = OpenRead())
             {
-                if (db == null) throw BranchMissing(ns, branch);
+                if (db == null) throw StoreErrors.BranchMissing(ns, branch);
                 BranchRecord? record;
                 try { record = BranchRow(db, ns, branch); }
                 catch (Exception ex) when (_d.IsMissingTable(ex)) { record = null; }
-                return read(db, record ?? throw BranchMissing(ns, branch));
+                return read(db, record ?? throw StoreErrors.BranchMissing(ns, branch));
             }
         }
 
@@ -160,15 +152,14 @@ namespace Engram.Storage.Sql
             return Write(db =>
             {
                 if (BranchRow(db, ns, branch) != null)
-                    throw new EngramException(EngramErrorIds.BranchAlreadyExists, EngramErrorKind.AlreadyExists,
-                        $"The branch '{branch}' of namespace '{ns}' already exists.", ns + "@" + branch);
+                    throw StoreErrors.BranchExists(ns, branch);
                 var now = DateTime.UtcNow;
                 var record = new BranchRecord(branch, ns, now, actor, string.IsNullOrEmpty(reason) ? null : reason, keys?.Distinct(StringComparer.Ordinal).ToList());
                 db.Exec("INSERT INTO branches (ns, name, doc) VALUES (@ns, @b, @doc)", ("ns", ns), ("b", branch), ("doc", record.ToYaml()));
                 if (record.Keys != null)
                     foreach (var key in record.Keys)
                     {
-                        var current = MainRow(db, ns, key) ?? throw NotFound(ns, key);
+                        var current = MainRow(db, ns, key) ?? throw EngramStore.NotFound(ns, key);
                         PutBranchMemory(db, ns, branch, Base, current.OnBranch(branch));
                         var tail = ReadTail(db, ns, key);
                         if (tail == null) continue;
@@ -189,7 +180,7 @@ namespace Engram.Storage.Sql
                        ?? throw new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound, $"There is no branch '{branch}' of namespace '{ns}'.", ns + "@" + branch);
             Write(db =>
             {
-                if (BranchRow(db, ns, branch) == null) throw BranchMissing(ns, branch);
+                if (BranchRow(db, ns, branch) == null) throw StoreErrors.BranchMissing(ns, branch);
                 db.Exec("DELETE FROM branch_memories WHERE ns = @ns AND branch = @b", ("ns", ns), ("b", branch));
                 db.Exec("DELETE FROM branches WHERE ns = @ns AND name = @b", ("ns", ns), ("b", branch));
             });
@@ -198,27 +189,17 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ writes on a branch
 
-        private SetResult SetOnBranch(SetRequest request)
+        private SetResult SetOnBranch(SetRequest request, CheckedWrite w)
         {
-            var ns = Names.NormalizeNamespace(request.Namespace);
-            var branch = Names.NormalizeBranch(request.Branch);
-            var key = request.Key;
-            Names.ValidateKey(key);
-            if (request.Action != null) Names.ValidateAction(request.Action);
-            var tags = EngramStore.NormalizeTags(request.Tags);
-            var actor = EngramStore.NormalizeActor(request.Actor);
-            var contentHash = ValueCodec.ContentHash(request.Value);
-            EngramStore.ValidateCognition(request, ns, key);
+            string ns = w.Namespace, branch = w.Branch, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
+            var tags = w.Tags;
             EnsureExists();
             return Write(db =>
             {
-                var record = BranchRow(db, ns, branch) ?? throw BranchMissing(ns, branch);
-                if (!record.Covers(key)) throw NotInBranch(ns, branch, key);
+                var record = BranchRow(db, ns, branch) ?? throw StoreErrors.BranchMissing(ns, branch);
+                if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
                 var tail = ReadTail(db, ns, key);
-                if (tail != null && request.TrackProvenance == false)
-                    throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
-                        $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked.", ns + "/" + key);
-                bool tracked = tail != null || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
+                bool tracked = EngramStore.Tracked(request, tail != null, Config, ns, key, mainLine: false);
                 var main = MainRow(db, ns, key);
                 var sources = EngramStore.ResolveSources(this, request);
 
@@ -256,10 +237,10 @@ namespace Engram.Storage.Sql
             EnsureExists();
             return Write(db =>
             {
-                var record = BranchRow(db, ns, branch) ?? throw BranchMissing(ns, branch);
-                if (!record.Covers(key)) throw NotInBranch(ns, branch, key);
+                var record = BranchRow(db, ns, branch) ?? throw StoreErrors.BranchMissing(ns, branch);
+                if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
                 var view = ViewRaw(db, ns, branch, key);
-                if (view == null || view.Deleted) throw NotFound(ns, key);
+                if (view == null || view.Deleted) throw EngramStore.NotFound(ns, key);
                 PutBranchMemory(db, ns, branch, Mem, MemoryRecord.Tombstone(view.Id, ns, key, view.Version, branch));
                 var tail = ReadTail(db, ns, key);
                 if (tail == null) return null;
@@ -282,28 +263,14 @@ namespace Engram.Storage.Sql
 
         private MergeResult Plan(Db db, string ns, string branch, MergeStrategy strategy, Func<string, bool>? keyFilter)
         {
-            if (BranchRow(db, ns, branch) == null) throw BranchMissing(ns, branch);
+            if (BranchRow(db, ns, branch) == null) throw StoreErrors.BranchMissing(ns, branch);
             var items = new List<MergeItem>();
             var changes = db.Query("SELECT key, doc FROM branch_memories WHERE ns = @ns AND branch = @b AND kind = 'mem'", r => (key: r.GetString(0), doc: r.GetString(1)), ("ns", ns), ("b", branch));
             foreach (var (key, doc) in changes.OrderBy(c => Names.EncodeKey(c.key), StringComparer.Ordinal))
             {
                 if (keyFilter != null && !keyFilter(key)) continue;
-                var theirsRaw = ParseMemory(doc, ns, key, branch);
                 var snapshot = BranchMemory(db, ns, branch, Base, key);
-                var ours = MainRow(db, ns, key);
-                var baseRec = snapshot != null ? EngramStore.Live(snapshot) : ours;
-                var theirs = EngramStore.Live(theirsRaw);
-                bool theirsChanged = EngramStore.Fingerprint(theirs) != EngramStore.Fingerprint(baseRec);
-                bool oursChanged = snapshot != null && EngramStore.Fingerprint(ours) != EngramStore.Fingerprint(baseRec);
-                MergeOutcome outcome;
-                if (!theirsChanged) outcome = MergeOutcome.Unchanged;
-                else if (!oursChanged) outcome = MergeOutcome.Merged;
-                else if (EngramStore.Fingerprint(ours) == EngramStore.Fingerprint(theirs)) outcome = MergeOutcome.Unchanged;
-                else outcome = MergeOutcome.Conflict;
-                var item = new MergeItem(key, baseRec, ours, theirs, outcome);
-                if (outcome == MergeOutcome.Conflict)
-                    item.Resolution = strategy == MergeStrategy.Ours ? "ours" : strategy == MergeStrategy.Theirs ? "theirs" : null;
-                items.Add(item);
+                items.Add(EngramStore.PlanItem(key, snapshot != null, snapshot, MainRow(db, ns, key), ParseMemory(doc, ns, key, branch), strategy));
             }
             return new MergeResult(ns, branch, strategy, items);
         }
@@ -328,7 +295,7 @@ namespace Engram.Storage.Sql
                     if (take) TakeTheirs(db, ns, branch, item, actor, reason, now);
                     else if (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.ConflictBranch)
                     {
-                        var name = ConflictBranchName(db, ns, branch, item);
+                        var name = EngramStore.ConflictBranchName(branch, item, n => BranchRow(db, ns, Names.NormalizeBranch(n)) != null);
                         ConflictBranch(db, ns, name, branch, item, actor, now);
                         item.Resolution = "conflict-branch:" + name;
                         plan.ConflictBranches.Add(name);
@@ -374,16 +341,6 @@ namespace Engram.Storage.Sql
             if (tracked)
                 InsertEntry(db, EngramStore.NewEntry(tail?.ToLogTail(), id, ns, key, ProvenanceActions.Merged, actor, now, Names.DefaultBranch,
                     version, reason, merged.ContentHash, theirs.Value, details: details));
-        }
-
-        private string ConflictBranchName(Db db, string ns, string branch, MergeItem item)
-        {
-            var id = item.Theirs?.Id ?? item.Ours?.Id ?? item.Base?.Id ?? "";
-            var stem = branch + "-conflict-" + (id.Length >= 8 ? id.Substring(0, 8) : Names.EncodeKey(item.Key).Replace("^", "").Replace("_", "").Replace("~", ""));
-            if (stem.Length > Names.MaxNamespaceLength - 4) stem = stem.Substring(0, Names.MaxNamespaceLength - 4);
-            var name = stem;
-            for (int i = 2; BranchRow(db, ns, Names.NormalizeBranch(name)) != null; i++) name = stem + "-" + i;
-            return Names.NormalizeBranch(name);
         }
 
         private void ConflictBranch(Db db, string ns, string name, string fromBranch, MergeItem item, string actor, DateTime now)

@@ -201,9 +201,7 @@ namespace Engram.Storage.Sql
 
         private void RequireFormat(int format, string what)
         {
-            if (Config.Format < format)
-                throw new EngramException(EngramErrorIds.StoreUpgradeRequired, EngramErrorKind.InvalidOperation,
-                    $"{what} needs store format {format}; the store at '{Root}' is format {Config.Format}. Run Update-EngramStore first.", Root);
+            if (Config.Format < format) throw StoreErrors.UpgradeRequired(Root, format, Config.Format, what);
         }
 
         public StoreConfig SetRetention(string? ns, RetentionPolicy policy)
@@ -382,8 +380,7 @@ namespace Engram.Storage.Sql
             Write(db =>
             {
                 if (db.Scalar("SELECT 1 FROM memories LIMIT 1") != null || db.Scalar("SELECT 1 FROM _provenance LIMIT 1") != null || db.Scalar("SELECT 1 FROM branches LIMIT 1") != null)
-                    throw new EngramException(EngramErrorIds.StoreAlreadyExists, EngramErrorKind.AlreadyExists,
-                        $"The destination store '{Root}' already holds memories, histories or branches; copy into a new or empty store.", Root);
+                    throw StoreErrors.ImportTargetNotEmpty(Root);
                 int total = export.MemoryCount + export.HistoryCount, done = 0;
                 SaveConfig(db, export.Config);
                 foreach (var m in export.Memories)

@@ -201,9 +201,7 @@ namespace Engram.Storage.Sql
             return Write(db =>
             {
                 // EnsureSchema wrote a default configuration if there was none: "existed" tells a real store apart.
-                if (existed && !force)
-                    throw new EngramException(EngramErrorIds.StoreAlreadyExists, EngramErrorKind.AlreadyExists,
-                        $"An Engram store already exists at '{Root}'. Use -Force to rewrite its configuration (memories are kept).", Root);
+                if (existed && !force) throw StoreErrors.StoreExists(Root);
                 SaveConfig(db, config);
                 return config;
             });
@@ -217,9 +215,7 @@ namespace Engram.Storage.Sql
 
         public void EnsureExists()
         {
-            if (!Exists)
-                throw new EngramException(EngramErrorIds.StoreNotFound, EngramErrorKind.NotFound,
-                    $"No Engram store at '{Root}'. Create one with Initialize-EngramStore, or by writing a first memory with Set-EngramMemory.", Root);
+            if (!Exists) throw StoreErrors.StoreMissing(Root);
             _ = Config; // validates format
         }
 
@@ -334,11 +330,9 @@ namespace Engram.Storage.Sql
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
             EnsureExists();
-            return TryGet(ns, key) ?? throw NotFound(ns, key);
+            return TryGet(ns, key) ?? throw EngramStore.NotFound(ns, key);
         }
 
-        internal static EngramException NotFound(string ns, string key) =>
-            new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound, $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
 
         public IEnumerable<MemoryLocation> List(string ns)
         {
@@ -349,7 +343,7 @@ namespace Engram.Storage.Sql
         }
 
         public MemoryRecord Read(MemoryLocation location) =>
-            TryGet(location.Namespace, location.Key ?? "") ?? throw NotFound(location.Namespace, location.Key ?? "");
+            TryGet(location.Namespace, location.Key ?? "") ?? throw EngramStore.NotFound(location.Namespace, location.Key ?? "");
 
         public IReadOnlyList<string> ListNamespaces()
         {
@@ -373,32 +367,17 @@ namespace Engram.Storage.Sql
 
         public SetResult Set(SetRequest request)
         {
-            if (request == null) throw new ArgumentNullException(nameof(request));
-            if (Names.NormalizeBranch(request.Branch) != Names.DefaultBranch) return SetOnBranch(request);
-            var ns = Names.NormalizeNamespace(request.Namespace);
-            var key = request.Key;
-            Names.ValidateKey(key);
-            if (request.Action != null)
-            {
-                Names.ValidateAction(request.Action);
-                if (request.Action == ProvenanceActions.Deleted)
-                    throw new EngramException(EngramErrorIds.InvalidAction, EngramErrorKind.InvalidArgument,
-                        "'deleted' is recorded by Remove-EngramMemory, not by a write.", request.Action);
-            }
-            var tags = EngramStore.NormalizeTags(request.Tags);
-            var actor = EngramStore.NormalizeActor(request.Actor);
-            var contentHash = ValueCodec.ContentHash(request.Value); // validates the value before anything is touched
-            EngramStore.ValidateCognition(request, ns, key);
+            var w = EngramStore.CheckWrite(request);
+            if (w.Branch != Names.DefaultBranch) return SetOnBranch(request, w);
+            string ns = w.Namespace, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
+            var tags = w.Tags;
 
             return Write(db =>
             {
                 var current = MainRow(db, ns, key);
                 var tail = ReadTail(db, ns, key);
                 bool hasHistory = tail != null;
-                if (hasHistory && request.TrackProvenance == false)
-                    throw new EngramException(EngramErrorIds.ProvenanceRequired, EngramErrorKind.InvalidOperation,
-                        $"The memory '{key}' in '{ns}' has provenance history, so every change to it is tracked; -TrackProvenance:$false is refused to keep its history without holes.", ns + "/" + key);
-                bool tracked = hasHistory || request.IsCognitive || (request.TrackProvenance ?? Config.IsTracked(ns));
+                bool tracked = EngramStore.Tracked(request, hasHistory, Config, ns, key, mainLine: true);
                 var sources = EngramStore.ResolveSources(this, request);
 
                 var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
@@ -443,7 +422,7 @@ namespace Engram.Storage.Sql
             EnsureExists();
             return Write(db =>
             {
-                var current = MainRow(db, ns, key) ?? throw NotFound(ns, key);
+                var current = MainRow(db, ns, key) ?? throw EngramStore.NotFound(ns, key);
                 ProvenanceEntry? entry = null;
                 var tail = ReadTail(db, ns, key);
                 if (tail != null)
@@ -472,9 +451,8 @@ namespace Engram.Storage.Sql
             EnsureExists();
             if (!HasProvenance(ns, key))
             {
-                if (TryGet(ns, key) == null) throw NotFound(ns, key);
-                throw new EngramException(EngramErrorIds.NoProvenance, EngramErrorKind.NotFound,
-                    $"The memory '{key}' in '{ns}' is not tracked, so it has no provenance. Track it with Set-EngramMemory -TrackProvenance, or track the namespace in engram.yaml.", ns + "/" + key);
+                if (TryGet(ns, key) == null) throw EngramStore.NotFound(ns, key);
+                throw StoreErrors.NotTracked(ns, key);
             }
             var filter = b == null ? "" : " AND branch = @b";
             if (last.HasValue)
@@ -519,8 +497,8 @@ namespace Engram.Storage.Sql
             EnsureExists();
             return Write(db =>
             {
-                var a = MainRow(db, from.Namespace, from.Key) ?? throw NotFound(from.Namespace, from.Key);
-                var b = MainRow(db, to.Namespace, to.Key) ?? throw NotFound(to.Namespace, to.Key);
+                var a = MainRow(db, from.Namespace, from.Key) ?? throw EngramStore.NotFound(from.Namespace, from.Key);
+                var b = MainRow(db, to.Namespace, to.Key) ?? throw EngramStore.NotFound(to.Namespace, to.Key);
                 foreach (var (r, m) in new[] { (from, a), (to, b) })
                     if (r.Branch != Names.DefaultBranch || (r.Version != null && r.Version != m.Version))
                         throw new EngramException(EngramErrorIds.VersionNotFound, EngramErrorKind.InvalidArgument,
