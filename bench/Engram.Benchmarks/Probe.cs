@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Globalization;
 using Engram.Core;
+using Engram.Core.Storage;
 using Engram.Core.Values;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -51,6 +52,25 @@ namespace Engram.Benchmarks
                         File.Move(tmp, Path.Combine(root, "floor.yaml"), true);
                     });
                     Row("ValueCodec.ContentHash(new value)", () => ValueCodec.ContentHash(values[(k++) & 1]));
+                    Row("MemoryFile.ValueUtf8(new value) (the value: section)", () => MemoryFile.ValueUtf8(values[(k++) & 1]).Dispose());
+                    var record = new MemoryRecord("0123456789abcdef0123456789abcdef", BenchEnv.UntrackedNs, "doc", values[0], Array.Empty<string>(), 2, DateTime.UtcNow, DateTime.UtcNow);
+                    _ = record.ContentHash;
+                    Row("MemoryFile.Render (hash known)", () => MemoryFile.Render(record).Dispose());
+                    Row("read current: header only (TryGetForWrite)", () => store.TryGetForWrite(BenchEnv.UntrackedNs, "doc"));
+                    var entry = new Engram.Core.Provenance.ProvenanceEntry
+                    {
+                        Seq = 5, MemoryId = record.Id, Namespace = BenchEnv.TrackedNs, Key = "doc", Action = "revised", Actor = "bench",
+                        TimestampUtc = DateTime.UtcNow, Branch = "main", Version = 2, ContentHash = record.ContentHash, PrevHash = new string('0', 64),
+                        HasValue = true, Value = values[0],
+                    };
+                    entry.Hash = entry.ComputeHash();
+                    var logPath = Path.Combine(root, "probe.prov");
+                    var rendered = MemoryFile.Render(record);
+                    long logLength = 0;
+                    var log = new Engram.Core.Provenance.ProvenanceLog(logPath);
+                    Row("append the entry, value section reused (log grows)", () => { log.Append(entry, logLength, Durability.Normal, rendered); logLength = new FileInfo(logPath).Length; });
+                    rendered.Dispose();
+                    File.Delete(logPath);
                     Row("emit the value as YAML (YamlDotNet Emitter)", () =>
                     {
                         var sw = new StringWriter(CultureInfo.InvariantCulture);

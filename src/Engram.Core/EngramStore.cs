@@ -277,6 +277,58 @@ namespace Engram.Core
             return m;
         }
 
+        /// <summary>
+        /// The current memory as a writer needs it (under the write lock): from the header alone when the file records
+        /// its content hash and its value section's size and the size matches (a hand edit that changed the value's
+        /// length is noticed and the file is read in full), with the value loaded only if it is asked for. Files from
+        /// before those fields, and anything unexpected, take the full read.
+        /// </summary>
+        internal MemoryRecord? TryGetForWrite(string ns, string key)
+        {
+            var path = MemoryPath(ns, key);
+            FileStream fs;
+            try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None); }
+            catch (FileNotFoundException) { return null; }
+            catch (DirectoryNotFoundException) { return null; }
+            using (fs)
+            {
+                long length = fs.Length;
+                var buf = new byte[(int)Math.Min(length, 4096)];
+                int filled = 0, valueAt = -1;
+                while (true)
+                {
+                    int n = fs.Read(buf, filled, buf.Length - filled);
+                    if (n <= 0) break;
+                    filled += n;
+                    valueAt = MemoryFile.FindValueLine(buf, filled);
+                    if (valueAt >= 0 || filled == length) break;
+                    if (filled == buf.Length) Array.Resize(ref buf, (int)Math.Min(length, (long)buf.Length * 2));
+                }
+                if (valueAt >= 0)
+                {
+                    MemoryRecord? header = null;
+                    string? hash = null;
+                    long? valueBytes = null;
+                    try { header = MemoryFile.ParseHeader(FileOps.GetString(buf, 0, valueAt), ns, path, out hash, out valueBytes); }
+                    catch (EngramException) { header = null; } // the full parse below reports it properly
+                    if (header != null && hash != null && valueBytes == length - valueAt && string.Equals(header.Key, key, StringComparison.Ordinal) && !header.Deleted)
+                    {
+                        string id = header.Id;
+                        int version = header.Version;
+                        return new MemoryRecord(id, ns, key, () =>
+                        {
+                            var full = TryGet(ns, key);
+                            if (full == null || full.Id != id || full.Version != version)
+                                throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                                    $"The memory '{key}' in '{ns}' changed while it was being written; the lock was not respected.", path);
+                            return full.Value;
+                        }, hash, header.Tags, version, header.CreatedUtc, header.UpdatedUtc);
+                    }
+                }
+            }
+            return TryGet(ns, key);
+        }
+
         private static string? TryReadText(string path)
         {
             try { return FileOps.ReadAllText(path); }
@@ -345,7 +397,7 @@ namespace Engram.Core
             using (LockForWrite())
             {
                 var durability = Config.Durability;
-                var current = TryGet(ns, key);
+                var current = TryGetForWrite(ns, key);
                 bool hasHistory = log.Exists;
                 bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
 
@@ -385,7 +437,7 @@ namespace Engram.Core
                     version = 1;
                 }
 
-                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
+                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now).WithContentHash(contentHash);
                 ProvenanceEntry? entry = null;
                 if (tracked)
                 {
@@ -409,29 +461,31 @@ namespace Engram.Core
                     return new SetResult(record, true, entry);
                 }
 
-                var memoryText = MemoryFile.Serialize(record);
-                var tmp = FileOps.WriteTemp(TempDir, memoryText, durability);
-                long appendedAt = -1;
-                try
+                using (var rendered = MemoryFile.Render(record))
                 {
-                    if (entry != null)
+                    var tmp = FileOps.WriteTemp(TempDir, rendered.Segments, durability);
+                    long appendedAt = -1;
+                    try
                     {
-                        appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability, memoryText); // same value: its YAML is reused
-                        FaultHook?.Invoke("prov-appended");
+                        if (entry != null)
+                        {
+                            appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability, rendered); // same value: rendered once
+                            FaultHook?.Invoke("prov-appended");
+                        }
+                        FileOps.ReplaceByRenameCreatingDirectory(tmp, memoryPath);
                     }
-                    FileOps.ReplaceByRenameCreatingDirectory(tmp, memoryPath);
-                }
-                catch (SimulatedCrashException)
-                {
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    if (appendedAt >= 0) FileOps.Truncate(log.Path, appendedAt);
-                    FileOps.TryDelete(tmp);
-                    if (ex is EngramException) throw;
-                    throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
-                        $"Writing memory '{key}' in '{ns}' failed and was rolled back: {ex.Message}", ns + "/" + key, ex);
+                    catch (SimulatedCrashException)
+                    {
+                        throw;
+                    }
+                    catch (Exception ex)
+                    {
+                        if (appendedAt >= 0) FileOps.Truncate(log.Path, appendedAt);
+                        FileOps.TryDelete(tmp);
+                        if (ex is EngramException) throw;
+                        throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                            $"Writing memory '{key}' in '{ns}' failed and was rolled back: {ex.Message}", ns + "/" + key, ex);
+                    }
                 }
                 return new SetResult(record, true, entry);
             }
@@ -694,7 +748,7 @@ namespace Engram.Core
                 if (string.IsNullOrEmpty(tag)) continue;
                 if (tag!.Any(char.IsControl))
                     throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, $"The tag '{tag}' contains a control character.", tag);
-                if (!result.Contains(tag, StringComparer.Ordinal)) result.Add(tag);
+                if (!result.Contains(tag, StringComparer.Ordinal)) result.Add(tag!);
             }
             return result;
         }

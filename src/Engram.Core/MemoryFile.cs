@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Text;
 using Engram.Core.Values;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -24,43 +25,104 @@ namespace Engram.Core
     /// </example>
     internal static class MemoryFile
     {
+        /// <summary>The memory file as text (see <see cref="Render"/>).</summary>
         public static string Serialize(MemoryRecord m)
         {
-            var sw = new StringWriter(CultureInfo.InvariantCulture);
-            var e = new Emitter(sw);
-            e.Emit(new StreamStart());
-            e.Emit(new DocumentStart());
-            e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
-            Field(e, "engram", MemoryRecord.CurrentFormat.ToString(CultureInfo.InvariantCulture));
-            Field(e, "id", m.Id);
-            ValueCodec.WriteString(e, "key"); ValueCodec.WriteString(e, m.Key);
-            Field(e, "version", m.Version.ToString(CultureInfo.InvariantCulture));
-            Field(e, "created", Time(m.CreatedUtc));
-            Field(e, "updated", Time(m.UpdatedUtc));
-            ValueCodec.WriteString(e, "tags");
-            e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
-            foreach (var t in m.Tags) ValueCodec.WriteString(e, t);
-            e.Emit(new SequenceEnd());
-            if (m.Deleted) Field(e, "deleted", "true");
-            ValueCodec.WriteString(e, "value");
-            ValueCodec.Write(e, m.Value);
-            e.Emit(new MappingEnd());
-            e.Emit(new DocumentEnd(true));
-            e.Emit(new StreamEnd());
-            return sw.ToString();
+            using (var r = Render(m)) return r.ToText();
         }
 
         /// <summary>
-        /// The <c>value:</c> part of a text made by <see cref="Serialize"/>: from the line that starts with the
-        /// top-level <c>value</c> key (always the last key; every other line of the value is indented) to the end.
-        /// Null if the text does not have exactly one such line.
+        /// The memory file as UTF-8: the header fields, then <c>contentHash</c> (the value's
+        /// <see cref="ValueCodec.ContentHash"/>) and <c>valueBytes</c> (the UTF-8 length of the <c>value:</c> section,
+        /// which is always last). With these two a writer learns all it needs of the current memory from its header
+        /// (<see cref="ParseHeader"/>) and never has to parse or hash a large old value.
         /// </summary>
-        internal static string? ValueSection(string serialized)
+        internal static RenderedMemory Render(MemoryRecord m)
         {
-            const string Marker = "\nvalue:";
-            int i = serialized.IndexOf(Marker, StringComparison.Ordinal);
-            if (i < 0 || serialized.IndexOf(Marker, i + 1, StringComparison.Ordinal) >= 0) return null;
-            return serialized.Substring(i + 1);
+            var value = ValueUtf8(m.Value);
+            try
+            {
+                var sw = new StringWriter(CultureInfo.InvariantCulture);
+                var e = new Emitter(sw);
+                e.Emit(new StreamStart());
+                e.Emit(new DocumentStart());
+                e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
+                Field(e, "engram", MemoryRecord.CurrentFormat.ToString(CultureInfo.InvariantCulture));
+                Field(e, "id", m.Id);
+                ValueCodec.WriteString(e, "key"); ValueCodec.WriteString(e, m.Key);
+                Field(e, "version", m.Version.ToString(CultureInfo.InvariantCulture));
+                Field(e, "created", Time(m.CreatedUtc));
+                Field(e, "updated", Time(m.UpdatedUtc));
+                ValueCodec.WriteString(e, "tags");
+                e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+                foreach (var t in m.Tags) ValueCodec.WriteString(e, t);
+                e.Emit(new SequenceEnd());
+                if (m.Deleted) Field(e, "deleted", "true");
+                Field(e, "contentHash", m.ContentHash);
+                Field(e, "valueBytes", value.Length.ToString(CultureInfo.InvariantCulture));
+                e.Emit(new MappingEnd());
+                e.Emit(new DocumentEnd(true));
+                e.Emit(new StreamEnd());
+                var header = sw.ToString();
+                if (!header.EndsWith("\n", StringComparison.Ordinal)) header += "\n";
+                return new RenderedMemory(Utf8Buffer.Strict.GetBytes(header), value);
+            }
+            catch
+            {
+                value.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// The <c>value:</c> section as UTF-8: a long string that is safe there as a literal block, written by
+        /// <see cref="LiteralBlock"/>; anything else through YamlDotNet's emitter. The caller disposes the buffer.
+        /// </summary>
+        internal static Utf8Buffer ValueUtf8(object? value)
+        {
+            var buf = new Utf8Buffer(value is string s0 ? s0.Length + 64 : 256);
+            try
+            {
+                if (value is string s && s.Length >= LiteralBlock.MinLength && LiteralBlock.IsSafe(s))
+                {
+                    LiteralBlock.Append(buf, "value", s);
+                    return buf;
+                }
+                var sw = new StringWriter(CultureInfo.InvariantCulture);
+                var e = new Emitter(sw);
+                e.Emit(new StreamStart());
+                e.Emit(new DocumentStart());
+                e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
+                ValueCodec.WriteString(e, "value");
+                ValueCodec.Write(e, value);
+                e.Emit(new MappingEnd());
+                e.Emit(new DocumentEnd(true));
+                e.Emit(new StreamEnd());
+                buf.Append(sw.ToString());
+                return buf;
+            }
+            catch
+            {
+                buf.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>
+        /// Where the top-level <c>value:</c> line starts in the first <paramref name="count"/> bytes of a memory file
+        /// (the header is everything before it), or -1 if it is not among them.
+        /// </summary>
+        internal static int FindValueLine(byte[] bytes, int count)
+        {
+            for (int i = 0; i + 6 < count; i++)
+            {
+                i = Array.IndexOf(bytes, (byte)'\n', i, count - 6 - i);
+                if (i < 0) return -1;
+                if (bytes[i + 1] == (byte)'v' && bytes[i + 2] == (byte)'a' && bytes[i + 3] == (byte)'l' && bytes[i + 4] == (byte)'u'
+                    && bytes[i + 5] == (byte)'e' && bytes[i + 6] == (byte)':')
+                    return i + 1;
+            }
+            return -1;
         }
 
         internal static string Time(DateTime utc) => utc.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture);
@@ -72,8 +134,22 @@ namespace Engram.Core
         }
 
         /// <summary>Parses a memory file. Throws MalformedMemoryFile / UnsupportedFormatVersion with the path.</summary>
-        public static MemoryRecord Parse(string text, string ns, string path, string branch = Names.DefaultBranch)
+        public static MemoryRecord Parse(string text, string ns, string path, string branch = Names.DefaultBranch) =>
+            Parse(text, ns, path, branch, headerOnly: false, out _, out _);
+
+        /// <summary>
+        /// Parses the header of a memory file: <paramref name="headerText"/> is the text before the <c>value:</c> line.
+        /// The record's value is null (the caller supplies it lazily); <paramref name="contentHash"/> and
+        /// <paramref name="valueBytes"/> are null for files written before these fields existed.
+        /// </summary>
+        public static MemoryRecord ParseHeader(string headerText, string ns, string path, out string? contentHash, out long? valueBytes) =>
+            Parse(headerText, ns, path, Names.DefaultBranch, headerOnly: true, out contentHash, out valueBytes);
+
+        /// <summary>The full parse, with the header's recorded content hash (null when absent) for the verifier.</summary>
+        internal static MemoryRecord Parse(string text, string ns, string path, string branch, bool headerOnly, out string? contentHash, out long? valueBytes)
         {
+            contentHash = null;
+            valueBytes = null;
             int? format = null, version = null;
             string? id = null, key = null;
             DateTime? created = null, updated = null;
@@ -108,6 +184,12 @@ namespace Engram.Core
                             break;
                         case "value": value = ValueCodec.Read(p); hasValue = true; break;
                         case "deleted": deleted = p.Consume<Scalar>().Value == "true"; break;
+                        case "contentHash": contentHash = p.Consume<Scalar>().Value; break;
+                        case "valueBytes":
+                            var size = p.Consume<Scalar>().Value;
+                            if (long.TryParse(size, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) valueBytes = n;
+                            else throw Malformed(path, $"'valueBytes' must be a whole number, not '{size}'");
+                            break;
                         default: p.SkipThisAndNestedEvents(); break; // fields from a newer minor revision
                     }
                 }
@@ -126,7 +208,7 @@ namespace Engram.Core
             if (id == null) throw Malformed(path, "the 'id' field is missing");
             if (key == null) throw Malformed(path, "the 'key' field is missing");
             if (version == null || version < (deleted ? 0 : 1)) throw Malformed(path, "the 'version' field is missing or not positive");
-            if (!hasValue) throw Malformed(path, "the 'value' field is missing");
+            if (!hasValue && !headerOnly) throw Malformed(path, "the 'value' field is missing");
             return new MemoryRecord(id!, ns, key, value, tags, version.Value,
                 created ?? updated ?? DateTime.MinValue, updated ?? created ?? DateTime.MinValue, branch, deleted);
         }
@@ -150,5 +232,21 @@ namespace Engram.Core
         internal static EngramException Malformed(string path, string why, Exception? inner = null) =>
             new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData,
                 $"The memory file '{path}' cannot be read: {why}.", path, inner);
+    }
+
+    /// <summary>A memory file rendered as UTF-8: the header and the <c>value:</c> section (pooled; dispose it).</summary>
+    internal sealed class RenderedMemory : IDisposable
+    {
+        public RenderedMemory(byte[] header, Utf8Buffer value)
+        {
+            Header = header;
+            Value = value;
+        }
+
+        public byte[] Header { get; }
+        public Utf8Buffer Value { get; }
+        public ArraySegment<byte>[] Segments => new[] { new ArraySegment<byte>(Header), Value.Segment };
+        public string ToText() => Utf8Buffer.Strict.GetString(Header) + Value.ToString();
+        public void Dispose() => Value.Dispose();
     }
 }

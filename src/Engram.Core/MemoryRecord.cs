@@ -16,7 +16,7 @@ namespace Engram.Core
             Id = id;
             Namespace = ns;
             Key = key;
-            Value = value;
+            _value = value;
             Tags = tags;
             Version = version;
             CreatedUtc = createdUtc;
@@ -24,12 +24,37 @@ namespace Engram.Core
             Branch = branch;
         }
 
+        /// <summary>
+        /// A memory read from its header only: the value is loaded on first use by <paramref name="valueLoader"/>, and
+        /// the content hash is the one the file records (so a writer need not parse or hash a large old value).
+        /// </summary>
+        internal MemoryRecord(string id, string ns, string key, Func<object?> valueLoader, string contentHash, IReadOnlyList<string> tags,
+            int version, DateTime createdUtc, DateTime updatedUtc)
+            : this(id, ns, key, null, tags, version, createdUtc, updatedUtc)
+        {
+            _valueLoader = valueLoader;
+            _contentHash = contentHash;
+        }
+
         /// <summary>Stable id; links the memory to its provenance and survives delete/re-create.</summary>
         public string Id { get; }
         public string Namespace { get; }
         public string Key { get; }
         /// <summary>Null, a scalar, an <c>object?[]</c> or an <see cref="Values.EngramMap"/>.</summary>
-        public object? Value { get; }
+        public object? Value
+        {
+            get
+            {
+                if (_valueLoader != null)
+                {
+                    _value = _valueLoader();
+                    _valueLoader = null;
+                }
+                return _value;
+            }
+        }
+        private object? _value;
+        private Func<object?>? _valueLoader;
         public IReadOnlyList<string> Tags { get; }
         /// <summary>1 for a new memory, +1 for each change; gap-free.</summary>
         public int Version { get; }
@@ -47,6 +72,13 @@ namespace Engram.Core
         /// <summary>A tombstone for <paramref name="key"/>.</summary>
         public static MemoryRecord Tombstone(string id, string ns, string key, int version, string branch) =>
             new MemoryRecord(id, ns, key, null, System.Array.Empty<string>(), version, System.DateTime.UtcNow, System.DateTime.UtcNow, branch, true);
+        /// <summary>Sets the content hash of a value whose hash the caller has just computed (not computed twice).</summary>
+        internal MemoryRecord WithContentHash(string contentHash)
+        {
+            _contentHash = contentHash;
+            return this;
+        }
+
         /// <summary>SHA-256 of the value's canonical form (computed on demand).</summary>
         public string ContentHash => _contentHash ?? (_contentHash = Values.ValueCodec.ContentHash(Value));
         private string? _contentHash;

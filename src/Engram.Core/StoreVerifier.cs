@@ -122,9 +122,23 @@ namespace Engram.Core
                     var stem = Path.GetFileNameWithoutExtension(path);
                     try
                     {
-                        var m = MemoryFile.Parse(FileOps.ReadAllText(path), ns, path);
+                        var text = FileOps.ReadAllText(path);
+                        var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
                         if (Names.EncodeKey(m.Key) != stem)
                             report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
+                        else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text)))
+                        {
+                            // Writers trust the header's content hash (so they need not parse the old value): a value
+                            // edited by hand must get a header that matches it again.
+                            var f = new StoreFinding(FindingSeverity.Warning, "StaleContentHash",
+                                $"The header of '{path}' records a content hash or value size that does not match its value (was the value edited by hand?). Repair rewrites the header.", path, ns, m.Key);
+                            report.Findings.Add(f);
+                            if (repair)
+                            {
+                                FileOps.WriteAtomic(path, MemoryFile.Serialize(m), TempDir, Config.Durability);
+                                f.Repaired = true;
+                            }
+                        }
                         memories[stem] = m;
                     }
                     catch (EngramException ex)
@@ -144,6 +158,12 @@ namespace Engram.Core
                 if (memories.ContainsKey(stem) && memory == null) continue; // already reported: memory file unreadable
                 VerifyHistory(ns, Names.DecodeKey(stem) ?? memory?.Key ?? stem, new ProvenanceLog(path), memory, repair, report);
             }
+        }
+
+        private static long ValueSectionBytes(string text)
+        {
+            int i = text.IndexOf("\nvalue:", StringComparison.Ordinal);
+            return i < 0 ? -1 : FileOps.GetBytes(text.Substring(i + 1)).LongLength;
         }
 
         private void VerifyHistory(string ns, string key, ProvenanceLog log, MemoryRecord? memory, bool repair, StoreReport report)

@@ -146,13 +146,20 @@ namespace Engram.Core.Provenance
         }
 
         /// <summary>Serializes one entry as a YAML document plus its trailer line.</summary>
-        /// <param name="renderedMemory">Optional: <see cref="MemoryFile.Serialize"/>'s text of a memory whose value is
-        /// <paramref name="e"/>'s value. Both documents end with the same <c>value:</c> key of their top-level mapping,
-        /// written by the same emitter from the same state, so that part is the same text: it is copied instead of
-        /// emitting (and analysing) the value a second time, which for large values was ~30% of a tracked write.</param>
-        public static string Serialize(ProvenanceEntry e, long start, string? renderedMemory = null)
+        public static string Serialize(ProvenanceEntry e, long start)
         {
-            var valueSection = e.HasValue && renderedMemory != null ? MemoryFile.ValueSection(renderedMemory) : null;
+            var (head, trailer) = SerializeAround(e, start);
+            if (!e.HasValue) return head + trailer;
+            using (var value = MemoryFile.ValueUtf8(e.Value)) return head + value.ToString() + trailer;
+        }
+
+        /// <summary>
+        /// The entry's text before its <c>value:</c> section (every field but the value, a complete YAML mapping ending
+        /// in a line feed) and its trailer line: the entry is <c>head + value section + trailer</c>. The value section is
+        /// the one a memory file has (<see cref="MemoryFile.ValueUtf8"/>), so a tracked write renders it once for both.
+        /// </summary>
+        private static (string Head, string Trailer) SerializeAround(ProvenanceEntry e, long start)
+        {
             var sw = new StringWriter(CultureInfo.InvariantCulture);
             sw.Write("---\n");
             var em = new Emitter(sw);
@@ -174,28 +181,16 @@ namespace Engram.Core.Provenance
             if (e.PrevHash != null) Plain(em, "prevHash", e.PrevHash);
             Plain(em, "hash", e.Hash);
             if (e.Details != null) { ValueCodec.WriteString(em, "details"); ValueCodec.Write(em, e.Details); }
-            if (e.HasValue)
-            {
-                ValueCodec.WriteString(em, "value");
-                // With a rendered value: a one-letter placeholder, replaced below by the rendered value section.
-                if (valueSection != null) em.Emit(new Scalar(AnchorName.Empty, TagName.Empty, "x", ScalarStyle.Plain, true, false));
-                else ValueCodec.Write(em, e.Value);
-            }
             em.Emit(new MappingEnd());
             em.Emit(new DocumentEnd(true));
             em.Emit(new StreamEnd());
-            var text = sw.ToString();
-            if (valueSection != null)
-            {
-                const string Placeholder = "\nvalue: x\n";
-                if (!text.EndsWith(Placeholder, StringComparison.Ordinal)) return Serialize(e, start); // not the expected shape: emit it all
-                text = text.Substring(0, text.Length - Placeholder.Length + 1) + valueSection;
-            }
-            if (!text.EndsWith("\n", StringComparison.Ordinal)) text += "\n";
-            return text + TrailerPrefix + string.Join(" ",
+            var head = sw.ToString();
+            if (!head.EndsWith("\n", StringComparison.Ordinal)) head += "\n";
+            var trailer = TrailerPrefix + string.Join(" ",
                 e.Schema.ToString(CultureInfo.InvariantCulture), e.Seq.ToString(CultureInfo.InvariantCulture),
                 e.Version.ToString(CultureInfo.InvariantCulture), e.Action, start.ToString(CultureInfo.InvariantCulture), e.Hash)
                 + (e.Branch == Names.DefaultBranch ? "" : " " + e.Branch) + "\n";
+            return (head, trailer);
         }
 
         /// <summary>One entry as a YAML document without the log trailer (how the SQL backends store an entry).</summary>
@@ -232,19 +227,34 @@ namespace Engram.Core.Provenance
             ValueCodec.WriteString(e, value);
         }
 
-        /// <summary>Appends an entry whose <see cref="ProvenanceEntry.Hash"/> is set; returns the length before the append.</summary>
-        public long Append(ProvenanceEntry entry, long currentLength, Durability durability, string? renderedMemory = null)
+        /// <summary>
+        /// Appends an entry whose <see cref="ProvenanceEntry.Hash"/> is set; returns the length before the append. With
+        /// <paramref name="rendered"/> (the memory file written with it, whose value is the entry's) its value section
+        /// is written as it is instead of being rendered again.
+        /// </summary>
+        internal long Append(ProvenanceEntry entry, long currentLength, Durability durability, RenderedMemory? rendered = null)
         {
-            var text = Serialize(entry, currentLength, renderedMemory);
-            long before = FileOps.Append(Path, text, durability);
-            if (before != currentLength)
+            var (head, trailer) = SerializeAround(entry, currentLength);
+            Utf8Buffer? own = entry.HasValue && rendered == null ? MemoryFile.ValueUtf8(entry.Value) : null;
+            try
             {
-                // Someone changed the file between our tail read and the append: undo, the lock was not respected.
-                FileOps.Truncate(Path, before);
-                throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
-                    $"The provenance file '{Path}' changed while it was being appended to.", Path);
+                var parts = new List<ArraySegment<byte>> { new ArraySegment<byte>(FileOps.GetBytes(head)) };
+                if (entry.HasValue) parts.Add((own ?? rendered!.Value).Segment);
+                parts.Add(new ArraySegment<byte>(FileOps.GetBytes(trailer)));
+                long before = FileOps.Append(Path, parts, durability);
+                if (before != currentLength)
+                {
+                    // Someone changed the file between our tail read and the append: undo, the lock was not respected.
+                    FileOps.Truncate(Path, before);
+                    throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
+                        $"The provenance file '{Path}' changed while it was being appended to.", Path);
+                }
+                return before;
             }
-            return before;
+            finally
+            {
+                own?.Dispose();
+            }
         }
 
         /// <summary>Reads every complete entry up to <paramref name="validLength"/>, oldest first, streaming.</summary>

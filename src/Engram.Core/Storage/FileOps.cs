@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -82,13 +83,16 @@ namespace Engram.Core.Storage
         }
 
         /// <summary>Writes <paramref name="content"/> to a new temp file in <paramref name="tempDir"/> and returns its path.</summary>
-        public static string WriteTemp(string tempDir, string content, Durability durability)
+        public static string WriteTemp(string tempDir, string content, Durability durability) =>
+            WriteTemp(tempDir, new[] { new ArraySegment<byte>(Utf8NoBom.GetBytes(content)) }, durability);
+
+        /// <summary>Writes <paramref name="parts"/>, one after the other, to a new temp file and returns its path.</summary>
+        public static string WriteTemp(string tempDir, IReadOnlyList<ArraySegment<byte>> parts, Durability durability)
         {
             var path = Path.Combine(tempDir, Guid.NewGuid().ToString("N") + ".tmp");
-            var bytes = Utf8NoBom.GetBytes(content);
             using (var fs = OpenCreatingDirectory(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                fs.Write(bytes, 0, bytes.Length);
+                foreach (var p in parts) fs.Write(p.Array!, p.Offset, p.Count);
                 if (durability == Durability.Full) fs.Flush(true);
             }
             return path;
@@ -110,15 +114,18 @@ namespace Engram.Core.Storage
         }
 
         /// <summary>Appends to a file and returns its length before the append (for <see cref="Truncate"/>).</summary>
-        public static long Append(string path, string content, Durability durability)
+        public static long Append(string path, string content, Durability durability) =>
+            Append(path, new[] { new ArraySegment<byte>(Utf8NoBom.GetBytes(content)) }, durability);
+
+        /// <summary>Appends <paramref name="parts"/>, one after the other; returns the file's length before the append.</summary>
+        public static long Append(string path, IReadOnlyList<ArraySegment<byte>> parts, Durability durability)
         {
-            var bytes = Utf8NoBom.GetBytes(content);
             using (var fs = OpenCreatingDirectory(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read))
             {
                 long before = fs.Seek(0, SeekOrigin.End);
                 try
                 {
-                    fs.Write(bytes, 0, bytes.Length);
+                    foreach (var p in parts) fs.Write(p.Array!, p.Offset, p.Count);
                     if (durability == Durability.Full) fs.Flush(true);
                     else fs.Flush();
                 }

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
@@ -299,9 +300,32 @@ namespace Engram.Core.Values
         /// </summary>
         public static string ContentHash(object? value)
         {
+            if (value is string text) return StringContentHash(text);
             var sb = new StringBuilder();
             Canonical(sb, value, 0);
             return "sha256:" + Names.Hex(Names.Sha256(Encoding.UTF8.GetBytes(sb.ToString())));
+        }
+
+        /// <summary>
+        /// <see cref="ContentHash"/> of a string without building its canonical text: the UTF-8 bytes of
+        /// <c>s&lt;length&gt;:</c> and of the string, hashed one after the other (the same bytes, so the same hash),
+        /// encoded into a pooled buffer. The strict encoder is the surrogate check (vectorized, unlike <see cref="CheckText"/>).
+        /// </summary>
+        private static string StringContentHash(string s)
+        {
+            using (var utf8 = new Utf8Buffer(0))
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                try { utf8.Append(s); }
+                catch (EncoderFallbackException)
+                {
+                    CheckText(s); // throws the error naming the position
+                    throw;
+                }
+                sha.AppendData(Encoding.ASCII.GetBytes("s" + s.Length.ToString(CultureInfo.InvariantCulture) + ":"));
+                sha.AppendData(utf8.Array, 0, utf8.Length);
+                return "sha256:" + Names.Hex(sha.GetHashAndReset());
+            }
         }
 
         /// <summary>Appends the canonical, type-tagged text of a value (length-prefixed strings, sorted map keys).</summary>

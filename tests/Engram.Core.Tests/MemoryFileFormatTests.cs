@@ -1,0 +1,240 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using Engram.Core;
+using Engram.Core.Values;
+using Xunit;
+
+namespace Engram.Core.Tests
+{
+    /// <summary>
+    /// The memory file's header fields <c>contentHash</c> and <c>valueBytes</c> (which let a writer skip the old value),
+    /// and the literal-block fast path for long strings.
+    /// </summary>
+    public sealed class MemoryFileFormatTests : IDisposable
+    {
+        private readonly TempStore _t = new TempStore();
+        public void Dispose() => _t.Dispose();
+
+        private static readonly DateTime When = new DateTime(2026, 11, 24, 10, 0, 0, DateTimeKind.Utc);
+
+        private static MemoryRecord Record(object? value) =>
+            new MemoryRecord("0123456789abcdef0123456789abcdef", "notes", "k", value, new[] { "t1" }, 3, When, When);
+
+        private static string RoundTrip(string s)
+        {
+            var text = MemoryFile.Serialize(Record(s));
+            var back = MemoryFile.Parse(text, "notes", "test.yaml");
+            Assert.Equal(s, Assert.IsType<string>(back.Value));
+            Assert.Equal(3, back.Version);
+            Assert.Equal(new[] { "t1" }, back.Tags);
+            return text;
+        }
+
+        private static readonly string[] Pieces =
+        {
+            "word", " ", "  ", "\t", "\n", "\n\n", "#", ": ", "- ", "|", ">", "'", "\"", "---", "...", "*a", "&b", "!c", "%",
+            "é", "日本", "😀", "\u00a0", "{", "}", "[", "]", "null", "42",
+            "\r", "\r\n", "\u0085", "\u2028", "\ufeff", "\u0007",
+        };
+        private const int SafePieces = 29; // the pieces before "\r"
+
+        [Fact]
+        public void LongStrings_RoundTripExactly_ThroughTheMemoryFile()
+        {
+            var rnd = new Random(4242);
+            int literal = 0;
+            for (int n = 0; n < 3000; n++)
+            {
+                var sb = new StringBuilder();
+                int target = LiteralBlock.MinLength + rnd.Next(400);
+                int alphabet = n % 2 == 0 ? SafePieces : Pieces.Length; // half the strings are literal-safe
+                while (sb.Length < target) sb.Append(Pieces[rnd.Next(alphabet)]);
+                if (rnd.Next(4) == 0) sb.Insert(0, Pieces[rnd.Next(6)]); // leading white space or line feeds
+                var text = RoundTrip(sb.ToString());
+                if (text.Contains("\nvalue: |")) literal++;
+            }
+            Assert.True(literal > 100, $"only {literal} of 3000 took the literal path"); // the fast path is exercised
+        }
+
+        [Theory]
+        [InlineData("plain long text ", "|-\n")]
+        [InlineData("line\n", "|\n")]
+        public void LiteralHeader_CarriesChompingAndIndentation(string unit, string header)
+        {
+            var s = string.Concat(Enumerable.Repeat(unit, 40));
+            var text = RoundTrip(s);
+            Assert.Contains("\nvalue: " + header, text);
+            foreach (var lead in new[] { " ", "\t", "\n ", "   \n" }) // a first line starting with white space: the emitter's
+            {
+                Assert.False(LiteralBlock.IsSafe(lead + s));
+                RoundTrip(lead + s);
+            }
+            RoundTrip(s.TrimEnd('\n'));
+            RoundTrip(s.TrimEnd('\n') + "\n");
+            RoundTrip(s + "\n\n");
+            RoundTrip("\n\n" + s);
+            RoundTrip("   \n" + s);
+        }
+
+        [Theory]
+        [InlineData("\r")]
+        [InlineData("\u0085")]
+        [InlineData("\u2028")]
+        [InlineData("\ufeff")]
+        [InlineData("\u0001")]
+        [InlineData("\u009f")]
+        public void LongStrings_WithCharactersALiteralCannotHold_GoThroughTheEmitter(string bad)
+        {
+            var s = new string('a', 300) + bad + new string('b', 300);
+            Assert.False(LiteralBlock.IsSafe(s));
+            var text = RoundTrip(s);
+            Assert.DoesNotContain("\nvalue: |", text);
+        }
+
+        [Fact]
+        public void IsSafe_AcceptsPairedSurrogates_AndRejectsLoneOnes_AtEveryPosition()
+        {
+            for (int at = 0; at < 70; at++)
+            {
+                var chars = new string('x', 80).ToCharArray().ToList();
+                chars.InsertRange(at, "😀");
+                Assert.True(LiteralBlock.IsSafe(new string(chars.ToArray())));
+                chars.RemoveAt(at + 1); // the high surrogate alone
+                Assert.False(LiteralBlock.IsSafe(new string(chars.ToArray())));
+            }
+        }
+
+        public static TheoryData<object?> Values => new TheoryData<object?>
+        {
+            null, 42, "short", new string('z', 5000), string.Join("\n", Enumerable.Repeat("line", 200)),
+            new EngramMap(MapKind.Ordered) { { "a", 1 }, { "b", new object?[] { "x", 2.5 } } }, new byte[] { 1, 2, 3 },
+        };
+
+        [Theory]
+        [MemberData(nameof(Values))]
+        public void Header_RecordsTheContentHash_AndTheValueSectionsSize(object? value)
+        {
+            var text = MemoryFile.Serialize(Record(value));
+            var at = MemoryFile.FindValueLine(Encoding.UTF8.GetBytes(text), Encoding.UTF8.GetByteCount(text));
+            var header = MemoryFile.ParseHeader(Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text), 0, at), "notes", "x", out var hash, out var size);
+            Assert.Equal(ValueCodec.ContentHash(value), hash);
+            Assert.Equal(Encoding.UTF8.GetByteCount(text) - at, size);
+            Assert.Equal(3, header.Version);
+            Assert.Null(header.Value);
+            Assert.StartsWith("value:", Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(text), at, 6));
+        }
+
+        [Theory]
+        [InlineData("")]
+        [InlineData("ascii")]
+        [InlineData("日本語 😀 e\u0301")]
+        public void StringContentHash_IsTheHashOfTheCanonicalForm(string s)
+        {
+            var canonical = "s" + s.Length + ":" + s;
+            using (var sha = SHA256.Create())
+            {
+                var expected = "sha256:" + string.Concat(sha.ComputeHash(Encoding.UTF8.GetBytes(canonical)).Select(b => b.ToString("x2")));
+                Assert.Equal(expected, ValueCodec.ContentHash(s));
+            }
+        }
+
+        [Fact]
+        public void StringContentHash_RefusesALoneSurrogate_NamingItsPosition()
+        {
+            var ex = Assert.Throws<EngramException>(() => ValueCodec.ContentHash("ab\uD800cd"));
+            Assert.Equal(EngramErrorIds.UnsupportedValueType, ex.ErrorId);
+            Assert.Contains("position 2", ex.Message);
+        }
+
+        // ------------------------------------------------------------------ writers and the header
+
+        private string MemoryText(string ns, string key) => File.ReadAllText(_t.Store.MemoryPath(ns, key));
+
+        [Fact]
+        public void AHandEditThatChangesTheValuesLength_IsNoticed_BySet()
+        {
+            _t.Set("notes", "k", "original value");
+            var path = _t.Store.MemoryPath("notes", "k");
+            File.WriteAllText(path, MemoryText("notes", "k").Replace("original value", "edited by hand, longer"));
+
+            var r = _t.Set("notes", "k", "original value");
+            Assert.True(r.Changed); // the header's hash was not trusted: the file's value differs
+            Assert.Equal(2, r.Memory.Version);
+            Assert.Equal("original value", _t.Reopen().Get("notes", "k").Value);
+        }
+
+        [Fact]
+        public void AHandEditOfTheSameLength_IsReportedByVerify_AndRepairRewritesTheHeader()
+        {
+            _t.Set("notes", "k", "value AAAA");
+            var path = _t.Store.MemoryPath("notes", "k");
+            File.WriteAllText(path, MemoryText("notes", "k").Replace("value AAAA", "value BBBB"));
+
+            var report = _t.Reopen().Verify();
+            var f = Assert.Single(report.Findings, x => x.Kind == "StaleContentHash");
+            Assert.Equal("k", f.Key);
+            Assert.False(report.Healthy);
+
+            var repaired = _t.Reopen().Verify(repair: true);
+            Assert.True(Assert.Single(repaired.Findings, x => x.Kind == "StaleContentHash").Repaired);
+            Assert.True(_t.Reopen().Verify().Healthy);
+            Assert.Contains("contentHash: " + ValueCodec.ContentHash("value BBBB"), MemoryText("notes", "k"));
+
+            var r = _t.Set("notes", "k", "value AAAA"); // now seen as a change again
+            Assert.True(r.Changed);
+            Assert.Equal(2, r.Memory.Version);
+        }
+
+        [Fact]
+        public void AFileWrittenBeforeTheHeaderFields_IsReadInFull_ByAWriter()
+        {
+            _t.Set("notes", "k", "seed"); // creates the store and the namespace
+            var path = _t.Store.MemoryPath("notes", "k");
+            File.WriteAllText(path,
+                "engram: 1\nid: 0123456789abcdef0123456789abcdef\nkey: k\nversion: 4\ncreated: 2026-01-01T00:00:00.0000000Z\n" +
+                "updated: 2026-01-01T00:00:00.0000000Z\ntags: [old]\nvalue: legacy\n");
+
+            var same = _t.Set("notes", "k", "legacy");
+            Assert.False(same.Changed);
+            Assert.Equal(4, same.Memory.Version);
+            Assert.DoesNotContain("contentHash", MemoryText("notes", "k")); // a no-op writes nothing
+
+            var changed = _t.Set("notes", "k", "modern");
+            Assert.Equal(5, changed.Memory.Version);
+            Assert.Equal(new[] { "old" }, changed.Memory.Tags);
+            Assert.Equal(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), changed.Memory.CreatedUtc);
+            Assert.Contains("contentHash: " + ValueCodec.ContentHash("modern"), MemoryText("notes", "k"));
+            Assert.True(_t.Reopen().Verify().Healthy);
+        }
+
+        [Fact]
+        public void TrackingAnUnchangedLargeValue_RecordsTheValueFromTheFile()
+        {
+            var big = string.Join("\n", Enumerable.Range(0, 5000).Select(i => "line " + i));
+            _t.Set("notes", "big", big);
+            var r = _t.Set("notes", "big", big, track: true); // unchanged: the history starts with the current value
+            Assert.False(r.Changed);
+            Assert.NotNull(r.Entry);
+            var e = Assert.Single(_t.Reopen().GetProvenance("notes", "big"));
+            Assert.Equal(big, e.Value);
+            Assert.Equal(ValueCodec.ContentHash(big), e.ContentHash);
+            Assert.True(_t.Reopen().Verify().Healthy);
+        }
+
+        [Fact]
+        public void ALargeValue_IsStoredAsALiteralBlock_InTheMemoryFileAndItsHistory()
+        {
+            var big = string.Join("\n", Enumerable.Range(0, 100).Select(i => "line " + i)) + "\n";
+            _t.Set("notes", "big", big, track: true);
+            Assert.Contains("\nvalue: |\n  line 0\n  line 1\n", MemoryText("notes", "big"));
+            var prov = File.ReadAllText(_t.Store.ProvenancePath("notes", "big"));
+            Assert.Contains("\nvalue: |\n  line 0\n", prov);
+            Assert.Equal(big, Assert.Single(_t.Reopen().GetProvenance("notes", "big")).Value);
+            Assert.Equal(big, _t.Reopen().Get("notes", "big").Value);
+        }
+    }
+}
