@@ -138,6 +138,31 @@ namespace Engram.Benchmarks
         }
 
         /// <summary>True when a working `git` is on PATH.</summary>
+        /// <summary>
+        /// The two sides of the git comparison holding the same memories: <paramref name="others"/> tracked memories
+        /// besides <paramref name="key"/> in the store's tracked namespace, and the same files, committed, in a new git
+        /// repository (<c>&lt;repo&gt;/shared/*.yaml</c>). Returns the repository path of <paramref name="key"/>'s file.
+        /// </summary>
+        public static string GitSideBySide(EngramStore store, string repo, string key, int others, byte[] initial)
+        {
+            void Git(params string[] a) => Run("git", repo, a);
+            Git("init", "-q"); Git("config", "user.name", "bench"); Git("config", "user.email", "bench@example.invalid");
+            Git("config", "commit.gpgsign", "false");
+            var dir = Path.Combine(repo, "shared");
+            Directory.CreateDirectory(dir);
+            for (int i = 0; i < others; i++)
+            {
+                var other = "other-" + i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+                store.Set(new SetRequest(TrackedNs, other, Text(100, i)) { Actor = Actor });
+                File.Copy(store.MemoryPath(TrackedNs, other), Path.Combine(dir, other + ".yaml"));
+            }
+            var file = Path.Combine(dir, key + ".yaml");
+            File.WriteAllBytes(file, initial);
+            Git("add", "-A");
+            Git("commit", "-q", "--no-verify", "-m", "initial");
+            return file;
+        }
+
         public static bool GitAvailable()
         {
             try

@@ -8,7 +8,9 @@ namespace Engram.Benchmarks
     /// <summary>
     /// Target 7: the alternative a user would pick for versioned memories — a git repository with one `git add` +
     /// `git commit` per write (git run as a process, like a script would) — against a tracked Set (which also records
-    /// who, when, why and the previous value). Program skips this class with a message when git is not installed.
+    /// who, when, why and the previous value), with 1, 1,000 and 10,000 memories in the store and the repository (git's
+    /// index and tree are rewritten per commit; Engram's write touches one memory). Program skips this class with a
+    /// message when git is not installed.
     /// </summary>
     [MemoryDiagnoser]
     public class GitComparison
@@ -18,6 +20,10 @@ namespace Engram.Benchmarks
         private string[] _values = Array.Empty<string>();
         private byte[][] _bytes = Array.Empty<byte[]>();
         private int _n, _m;
+
+        /// <summary>How many memories the store and the repository hold (the written one included).</summary>
+        [Params(1, 1000, 10000)]
+        public int Memories { get; set; }
 
         [GlobalSetup]
         public void Setup()
@@ -34,15 +40,7 @@ namespace Engram.Benchmarks
             }
 
             _repo = BenchEnv.NewTempDir("git-repo");
-            Git("init", "-q");
-            Git("config", "user.name", "bench");
-            Git("config", "user.email", "bench@example.invalid");
-            Git("config", "commit.gpgsign", "false");
-            Directory.CreateDirectory(Path.Combine(_repo, "shared"));
-            _file = Path.Combine(_repo, "shared", "doc.yaml");
-            File.WriteAllBytes(_file, _bytes[1]);
-            Git("add", "shared/doc.yaml");
-            Git("commit", "-q", "--no-verify", "-m", "initial");
+            _file = BenchEnv.GitSideBySide(_store, _repo, "doc", Memories - 1, _bytes[1]);
         }
 
         [GlobalCleanup]
@@ -52,8 +50,6 @@ namespace Engram.Benchmarks
             BenchEnv.DeleteDir(_repo);
         }
 
-        private void Git(params string[] args) => BenchEnv.Run("git", _repo, args);
-
         [Benchmark(Baseline = true, Description = "Engram tracked Set (100 B)")]
         public SetResult EngramTracked() =>
             _store.Set(new SetRequest(BenchEnv.TrackedNs, "doc", _values[(_n++) & 1]) { Actor = BenchEnv.Actor, Reason = "bench" });
@@ -62,8 +58,8 @@ namespace Engram.Benchmarks
         public void GitAddCommit()
         {
             File.WriteAllBytes(_file, _bytes[(_m++) & 1]);
-            Git("add", "shared/doc.yaml");
-            Git("commit", "-q", "--no-verify", "-m", "bench");
+            BenchEnv.Run("git", _repo, "add", "shared/doc.yaml");
+            BenchEnv.Run("git", _repo, "commit", "-q", "--no-verify", "-m", "bench");
         }
     }
 }

@@ -135,23 +135,28 @@ namespace Engram.Benchmarks
                     if (!BenchEnv.GitAvailable()) Console.WriteLine("git is not installed (not on PATH): skipping the git comparison.");
                     else
                     {
-                        var repo = BenchEnv.NewTempDir("paired-git");
-                        dirs.Add(repo);
-                        void Git(params string[] a) => BenchEnv.Run("git", repo, a);
-                        Git("init", "-q"); Git("config", "user.name", "bench"); Git("config", "user.email", "bench@example.invalid"); Git("config", "commit.gpgsign", "false");
                         var v = new[] { BenchEnv.Text(100, 1), BenchEnv.Text(100, 2) };
-                        var bytes = new byte[2][];
-                        for (int i = 0; i < 2; i++)
+                        foreach (var others in new[] { 0, 1000, 10000 })
                         {
-                            store.Set(new SetRequest(BenchEnv.TrackedNs, "gitdoc", v[i]) { Actor = BenchEnv.Actor });
-                            bytes[i] = File.ReadAllBytes(store.MemoryPath(BenchEnv.TrackedNs, "gitdoc"));
+                            // A fresh store and repository per size, both holding the same memories.
+                            var gitRoot = BenchEnv.NewTempDir("paired-git-store");
+                            var repo = BenchEnv.NewTempDir("paired-git");
+                            dirs.Add(gitRoot);
+                            dirs.Add(repo);
+                            var gitStore = BenchEnv.InitStore(gitRoot);
+                            var bytes = new byte[2][];
+                            for (int i = 0; i < 2; i++)
+                            {
+                                gitStore.Set(new SetRequest(BenchEnv.TrackedNs, "gitdoc", v[i]) { Actor = BenchEnv.Actor });
+                                bytes[i] = File.ReadAllBytes(gitStore.MemoryPath(BenchEnv.TrackedNs, "gitdoc"));
+                            }
+                            var file = BenchEnv.GitSideBySide(gitStore, repo, "gitdoc", others, bytes[1]);
+                            var rel = "shared/gitdoc.yaml";
+                            int a = 0, b = 0;
+                            Compare($"git add + commit / Engram tracked Set, 100 B, {others + 1:N0} memor{(others == 0 ? "y" : "ies")} in the store and the repository", "≥ 50", r => r >= 50,
+                                () => gitStore.Set(new SetRequest(BenchEnv.TrackedNs, "gitdoc", v[(a++) & 1]) { Actor = BenchEnv.Actor, Reason = "bench" }),
+                                () => { File.WriteAllBytes(file, bytes[(b++) & 1]); BenchEnv.Run("git", repo, "add", rel); BenchEnv.Run("git", repo, "commit", "-q", "--no-verify", "-m", "bench"); });
                         }
-                        var file = Path.Combine(repo, "doc.yaml");
-                        File.WriteAllBytes(file, bytes[1]); Git("add", "doc.yaml"); Git("commit", "-q", "--no-verify", "-m", "initial");
-                        int a = 0, b = 0;
-                        Compare("git add + commit / Engram tracked Set, 100 B", "≥ 50", r => r >= 50,
-                            () => store.Set(new SetRequest(BenchEnv.TrackedNs, "gitdoc", v[(a++) & 1]) { Actor = BenchEnv.Actor, Reason = "bench" }),
-                            () => { File.WriteAllBytes(file, bytes[(b++) & 1]); Git("add", "doc.yaml"); Git("commit", "-q", "--no-verify", "-m", "bench"); });
                     }
                 }
             }

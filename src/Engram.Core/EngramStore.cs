@@ -104,7 +104,37 @@ namespace Engram.Core
         public string Key = "";
         public IReadOnlyList<string>? Tags;
         public string Actor = "";
-        public string ContentHash = "";
+        private string? _contentHash;
+        private System.Threading.Tasks.Task<string>? _hashing;
+
+        /// <summary>The value's content hash (waits for the worker computing it, and throws its error, if any).</summary>
+        public string ContentHash
+        {
+            get
+            {
+                if (_contentHash != null) return _contentHash;
+                try { return _contentHash = _hashing!.GetAwaiter().GetResult(); }
+                finally { _hashing = null; }
+            }
+            set { _contentHash = value; _hashing = null; }
+        }
+
+        /// <summary>True while the hash is still being computed on a worker thread.</summary>
+        public bool HashPending => _contentHash == null && _hashing != null && !_hashing.IsCompleted;
+
+        /// <summary>Hashes a large string on a worker thread, so that a file-store write overlaps it with its I/O.</summary>
+        public void StartHashing(string value)
+        {
+            var delay = WorkerDelay;
+            _hashing = System.Threading.Tasks.Task.Run(() =>
+            {
+                delay?.Invoke();
+                return ValueCodec.ContentHash(value);
+            });
+        }
+
+        /// <summary>Tests: runs on the worker before it hashes (set on the writing thread), to make the overlap certain.</summary>
+        [ThreadStatic] internal static Action? WorkerDelay;
     }
 
     /// <summary>Options that are not part of the on-disk configuration.</summary>
@@ -385,11 +415,17 @@ namespace Engram.Core
         // ------------------------------------------------------------------ writes
 
         /// <summary>Creates or revises a memory (and appends its provenance entry when tracked), atomically.</summary>
+        /// <remarks>
+        /// A large string's content hash is computed on a worker thread (see <see cref="CheckWrite"/>) while this
+        /// thread takes the lock, reads the current header, renders the new file and writes it to a temp file with a
+        /// placeholder where the hash goes; the hash is patched in before the file is closed. If it then shows the value
+        /// unchanged, the temp file is dropped and the write is a no-op, as without the overlap.
+        /// </remarks>
         public SetResult Set(SetRequest request)
         {
-            var w = CheckWrite(request);
+            var w = CheckWrite(request, overlapHashing: true);
             if (w.Branch != Names.DefaultBranch) return SetOnBranch(request, w);
-            string ns = w.Namespace, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
+            string ns = w.Namespace, key = w.Key, actor = w.Actor;
             var tags = w.Tags;
             var memoryPath = MemoryPath(ns, key);
             var log = new ProvenanceLog(ProvenancePath(ns, key));
@@ -405,16 +441,18 @@ namespace Engram.Core
                 var sources = ResolveSources(request);
 
                 var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
-                if (current != null && !request.IsCognitive && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
+                bool mayBeUnchanged = current != null && !request.IsCognitive && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal);
+                SetResult Unchanged()
                 {
-                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current, false, null);
+                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current!, false, null);
                     // -TrackProvenance on an untracked memory whose value is unchanged: start its history with the
                     // current state (same version), so tracking begins now rather than at the next change.
-                    var start = NewEntry(null, current.Id, ns, key, ProvenanceActions.Tracked, actor, DateTime.UtcNow, Names.DefaultBranch,
+                    var start = NewEntry(null, current!.Id, ns, key, ProvenanceActions.Tracked, actor, DateTime.UtcNow, Names.DefaultBranch,
                         current.Version, request.Reason, current.ContentHash, current.Value);
                     log.Append(start, 0, durability);
                     return new SetResult(current, false, start);
                 }
+                if (mayBeUnchanged && !w.HashPending && current!.ContentHash == w.ContentHash) return Unchanged();
 
                 var now = DateTime.UtcNow;
                 string id;
@@ -437,36 +475,59 @@ namespace Engram.Core
                     version = 1;
                 }
 
-                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now).WithContentHash(contentHash);
-                ProvenanceEntry? entry = null;
-                if (tracked)
-                {
-                    entry = NewEntry(tail, id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: CognitionDetails(request, sources));
-                }
+                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
+                ProvenanceEntry? NewWriteEntry() => tracked
+                    ? NewEntry(tail, id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                        actor, now, Names.DefaultBranch, version, request.Reason, w.ContentHash, request.Value, details: CognitionDetails(request, sources))
+                    : null;
 
                 var needBase = BranchesNeedingBase(ns, key);
                 if (needBase.Count > 0 || sources.Count > 0)
                 {
                     // A live branch still reads this memory from main (keep its merge base), or sources must be
                     // indexed: several files change, in one transaction.
+                    if (mayBeUnchanged && current!.ContentHash == w.ContentHash) return Unchanged();
+                    record.WithContentHash(w.ContentHash);
+                    var txnEntry = NewWriteEntry();
                     using (var txn = BeginTransaction())
                     {
                         StageBaseSnapshots(txn, needBase, current, ns, key);
                         txn.Write(memoryPath, MemoryFile.Serialize(record));
-                        if (entry != null) StageAppend(txn, log, tail, entry);
-                        if (entry != null) StageDerivedIndex(txn, sources, entry);
+                        if (txnEntry != null) StageAppend(txn, log, tail, txnEntry);
+                        if (txnEntry != null) StageDerivedIndex(txn, sources, txnEntry);
                         txn.Commit();
                     }
-                    return new SetResult(record, true, entry);
+                    return new SetResult(record, true, txnEntry);
                 }
 
-                using (var rendered = MemoryFile.Render(record))
+                bool pending = w.HashPending;
+                if (!pending) record.WithContentHash(w.ContentHash);
+                using (var rendered = MemoryFile.Render(record, pending ? MemoryFile.HashPlaceholder : null))
                 {
-                    var tmp = FileOps.WriteTemp(TempDir, rendered.Segments, durability);
+                    var tmp = FileOps.WriteTemp(TempDir, rendered.Segments, durability, beforeClose: pending
+                        ? fs =>
+                        {
+                            // The worker's hash (or its error: the temp file is then deleted below).
+                            var hash = FileOps.GetBytes(w.ContentHash);
+                            if (hash.Length != MemoryFile.HashPlaceholder.Length) throw new InvalidOperationException("A content hash of unexpected length.");
+                            fs.Seek(rendered.HashOffset, SeekOrigin.Begin);
+                            fs.Write(hash, 0, hash.Length);
+                        }
+                        : (Action<FileStream>?)null);
+                    ProvenanceEntry? entry = null;
                     long appendedAt = -1;
                     try
                     {
+                        if (pending)
+                        {
+                            if (mayBeUnchanged && current!.ContentHash == w.ContentHash)
+                            {
+                                FileOps.TryDelete(tmp);
+                                return Unchanged();
+                            }
+                            record.WithContentHash(w.ContentHash);
+                        }
+                        entry = NewWriteEntry();
                         if (entry != null)
                         {
                             appendedAt = log.Append(entry, tail?.ValidLength ?? 0, durability, rendered); // same value: rendered once
@@ -486,8 +547,8 @@ namespace Engram.Core
                         throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
                             $"Writing memory '{key}' in '{ns}' failed and was rolled back: {ex.Message}", ns + "/" + key, ex);
                     }
+                    return new SetResult(record, true, entry);
                 }
-                return new SetResult(record, true, entry);
             }
         }
 
@@ -702,11 +763,14 @@ namespace Engram.Core
         /// <summary>Starts a multi-file transaction. The caller must hold the write lock.</summary>
         internal Transaction BeginTransaction() => new Transaction(Root, Config.Durability, FaultHook);
 
+        /// <summary>Strings at least this long (chars) are hashed on a worker thread while a file-store Set does its I/O.</summary>
+        internal const int OverlapHashingFrom = 64 * 1024;
+
         /// <summary>
         /// Checks and normalizes a write before anything is touched: namespace, branch, key, action (a main-line write
         /// cannot record 'deleted'), tags, actor, the value (by hashing it) and the cognitive fields.
         /// </summary>
-        internal static CheckedWrite CheckWrite(SetRequest request)
+        internal static CheckedWrite CheckWrite(SetRequest request, bool overlapHashing = false)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
             var w = new CheckedWrite { Branch = Names.NormalizeBranch(request.Branch), Namespace = Names.NormalizeNamespace(request.Namespace), Key = request.Key };
@@ -720,7 +784,8 @@ namespace Engram.Core
             }
             w.Tags = NormalizeTags(request.Tags);
             w.Actor = NormalizeActor(request.Actor);
-            w.ContentHash = ValueCodec.ContentHash(request.Value); // validates the value
+            if (overlapHashing && request.Value is string large && large.Length >= OverlapHashingFrom) w.StartHashing(large); // validated when awaited
+            else w.ContentHash = ValueCodec.ContentHash(request.Value); // validates the value
             ValidateCognition(request, w.Namespace, w.Key);
             return w;
         }

@@ -37,7 +37,9 @@ namespace Engram.Core
         /// which is always last). With these two a writer learns all it needs of the current memory from its header
         /// (<see cref="ParseHeader"/>) and never has to parse or hash a large old value.
         /// </summary>
-        internal static RenderedMemory Render(MemoryRecord m)
+        /// <param name="contentHash">The hash to write instead of <paramref name="m"/>'s (a placeholder of the same
+        /// length, <see cref="HashPlaceholder"/>, while the real one is still being computed).</param>
+        internal static RenderedMemory Render(MemoryRecord m, string? contentHash = null)
         {
             var value = ValueUtf8(m.Value);
             try
@@ -58,14 +60,15 @@ namespace Engram.Core
                 foreach (var t in m.Tags) ValueCodec.WriteString(e, t);
                 e.Emit(new SequenceEnd());
                 if (m.Deleted) Field(e, "deleted", "true");
-                Field(e, "contentHash", m.ContentHash);
+                Field(e, "contentHash", contentHash ?? m.ContentHash);
                 Field(e, "valueBytes", value.Length.ToString(CultureInfo.InvariantCulture));
                 e.Emit(new MappingEnd());
                 e.Emit(new DocumentEnd(true));
                 e.Emit(new StreamEnd());
                 var header = sw.ToString();
                 if (!header.EndsWith("\n", StringComparison.Ordinal)) header += "\n";
-                return new RenderedMemory(Utf8Buffer.Strict.GetBytes(header), value);
+                int at = header.IndexOf("\ncontentHash: ", StringComparison.Ordinal) + "\ncontentHash: ".Length;
+                return new RenderedMemory(Utf8Buffer.Strict.GetBytes(header), value, Utf8Buffer.Strict.GetByteCount(header.Substring(0, at)));
             }
             catch
             {
@@ -73,6 +76,9 @@ namespace Engram.Core
                 throw;
             }
         }
+
+        /// <summary>Stands in for a content hash still being computed: same length as a real one (sha256: and 64 hex digits).</summary>
+        internal static readonly string HashPlaceholder = "sha256:" + new string('0', 64);
 
         /// <summary>
         /// The <c>value:</c> section as UTF-8: a long string that is safe there as a literal block, written by
@@ -237,11 +243,15 @@ namespace Engram.Core
     /// <summary>A memory file rendered as UTF-8: the header and the <c>value:</c> section (pooled; dispose it).</summary>
     internal sealed class RenderedMemory : IDisposable
     {
-        public RenderedMemory(byte[] header, Utf8Buffer value)
+        public RenderedMemory(byte[] header, Utf8Buffer value, int hashOffset)
         {
             Header = header;
             Value = value;
+            HashOffset = hashOffset;
         }
+
+        /// <summary>Where the content hash starts in the file (a placeholder written there can be patched in place).</summary>
+        public int HashOffset { get; }
 
         public byte[] Header { get; }
         public Utf8Buffer Value { get; }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using Engram.Core;
+using Engram.Core.Provenance;
 using Engram.Core.Values;
 using Xunit;
 
@@ -17,7 +18,14 @@ namespace Engram.Core.Tests
     public sealed class MemoryFileFormatTests : IDisposable
     {
         private readonly TempStore _t = new TempStore();
-        public void Dispose() => _t.Dispose();
+
+        public MemoryFileFormatTests() => CheckedWrite.WorkerDelay = () => System.Threading.Thread.Sleep(30); // large values: the hash is still pending when the file is written
+
+        public void Dispose()
+        {
+            CheckedWrite.WorkerDelay = null;
+            _t.Dispose();
+        }
 
         private static readonly DateTime When = new DateTime(2026, 11, 24, 10, 0, 0, DateTimeKind.Utc);
 
@@ -223,6 +231,74 @@ namespace Engram.Core.Tests
             Assert.Equal(big, e.Value);
             Assert.Equal(ValueCodec.ContentHash(big), e.ContentHash);
             Assert.True(_t.Reopen().Verify().Healthy);
+        }
+
+        // ------------------------------------------------------------------ large values: hashed while the file is written
+
+        private static string Large(int seed) => seed + " " + string.Join("\n", Enumerable.Range(0, 12000).Select(i => "row " + (i * seed)));
+
+        private string[] TempFiles() => Directory.Exists(_t.P("_tmp")) ? Directory.GetFiles(_t.P("_tmp")) : Array.Empty<string>();
+
+        [Fact]
+        public void ALargeValue_GetsItsRealHashInTheHeader_AndAnUnchangedRewriteIsANoOp()
+        {
+            var v = Large(3);
+            Assert.True(v.Length >= EngramStore.OverlapHashingFrom);
+            var first = _t.Set("notes", "big", v);
+            Assert.Equal(ValueCodec.ContentHash(v), first.Memory.ContentHash);
+            var text = MemoryText("notes", "big");
+            Assert.Contains("\ncontentHash: " + ValueCodec.ContentHash(v) + "\n", text);
+            Assert.DoesNotContain(MemoryFile.HashPlaceholder, text);
+
+            var again = _t.Set("notes", "big", v);
+            Assert.False(again.Changed);
+            Assert.Equal(1, again.Memory.Version);
+            Assert.Equal(text, MemoryText("notes", "big"));
+            Assert.Empty(TempFiles()); // the speculative temp file was dropped
+
+            var changed = _t.Set("notes", "big", Large(5));
+            Assert.True(changed.Changed);
+            Assert.Equal(2, changed.Memory.Version);
+            Assert.Equal(Large(5), _t.Reopen().Get("notes", "big").Value);
+            Assert.True(_t.Reopen().Verify().Healthy);
+        }
+
+        [Fact]
+        public void ALargeTrackedValue_RecordsItsRealHash_InTheEntryAndTheChain()
+        {
+            _t.Set("notes", "big", Large(3), track: true);
+            _t.Set("notes", "big", Large(4));
+            var again = _t.Set("notes", "big", Large(4));
+            Assert.False(again.Changed);
+            Assert.Null(again.Entry);
+            var history = _t.Reopen().GetProvenance("notes", "big").ToList();
+            Assert.Equal(2, history.Count);
+            Assert.Equal(ValueCodec.ContentHash(Large(4)), history[1].ContentHash);
+            Assert.Equal(Large(4), history[1].Value);
+            Assert.True(history.All(e => e.VerifyHash()));
+            Assert.True(_t.Reopen().Verify().Healthy);
+        }
+
+        [Fact]
+        public void StartingToTrackAnUnchangedLargeValue_RecordsItOnce()
+        {
+            _t.Set("notes", "big", Large(3));
+            var r = _t.Set("notes", "big", Large(3), track: true);
+            Assert.False(r.Changed);
+            Assert.Equal(ProvenanceActions.Tracked, r.Entry!.Action);
+            Assert.Equal(Large(3), Assert.Single(_t.Reopen().GetProvenance("notes", "big")).Value);
+            Assert.Empty(TempFiles());
+        }
+
+        [Fact]
+        public void ALargeValueWithALoneSurrogate_IsRefused_AndNothingIsWritten()
+        {
+            _t.Set("notes", "big", Large(3), track: true);
+            var before = StoreSnapshot.Take(_t.Root);
+            var bad = Large(4) + "\uD800" + Large(5);
+            var ex = Assert.Throws<EngramException>(() => _t.Set("notes", "big", bad));
+            Assert.Equal(EngramErrorIds.UnsupportedValueType, ex.ErrorId);
+            StoreSnapshot.AssertSameFiles(before, StoreSnapshot.Take(_t.Root), "after a refused large write");
         }
 
         [Fact]

@@ -87,13 +87,23 @@ namespace Engram.Core.Storage
             WriteTemp(tempDir, new[] { new ArraySegment<byte>(Utf8NoBom.GetBytes(content)) }, durability);
 
         /// <summary>Writes <paramref name="parts"/>, one after the other, to a new temp file and returns its path.</summary>
-        public static string WriteTemp(string tempDir, IReadOnlyList<ArraySegment<byte>> parts, Durability durability)
+        /// <paramref name="beforeClose"/> may still change the file (before it is flushed); if it throws, the temp file is deleted.
+        public static string WriteTemp(string tempDir, IReadOnlyList<ArraySegment<byte>> parts, Durability durability, Action<FileStream>? beforeClose = null)
         {
             var path = Path.Combine(tempDir, Guid.NewGuid().ToString("N") + ".tmp");
-            using (var fs = OpenCreatingDirectory(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            try
             {
-                foreach (var p in parts) fs.Write(p.Array!, p.Offset, p.Count);
-                if (durability == Durability.Full) fs.Flush(true);
+                using (var fs = OpenCreatingDirectory(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                {
+                    foreach (var p in parts) fs.Write(p.Array!, p.Offset, p.Count);
+                    beforeClose?.Invoke(fs);
+                    if (durability == Durability.Full) fs.Flush(true);
+                }
+            }
+            catch
+            {
+                TryDelete(path);
+                throw;
             }
             return path;
         }
