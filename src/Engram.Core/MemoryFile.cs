@@ -44,29 +44,8 @@ namespace Engram.Core
             var value = ValueUtf8(m.Value);
             try
             {
-                var sw = new StringWriter(CultureInfo.InvariantCulture);
-                var e = new Emitter(sw);
-                e.Emit(new StreamStart());
-                e.Emit(new DocumentStart());
-                e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
-                Field(e, "engram", MemoryRecord.CurrentFormat.ToString(CultureInfo.InvariantCulture));
-                Field(e, "id", m.Id);
-                ValueCodec.WriteString(e, "key"); ValueCodec.WriteString(e, m.Key);
-                Field(e, "version", m.Version.ToString(CultureInfo.InvariantCulture));
-                Field(e, "created", Time(m.CreatedUtc));
-                Field(e, "updated", Time(m.UpdatedUtc));
-                ValueCodec.WriteString(e, "tags");
-                e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
-                foreach (var t in m.Tags) ValueCodec.WriteString(e, t);
-                e.Emit(new SequenceEnd());
-                if (m.Deleted) Field(e, "deleted", "true");
-                Field(e, "contentHash", contentHash ?? m.ContentHash);
-                Field(e, "valueBytes", value.Length.ToString(CultureInfo.InvariantCulture));
-                e.Emit(new MappingEnd());
-                e.Emit(new DocumentEnd(true));
-                e.Emit(new StreamEnd());
-                var header = sw.ToString();
-                if (!header.EndsWith("\n", StringComparison.Ordinal)) header += "\n";
+                var hash = contentHash ?? m.ContentHash;
+                var header = PlainHeader(m, hash, value.Length) ?? EmittedHeader(m, hash, value.Length);
                 int at = header.IndexOf("\ncontentHash: ", StringComparison.Ordinal) + "\ncontentHash: ".Length;
                 return new RenderedMemory(Utf8Buffer.Strict.GetBytes(header), value, Utf8Buffer.Strict.GetByteCount(header.Substring(0, at)));
             }
@@ -75,6 +54,58 @@ namespace Engram.Core
                 value.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>The header through YamlDotNet's emitter (keys and tags that need quoting or escaping).</summary>
+        private static string EmittedHeader(MemoryRecord m, string contentHash, int valueBytes)
+        {
+            var sw = new StringWriter(CultureInfo.InvariantCulture);
+            var e = new Emitter(sw);
+            e.Emit(new StreamStart());
+            e.Emit(new DocumentStart());
+            e.Emit(new MappingStart(AnchorName.Empty, TagName.Empty, true, MappingStyle.Block));
+            Field(e, "engram", MemoryRecord.CurrentFormat.ToString(CultureInfo.InvariantCulture));
+            Field(e, "id", m.Id);
+            ValueCodec.WriteString(e, "key"); ValueCodec.WriteString(e, m.Key);
+            Field(e, "version", m.Version.ToString(CultureInfo.InvariantCulture));
+            Field(e, "created", Time(m.CreatedUtc));
+            Field(e, "updated", Time(m.UpdatedUtc));
+            ValueCodec.WriteString(e, "tags");
+            e.Emit(new SequenceStart(AnchorName.Empty, TagName.Empty, true, SequenceStyle.Flow));
+            foreach (var t in m.Tags) ValueCodec.WriteString(e, t);
+            e.Emit(new SequenceEnd());
+            if (m.Deleted) Field(e, "deleted", "true");
+            Field(e, "contentHash", contentHash);
+            Field(e, "valueBytes", valueBytes.ToString(CultureInfo.InvariantCulture));
+            e.Emit(new MappingEnd());
+            e.Emit(new DocumentEnd(true));
+            e.Emit(new StreamEnd());
+            var header = sw.ToString();
+            return header.EndsWith("\n", StringComparison.Ordinal) ? header : header + "\n";
+        }
+
+        /// <summary>
+        /// The header written directly when the id, key and every tag are <see cref="IsPlainWord"/>s (the common case):
+        /// the same lines the emitter writes for them, without its per-character analysis. Null otherwise.
+        /// </summary>
+        private static string? PlainHeader(MemoryRecord m, string contentHash, int valueBytes)
+        {
+            if (!PlainYaml.IsWord(m.Id) || !PlainYaml.IsWord(m.Key) || !PlainYaml.IsWord(contentHash)) return null;
+            foreach (var t in m.Tags) if (!PlainYaml.IsWord(t, flow: true)) return null;
+            var sb = new StringBuilder(256);
+            sb.Append("engram: ").Append(MemoryRecord.CurrentFormat.ToString(CultureInfo.InvariantCulture)).Append('\n')
+              .Append("id: ").Append(m.Id).Append('\n')
+              .Append("key: ").Append(m.Key).Append('\n')
+              .Append("version: ").Append(m.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
+              .Append("created: ").Append(Time(m.CreatedUtc)).Append('\n')
+              .Append("updated: ").Append(Time(m.UpdatedUtc)).Append('\n')
+              .Append("tags: [");
+            for (int i = 0; i < m.Tags.Count; i++) sb.Append(i == 0 ? "" : ", ").Append(m.Tags[i]);
+            sb.Append("]\n");
+            if (m.Deleted) sb.Append("deleted: true\n");
+            sb.Append("contentHash: ").Append(contentHash).Append('\n')
+              .Append("valueBytes: ").Append(valueBytes.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            return sb.ToString();
         }
 
         /// <summary>Stands in for a content hash still being computed: same length as a real one (sha256: and 64 hex digits).</summary>
@@ -149,7 +180,73 @@ namespace Engram.Core
         /// <paramref name="valueBytes"/> are null for files written before these fields existed.
         /// </summary>
         public static MemoryRecord ParseHeader(string headerText, string ns, string path, out string? contentHash, out long? valueBytes) =>
-            Parse(headerText, ns, path, Names.DefaultBranch, headerOnly: true, out contentHash, out valueBytes);
+            TryParsePlainHeader(headerText, ns, out contentHash, out valueBytes)
+            ?? Parse(headerText, ns, path, Names.DefaultBranch, headerOnly: true, out contentHash, out valueBytes);
+
+        /// <summary>
+        /// The header <see cref="PlainHeader"/> writes, read line by line without YamlDotNet. Null for anything else
+        /// (quoted or escaped text, another field, a newer format, a bad number…): the YAML parser then reads it, and
+        /// reports what is wrong.
+        /// </summary>
+        internal static MemoryRecord? TryParsePlainHeader(string text, string ns, out string? contentHash, out long? valueBytes)
+        {
+            contentHash = null;
+            valueBytes = null;
+            string? id = null, key = null, hash = null;
+            int? format = null, version = null;
+            long? size = null;
+            DateTime? created = null, updated = null;
+            List<string>? tags = null;
+            bool deleted = false;
+            int pos = 0;
+            while (pos < text.Length)
+            {
+                int nl = text.IndexOf('\n', pos);
+                if (nl < 0) return null; // every header line ends with a line feed
+                int colon = text.IndexOf(": ", pos, nl - pos, StringComparison.Ordinal);
+                if (colon < 0) return null;
+                string name = text.Substring(pos, colon - pos), value = text.Substring(colon + 2, nl - colon - 2);
+                pos = nl + 1;
+                switch (name)
+                {
+                    case "engram": format = PlainInt(value); if (format == null || format > MemoryRecord.CurrentFormat) return null; break;
+                    case "id": if (!PlainYaml.IsWord(value)) return null; id = value; break;
+                    case "key": if (!PlainYaml.IsWord(value)) return null; key = value; break;
+                    case "version": version = PlainInt(value); if (version == null) return null; break;
+                    case "created": created = PlainTime(value); if (created == null) return null; break;
+                    case "updated": updated = PlainTime(value); if (updated == null) return null; break;
+                    case "deleted": if (value != "true") return null; deleted = true; break;
+                    case "contentHash": if (!PlainYaml.IsWord(value)) return null; hash = value; break;
+                    case "valueBytes":
+                        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return null;
+                        size = n;
+                        break;
+                    case "tags":
+                        if (value.Length < 2 || value[0] != '[' || value[value.Length - 1] != ']') return null;
+                        tags = new List<string>();
+                        if (value.Length > 2)
+                            foreach (var t in value.Substring(1, value.Length - 2).Split(new[] { ", " }, StringSplitOptions.None))
+                            {
+                                if (!PlainYaml.IsWord(t, flow: true)) return null;
+                                tags.Add(t);
+                            }
+                        break;
+                    default: return null;
+                }
+            }
+            if (format == null || id == null || key == null || version == null || version < 1 || tags == null || hash == null || size == null) return null;
+            contentHash = hash;
+            valueBytes = size;
+            return new MemoryRecord(id, ns, key, null, tags, version.Value,
+                created ?? updated ?? DateTime.MinValue, updated ?? created ?? DateTime.MinValue, Names.DefaultBranch, deleted);
+        }
+
+        private static int? PlainInt(string s) =>
+            int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
+
+        private static DateTime? PlainTime(string s) =>
+            DateTime.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var v)
+                ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : (DateTime?)null;
 
         /// <summary>The full parse, with the header's recorded content hash (null when absent) for the verifier.</summary>
         internal static MemoryRecord Parse(string text, string ns, string path, string branch, bool headerOnly, out string? contentHash, out long? valueBytes)
@@ -230,9 +327,7 @@ namespace Engram.Core
         private static DateTime Date(IParser p, string name, string path)
         {
             var s = p.Consume<Scalar>();
-            if (!DateTime.TryParse(s.Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var v))
-                throw Malformed(path, $"'{name}' must be an ISO 8601 time, not '{s.Value}'");
-            return DateTime.SpecifyKind(v, DateTimeKind.Utc);
+            return PlainTime(s.Value) ?? throw Malformed(path, $"'{name}' must be an ISO 8601 time, not '{s.Value}'");
         }
 
         internal static EngramException Malformed(string path, string why, Exception? inner = null) =>

@@ -445,6 +445,27 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void A_hand_edited_value_with_a_stale_header_is_reported_and_its_header_rewritten_by_Repair()
+        {
+            // Writers trust the header's contentHash while valueBytes matches: an edit of the same length is the case
+            // only Test-EngramStore sees.
+            Ok("Set-EngramMemory -Store $store notes port '8080'");
+            var path = StorePath("notes", "port.yaml");
+            File.WriteAllText(path, File.ReadAllText(path).Replace("\"8080\"", "\"9090\""));
+
+            PSObject report = Single("Test-EngramStore -Store $store");
+            Assert.False((bool)Prop(report, "Healthy")!);
+            PSObject finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            Assert.Equal("StaleContentHash", Prop(finding, "Kind"));
+            Assert.Equal("port", Prop(finding, "Key"));
+
+            Assert.Equal(true, Scalar("Test-EngramStore -Store $store -Repair -Quiet"));
+            Assert.Equal(true, Scalar("Test-EngramStore -Store $store -Quiet"));
+            Assert.Equal("9090", Scalar("(Get-EngramMemory -Store $store notes port).Value")); // the content is kept
+            Assert.Equal(2, Scalar("(Set-EngramMemory -Store $store notes port '8080' -PassThru).Version")); // a change again
+        }
+
+        [Fact]
         public void An_entry_left_dangling_by_a_crash_is_hidden_reported_and_cut_off()
         {
             // A writer that died between appending the entry and renaming the memory file into place leaves the history

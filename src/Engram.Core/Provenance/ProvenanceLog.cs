@@ -160,6 +160,52 @@ namespace Engram.Core.Provenance
         /// </summary>
         private static (string Head, string Trailer) SerializeAround(ProvenanceEntry e, long start)
         {
+            var head = PlainHead(e) ?? EmittedHead(e);
+            var trailer = TrailerPrefix + string.Join(" ",
+                e.Schema.ToString(CultureInfo.InvariantCulture), e.Seq.ToString(CultureInfo.InvariantCulture),
+                e.Version.ToString(CultureInfo.InvariantCulture), e.Action, start.ToString(CultureInfo.InvariantCulture), e.Hash)
+                + (e.Branch == Names.DefaultBranch ? "" : " " + e.Branch) + "\n";
+            return (head, trailer);
+        }
+
+        /// <summary>
+        /// The head written directly (<see cref="PlainYaml"/>) when the entry has no details map and every text field
+        /// is a plain word or printable text: the same fields in the same order as <see cref="EmittedHead"/>. Null otherwise.
+        /// </summary>
+        private static string? PlainHead(ProvenanceEntry e)
+        {
+            if (e.Details != null) return null;
+            var sb = new StringBuilder(512).Append("---\n");
+            void Number(string name, long value) => sb.Append(name).Append(": ").Append(value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            bool Field(string name, string? value)
+            {
+                if (value == null) return true;
+                sb.Append(name).Append(": ");
+                if (!PlainYaml.TryAppendScalar(sb, value)) return false;
+                sb.Append('\n');
+                return true;
+            }
+            Number("schema", e.Schema);
+            Number("seq", e.Seq);
+            bool ok = Field("memoryId", e.MemoryId)
+                && Field("namespace", e.Namespace)
+                && Field("key", e.Key)
+                && Field("action", e.Action)
+                && Field("actor", e.Actor)
+                && Field("timestamp", MemoryFile.Time(e.TimestampUtc))
+                && Field("branch", e.Branch);
+            if (!ok) return null;
+            Number("version", e.Version);
+            ok = Field("reason", e.Reason)
+                && Field("contentHash", e.ContentHash)
+                && Field("prevHash", e.PrevHash)
+                && Field("hash", e.Hash);
+            return ok ? sb.ToString() : null;
+        }
+
+        /// <summary>The head through YamlDotNet's emitter.</summary>
+        private static string EmittedHead(ProvenanceEntry e)
+        {
             var sw = new StringWriter(CultureInfo.InvariantCulture);
             sw.Write("---\n");
             var em = new Emitter(sw);
@@ -185,12 +231,7 @@ namespace Engram.Core.Provenance
             em.Emit(new DocumentEnd(true));
             em.Emit(new StreamEnd());
             var head = sw.ToString();
-            if (!head.EndsWith("\n", StringComparison.Ordinal)) head += "\n";
-            var trailer = TrailerPrefix + string.Join(" ",
-                e.Schema.ToString(CultureInfo.InvariantCulture), e.Seq.ToString(CultureInfo.InvariantCulture),
-                e.Version.ToString(CultureInfo.InvariantCulture), e.Action, start.ToString(CultureInfo.InvariantCulture), e.Hash)
-                + (e.Branch == Names.DefaultBranch ? "" : " " + e.Branch) + "\n";
-            return (head, trailer);
+            return head.EndsWith("\n", StringComparison.Ordinal) ? head : head + "\n";
         }
 
         /// <summary>One entry as a YAML document without the log trailer (how the SQL backends store an entry).</summary>

@@ -148,7 +148,7 @@ namespace Engram.Core.Values
             return false;
         }
 
-        private static bool ResolvesAsNonString(string s) =>
+        internal static bool ResolvesAsNonString(string s) =>
             IsNull(s) || s == "true" || s == "false" || s == "True" || s == "False" || s == "TRUE" || s == "FALSE"
             || IntPattern.IsMatch(s) || FloatPattern.IsMatch(s) || SpecialFloatPattern.IsMatch(s);
 
