@@ -564,7 +564,7 @@ namespace Engram.Core
             EnsureExists();
             using (LockForWrite())
             {
-                var current = TryGet(ns, key) ?? throw NotFound(ns, key);
+                var current = TryGetForWrite(ns, key) ?? throw NotFound(ns, key); // header only: the old value is read only for a branch's merge base
                 ProvenanceEntry? entry = null;
                 LogTail? tail = null;
                 long appendedAt = -1;
