@@ -213,7 +213,8 @@ namespace Engram.Core
         // ------------------------------------------------------------------ store lifecycle
 
         /// <summary>Creates the store with <paramref name="config"/>. An existing store is refused unless
-        /// <paramref name="force"/>, which rewrites its configuration (memories are untouched).</summary>
+        /// <paramref name="force"/>, which rewrites its configuration (memories are untouched; retention and embeddings
+        /// settings that <paramref name="config"/> leaves at their defaults are kept).</summary>
         public StoreConfig Initialize(StoreConfig? config = null, bool force = false)
         {
             config = config ?? new StoreConfig();
@@ -227,7 +228,7 @@ namespace Engram.Core
                 {
                     var existing = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath); // refuses newer formats
                     if (!force) throw StoreErrors.StoreExists(Root);
-                    _ = existing;
+                    config.KeepSectionsOf(existing);
                 }
                 FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
                 _config = config;

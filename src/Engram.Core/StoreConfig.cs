@@ -40,6 +40,19 @@ namespace Engram.Core
         /// none is configured. Any format: older builds ignore the section.</summary>
         public EmbeddingsConfig? Embeddings { get; set; }
 
+        /// <summary>
+        /// For a re-initialization (<c>Initialize -Force</c>), which sets the provenance policy and durability: keeps
+        /// <paramref name="existing"/>'s retention and embeddings settings where this configuration leaves them at their
+        /// defaults, so that rewriting the policy does not silently drop them.
+        /// </summary>
+        public StoreConfig KeepSectionsOf(StoreConfig existing)
+        {
+            if (DefaultRetention.IsForever) DefaultRetention = existing.DefaultRetention;
+            if (NamespaceRetention.Count == 0) NamespaceRetention = new Dictionary<string, RetentionPolicy>(existing.NamespaceRetention, StringComparer.Ordinal);
+            if (Embeddings == null) Embeddings = existing.Embeddings;
+            return this;
+        }
+
         public RetentionPolicy RetentionFor(string ns) => NamespaceRetention.TryGetValue(ns, out var r) ? r : DefaultRetention;
 
         /// <summary>Whether a new memory in <paramref name="ns"/> is tracked when the caller does not say.</summary>

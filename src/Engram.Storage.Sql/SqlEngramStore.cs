@@ -197,11 +197,12 @@ namespace Engram.Storage.Sql
         {
             config = config ?? new StoreConfig();
             bool existed = Exists;
-            if (existed) _ = Read(ReadConfig, null); // a newer format is refused before anything changes
+            var existing = existed ? Read(ReadConfig, null) : null; // a newer format is refused before anything changes
             return Write(db =>
             {
                 // EnsureSchema wrote a default configuration if there was none: "existed" tells a real store apart.
                 if (existed && !force) throw StoreErrors.StoreExists(Root);
+                if (existing != null) config.KeepSectionsOf(existing);
                 SaveConfig(db, config);
                 return config;
             });

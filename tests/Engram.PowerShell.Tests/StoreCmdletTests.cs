@@ -46,9 +46,11 @@ namespace Engram.PowerShell.Tests
             Assert.True(File.Exists(StorePath("_provenance", "projects", "p.prov")));
             Assert.False(File.Exists(StorePath("_provenance", "shared", "s.prov")));
 
+            Ok("Set-EngramRetention -Store $store -Namespace projects -MaxEntries 5 -Confirm:$false | Out-Null");
             PSObject all = Single("Initialize-EngramStore -Store $store -TrackAll -Force");
             Assert.True((bool)Prop(all, "TrackAll")!);
             Assert.Contains("track: all", File.ReadAllText(StorePath("engram.yaml")));
+            Assert.Contains("maxEntries: 5", File.ReadAllText(StorePath("engram.yaml"))); // -Force keeps the retention rules
             Ok("Set-EngramMemory -Store $store thinking t 1");
             Assert.True(File.Exists(StorePath("_provenance", "thinking", "t.prov")));
             // -Force keeps memories and histories.

@@ -192,7 +192,8 @@ namespace Engram.Storage.Tests
             Assert.False(string.IsNullOrEmpty(S.Root));
             Assert.False(S.Exists);
 
-            S.Initialize(new StoreConfig { TrackedNamespaces = new List<string> { "shared", "projects" }, Durability = Durability.Full });
+            S.Initialize(new StoreConfig { TrackedNamespaces = new List<string> { "shared", "projects" }, Durability = Durability.Full,
+                Embeddings = new Engram.Core.Search.EmbeddingsConfig(Engram.Core.Search.EmbeddingsConfig.Ollama, "nomic-embed-text") });
             Assert.True(S.Exists);
             var again = Reopen();
             Assert.True(again.Exists);
@@ -207,9 +208,14 @@ namespace Engram.Storage.Tests
             Throws(EngramErrorIds.StoreAlreadyExists, () => Reopen().Initialize());
             Assert.Equal(new[] { "shared", "projects" }, Reopen().Config.TrackedNamespaces);
 
+            Reopen().SetRetention(null, new RetentionPolicy(null, 50));
+            Reopen().SetRetention("session", new RetentionPolicy(TimeSpan.FromDays(7), null));
             Reopen().Initialize(new StoreConfig { TrackAll = true }, force: true);
             var forced = Reopen();
             Assert.True(forced.Config.TrackAll);
+            Assert.Equal(50, forced.Config.DefaultRetention.MaxEntries);                 // -Force keeps what it does not set
+            Assert.Equal(TimeSpan.FromDays(7), forced.Config.RetentionFor("session").MaxAge);
+            Assert.Equal("nomic-embed-text", forced.Config.Embeddings?.Model);
             Assert.Equal(Durability.Normal, forced.Config.Durability);
             Assert.Equal(1, forced.Get("projects", "k").Value);     // memories untouched
             Assert.Single(forced.GetProvenance("projects", "k"));

@@ -23,7 +23,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public EngramDurability Durability { get; set; } = EngramDurability.Normal;
 
-        /// <summary>Rewrite the configuration of an existing store (memories and history are kept).</summary>
+        /// <summary>Rewrite the provenance policy and durability of an existing store (retention, embeddings, memories and history are kept).</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
 
