@@ -27,6 +27,7 @@
         'Update-EngramStore'
         'Optimize-EngramProvenance'
         'Set-EngramRetention'
+        'Set-EngramEmbedding'
         'Test-EngramProvenance'
         'Connect-EngramMemory'
         'Get-EngramLineage'

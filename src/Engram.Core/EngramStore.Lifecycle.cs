@@ -117,11 +117,22 @@ namespace Engram.Core
             var name = ns == null ? null : Names.NormalizeNamespace(ns);
             EnsureExists();
             RequireFormat(2, "Retention");
+            return EditConfig(config => config.SetRetention(name, policy));
+        }
+
+        public StoreConfig SetEmbeddings(Search.EmbeddingsConfig? embeddings)
+        {
+            EnsureExists();
+            return EditConfig(config => config.Embeddings = embeddings);
+        }
+
+        /// <summary>Reads engram.yaml under the write lock, applies <paramref name="edit"/> and writes it back atomically.</summary>
+        private StoreConfig EditConfig(Action<StoreConfig> edit)
+        {
             using (LockForWrite())
             {
                 var config = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath);
-                if (name == null) config.DefaultRetention = policy;
-                else config.NamespaceRetention[name] = policy;
+                edit(config);
                 FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
                 _config = config;
                 return config;

@@ -61,6 +61,8 @@ namespace Engram.Core
         StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null);
         UpgradeReport Upgrade(bool dryRun = false);
         StoreConfig SetRetention(string? ns, RetentionPolicy policy);
+        /// <summary>Sets (or, with null, removes) the embeddings configuration semantic search uses.</summary>
+        StoreConfig SetEmbeddings(Search.EmbeddingsConfig? embeddings);
         IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
             DateTime? nowUtc = null, Action<int, int, string>? progress = null);
 

@@ -53,6 +53,13 @@ namespace Engram.Core
             return this;
         }
 
+        /// <summary>Sets the store's default retention (<paramref name="ns"/> null) or one namespace's.</summary>
+        public void SetRetention(string? ns, RetentionPolicy policy)
+        {
+            if (ns == null) DefaultRetention = policy;
+            else NamespaceRetention[ns] = policy;
+        }
+
         public RetentionPolicy RetentionFor(string ns) => NamespaceRetention.TryGetValue(ns, out var r) ? r : DefaultRetention;
 
         /// <summary>Whether a new memory in <paramref name="ns"/> is tracked when the caller does not say.</summary>

@@ -143,6 +143,7 @@ namespace Engram.PowerShell
             TrackAll = c.TrackAll;
             TrackedNamespaces = c.TrackAll ? new[] { "*" } : c.TrackedNamespaces.ToArray();
             Durability = c.Durability.ToString();
+            Embeddings = c.Embeddings == null ? null : $"{c.Embeddings.Provider} {c.Embeddings.Model} @ {c.Embeddings.EffectiveEndpoint}";
         }
 
         public string Path { get; }
@@ -151,6 +152,8 @@ namespace Engram.PowerShell
         public bool TrackAll { get; }
         public string[] TrackedNamespaces { get; }
         public string Durability { get; }
+        /// <summary>The embedding model semantic search uses (provider, model @ endpoint); null when none is configured.</summary>
+        public string? Embeddings { get; }
 
         public override string ToString() => Path;
     }

@@ -209,15 +209,23 @@ namespace Engram.Storage.Sql
             var name = ns == null ? null : Names.NormalizeNamespace(ns);
             EnsureExists();
             RequireFormat(2, "Retention");
-            return Write(db =>
-            {
-                var config = ReadConfig(db) ?? new StoreConfig();
-                if (name == null) config.DefaultRetention = policy;
-                else config.NamespaceRetention[name] = policy;
-                SaveConfig(db, config);
-                return config;
-            });
+            return EditConfig(config => config.SetRetention(name, policy));
         }
+
+        public StoreConfig SetEmbeddings(EmbeddingsConfig? embeddings)
+        {
+            EnsureExists();
+            return EditConfig(config => config.Embeddings = embeddings);
+        }
+
+        /// <summary>Reads the configuration row in the write transaction, applies <paramref name="edit"/> and saves it.</summary>
+        private StoreConfig EditConfig(Action<StoreConfig> edit) => Write(db =>
+        {
+            var config = ReadConfig(db) ?? new StoreConfig();
+            edit(config);
+            SaveConfig(db, config);
+            return config;
+        });
 
         public IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
             DateTime? nowUtc = null, Action<int, int, string>? progress = null)

@@ -154,6 +154,33 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void Set_EngramEmbedding_configures_semantic_search_on_a_SQLite_store()
+        {
+            const string Db = "$db = 'sqlite:' + $testRoot + '/memories.db'\n";
+            using var server = new LoopbackEmbeddingServer();
+            Ok(Db + """
+                Set-EngramMemory -Store $db longterm garage 'the automobile needs new tyres before winter'
+                Set-EngramMemory -Store $db longterm home 'my cat sleeps all day on the sofa'
+                """);
+
+            Ok(Db + $"Set-EngramEmbedding -Store $db openai fake-embed -Endpoint '{server.BaseAddress}/v1' -WhatIf");
+            SingleError(Run(Db + "Find-EngramMemory -Store $db tyres -Semantic"), "EmbeddingsNotConfigured", ErrorCategory.InvalidOperation);
+
+            PSObject info = Single(Db + $"Set-EngramEmbedding -Store $db -Provider OpenAI -Model fake-embed -Endpoint '{server.BaseAddress}/v1'");
+            Assert.Equal($"openai fake-embed @ {server.BaseAddress}/v1", Prop(info, "Embeddings"));
+            EngramRunResult hits = Ok(Db + "Find-EngramMemory -Store $db 'car repair and tire service' -Semantic -Top 1");
+            Assert.Equal("longterm/garage", Assert.Single(Hits(hits)));
+
+            SingleError(Run(Db + "Set-EngramEmbedding -Store $db ollama m -ApiKeyVariable 'A=B'"), "InvalidConfiguration", ErrorCategory.InvalidArgument);
+            SingleError(Run(Db + "Set-EngramEmbedding -Store $db openai other -Endpoint 'ftp://x'"), "InvalidConfiguration", ErrorCategory.InvalidArgument);
+            Assert.NotEmpty(Run(Db + "Set-EngramEmbedding -Store $db bert m").Errors); // not in the ValidateSet
+            Assert.Single(Ok(Db + "Find-EngramMemory -Store $db tyres -Semantic -Top 1").Output); // still configured
+
+            Assert.Null(Prop(Single(Db + "Set-EngramEmbedding -Store $db -Disable -Confirm:$false"), "Embeddings"));
+            SingleError(Run(Db + "Find-EngramMemory -Store $db tyres -Semantic"), "EmbeddingsNotConfigured", ErrorCategory.InvalidOperation);
+        }
+
+        [Fact]
         public void Semantic_search_with_an_unreachable_endpoint_is_EmbeddingFailed()
         {
             Seed();

@@ -1309,6 +1309,28 @@ namespace Engram.Storage.Tests
         }
 
         [BackendFact]
+        public void Embeddings_AreSetReadBackAndRemoved_AndABadOneChangesNothing()
+        {
+            Put(Ns, "k", "v");
+            Throws(EngramErrorIds.EmbeddingsNotConfigured, () => Engram.Core.Search.SemanticSearch.FromConfig(S.Config, S.Root));
+
+            var config = S.SetEmbeddings(Engram.Core.Search.EmbeddingsConfig.Create("OpenAI", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_KEY"));
+            Assert.Equal("openai", config.Embeddings!.Provider);
+            var read = Reopen().Config.Embeddings!;
+            Assert.Equal(("openai", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_KEY"), (read.Provider, read.Model, read.Endpoint, read.ApiKeyEnv));
+            Assert.True(Reopen().Config.DefaultRetention.IsForever); // the rest of the configuration is kept
+
+            Throws(EngramErrorIds.InvalidConfiguration, () => Engram.Core.Search.EmbeddingsConfig.Create("ollama", "m", "ftp://host"));
+            Throws(EngramErrorIds.InvalidConfiguration, () => Engram.Core.Search.EmbeddingsConfig.Create("bert", "m"));
+            Throws(EngramErrorIds.InvalidConfiguration, () => Engram.Core.Search.EmbeddingsConfig.Create("ollama", "m", null, "A=B"));
+            Assert.Equal("text-embedding-3-small", Reopen().Config.Embeddings!.Model);
+
+            Assert.Null(Reopen().SetEmbeddings(null).Embeddings);
+            Assert.Null(Reopen().Config.Embeddings);
+            Assert.Equal("v", Reopen().Get(Ns, "k").Value);
+        }
+
+        [BackendFact]
         public void Retention_OptimizeSquashesOldEntries_DryRunChangesNothing_AndChainsStillVerify()
         {
             for (int i = 1; i <= 6; i++) Put(Ns, "k", "v" + i, actor: "writer");

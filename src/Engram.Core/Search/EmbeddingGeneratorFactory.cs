@@ -33,7 +33,8 @@ namespace Engram.Core.Search
                 var where = storeRoot == null ? "The store" : $"The store at '{storeRoot}'";
                 throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
                     $"Semantic search needs an embedding generator, and none is configured. {where} has no 'embeddings:' section in its " +
-                    $"configuration ({StoreConfig.FileName}). Add one, for example for a local Ollama:\n\n" + EmbeddingsConfig.Example +
+                    $"configuration ({StoreConfig.FileName}). Set one with Set-EngramEmbedding (for example 'Set-EngramEmbedding ollama nomic-embed-text'), " +
+                    "or, in a folder store, add the lines to engram.yaml, for example for a local Ollama:\n\n" + EmbeddingsConfig.Example +
                     "\nThen run the search again (or search without -Semantic for full-text search).", storeRoot);
             }
             return Create(e, environment);

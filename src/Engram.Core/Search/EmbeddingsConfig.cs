@@ -100,20 +100,34 @@ namespace Engram.Core.Search
                 if (string.IsNullOrWhiteSpace(value)) throw StoreConfig.Malformed(path, $"'embeddings.{name}' must be a non-empty text");
                 values[name] = value!.Trim();
             }
-            if (!values.TryGetValue("provider", out var provider))
-                throw StoreConfig.Malformed(path, "'embeddings.provider' is missing (ollama or openai)");
-            provider = provider.ToLowerInvariant();
-            if (provider != Ollama && provider != OpenAI)
-                throw StoreConfig.Malformed(path, $"'embeddings.provider' must be 'ollama' or 'openai', not '{provider}'");
-            if (!values.TryGetValue("model", out var model))
-                throw StoreConfig.Malformed(path, "'embeddings.model' is missing (the embedding model's name, e.g. nomic-embed-text)");
+            values.TryGetValue("provider", out var provider);
+            values.TryGetValue("model", out var model);
             values.TryGetValue("endpoint", out var endpoint);
-            if (endpoint != null && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
-                throw StoreConfig.Malformed(path, $"'embeddings.endpoint' must be an absolute http or https address, not '{endpoint}'");
             values.TryGetValue("apiKeyEnv", out var apiKeyEnv);
-            if (apiKeyEnv != null && (apiKeyEnv.IndexOf('=') >= 0 || apiKeyEnv.Any(char.IsWhiteSpace) || apiKeyEnv.Any(char.IsControl)))
-                throw StoreConfig.Malformed(path, $"'embeddings.apiKeyEnv' must be the name of an environment variable, not '{apiKeyEnv}'");
-            return new EmbeddingsConfig(provider, model, endpoint, apiKeyEnv);
+            return Validated(provider, model, endpoint, apiKeyEnv, why => StoreConfig.Malformed(path, why));
+        }
+
+        /// <summary>
+        /// A configuration given by a caller (Set-EngramEmbedding), checked by the same rules as the engram.yaml section;
+        /// a bad value is an <c>InvalidConfiguration</c> error.
+        /// </summary>
+        public static EmbeddingsConfig Create(string provider, string model, string? endpoint = null, string? apiKeyEnv = null) =>
+            Validated(provider?.Trim(), model?.Trim(), endpoint?.Trim(), apiKeyEnv?.Trim(), why =>
+                new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument, $"The embeddings configuration is not valid: {why}."));
+
+        private static EmbeddingsConfig Validated(string? provider, string? model, string? endpoint, string? apiKeyEnv, Func<string, Exception> fail)
+        {
+            if (string.IsNullOrEmpty(provider)) throw fail("'embeddings.provider' is missing (ollama or openai)");
+            provider = provider!.ToLowerInvariant();
+            if (provider != Ollama && provider != OpenAI)
+                throw fail($"'embeddings.provider' must be 'ollama' or 'openai', not '{provider}'");
+            if (string.IsNullOrEmpty(model)) throw fail("'embeddings.model' is missing (the embedding model's name, e.g. nomic-embed-text)");
+            if (model!.Any(char.IsControl)) throw fail("'embeddings.model' must not contain control characters");
+            if (endpoint != null && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != "http" && uri.Scheme != "https")))
+                throw fail($"'embeddings.endpoint' must be an absolute http or https address, not '{endpoint}'");
+            if (apiKeyEnv != null && (apiKeyEnv.Length == 0 || apiKeyEnv.IndexOf('=') >= 0 || apiKeyEnv.Any(char.IsWhiteSpace) || apiKeyEnv.Any(char.IsControl)))
+                throw fail($"'embeddings.apiKeyEnv' must be the name of an environment variable, not '{apiKeyEnv}'");
+            return new EmbeddingsConfig(provider, model!, endpoint, apiKeyEnv);
         }
     }
 }
