@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using Engram.Core;
+using Engram.Tests.Shared;
 using Xunit;
 using Xunit.Abstractions;
 using static Engram.Core.Tests.TestUtil;
@@ -22,33 +23,7 @@ namespace Engram.Core.Tests
 
         public void Dispose() => _t.Dispose();
 
-        private static string WorkerPath()
-        {
-            var path = Path.Combine(AppContext.BaseDirectory, "engram-stress-worker.dll");
-            Assert.True(File.Exists(path), $"{path} is missing: the test project must reference tests/Engram.StressWorker");
-            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "engram-stress-worker.runtimeconfig.json")));
-            return path;
-        }
-
-        private static string DotNet()
-        {
-            var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-            return string.IsNullOrEmpty(host) || !File.Exists(host) ? "dotnet" : host;
-        }
-
-        private static Process Start(params string[] args)
-        {
-            var psi = new ProcessStartInfo(DotNet())
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            psi.ArgumentList.Add(WorkerPath());
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["ENGRAM_STORE"] = null;
-            return Process.Start(psi)!;
-        }
+        private static Process Start(params string[] args) => StressWorkerProcess.Start(args);
 
         [Fact]
         public void FourProcesses_SameTrackedKey_HistoryIsGapFreeAndComplete()

@@ -55,7 +55,7 @@ namespace Engram.PowerShell.Tests
 
             // A hit carries Namespace, Key and Store: it pipes into the other memory cmdlets.
             Assert.Equal("production cluster in eu-west", Scalar("(Find-EngramMemory -Store $store deploy -Top 1 | Get-EngramMemory).Value"));
-            Assert.Equal(1, Ok("Find-EngramMemory -Store $store 'cluster eu*' -Top 1 | Get-EngramProvenance").Output.Count);
+            Assert.Single(Ok("Find-EngramMemory -Store $store 'cluster eu*' -Top 1 | Get-EngramProvenance").Output);
             Ok("Find-EngramMemory -Store $store scratch | Remove-EngramMemory");
             Assert.Empty(Ok("Find-EngramMemory -Store $store relevant").Output);
         }

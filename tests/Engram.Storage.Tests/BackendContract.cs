@@ -1309,6 +1309,46 @@ namespace Engram.Storage.Tests
         }
 
         [BackendFact]
+        public void SeveralProcesses_WritingOneTrackedKey_LoseNothing()
+        {
+            // Separate processes (tests/Engram.StressWorker), each with its own store object and connections: the
+            // backend's cross-process lock (a lock file, SQLite's BEGIN IMMEDIATE, PostgreSQL's row lock) must hold.
+            const int Workers = 3, PerWorker = 40, Total = Workers * PerWorker;
+            S.Initialize();
+            var procs = Enumerable.Range(0, Workers)
+                .Select(w => Engram.Tests.Shared.StressWorkerProcess.Start(Location.Location, w.ToString(CultureInfo.InvariantCulture), PerWorker.ToString(CultureInfo.InvariantCulture), Ns, "hot"))
+                .ToList();
+            var outputs = procs.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
+            foreach (var p in procs)
+                if (!p.WaitForExit(120_000))
+                {
+                    foreach (var q in procs) try { q.Kill(); } catch (InvalidOperationException) { }
+                    Assert.Fail("a worker did not finish within 120 s");
+                }
+            for (int w = 0; w < Workers; w++)
+            {
+                Assert.True(procs[w].ExitCode == 0, $"worker {w} exited {procs[w].ExitCode}: {outputs[w].Err.Result}");
+                Assert.Equal("done", outputs[w].Out.Result.Trim());
+            }
+
+            var store = Reopen();
+            var m = store.Get(Ns, "hot");
+            Assert.Equal(Total, m.Version);
+            var history = store.GetProvenance(Ns, "hot").ToList();
+            Assert.Equal(Enumerable.Range(1, Total).Select(i => (long)i), history.Select(e => e.Seq));
+            Assert.Equal(Enumerable.Range(1, Total), history.Select(e => e.Version));
+            var values = history.Select(e => (string)e.Value!).ToList();
+            Assert.Equal(Total, values.Distinct().Count());
+            for (int w = 0; w < Workers; w++)
+            {
+                Assert.Equal(Enumerable.Range(0, PerWorker).Select(i => $"w{w}-{i}"), values.Where(v => v.StartsWith($"w{w}-", StringComparison.Ordinal)));
+                Assert.Equal("owned by " + w, store.Get(Ns, "own-" + w).Value);
+            }
+            Assert.Equal(values.Last(), m.Value);
+            Assert.True(store.Verify().Healthy);
+        }
+
+        [BackendFact]
         public void Embeddings_AreSetReadBackAndRemoved_AndABadOneChangesNothing()
         {
             Put(Ns, "k", "v");

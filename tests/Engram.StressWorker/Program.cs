@@ -1,11 +1,12 @@
 using System;
 using System.Globalization;
 using Engram.Core;
+using Engram.Storage.Sql;
 
 namespace Engram.StressWorker
 {
     /// <summary>
-    /// engram-stress-worker &lt;root&gt; &lt;workerId&gt; &lt;count&gt; &lt;namespace&gt; &lt;key&gt;:
+    /// engram-stress-worker &lt;store&gt; &lt;workerId&gt; &lt;count&gt; &lt;namespace&gt; &lt;key&gt;:
     /// writes "w{id}-{i}" to the key <c>count</c> times, then one value to "own-{id}"; prints "done".
     /// </summary>
     public static class Program
@@ -24,13 +25,14 @@ namespace Engram.StressWorker
                 int count = int.Parse(args[2], NumberStyles.None, CultureInfo.InvariantCulture);
                 var ns = args[3];
                 var key = args[4];
-                var store = new EngramStore(root, new EngramStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) });
+                var store = EngramBackends.Open(root, null, new EngramStoreOptions { LockTimeout = TimeSpan.FromSeconds(60) });
                 for (int i = 0; i < count; i++)
                 {
                     var r = store.Set(new SetRequest(ns, key, $"w{id}-{i}") { Actor = "worker-" + id, Reason = "stress " + i });
                     if (!r.Changed) throw new InvalidOperationException($"write {i} of worker {id} reported no change");
                 }
                 store.Set(new SetRequest(ns, "own-" + id, "owned by " + id) { Actor = "worker-" + id });
+                (store as IDisposable)?.Dispose();
                 Console.WriteLine("done");
                 return 0;
             }
