@@ -54,7 +54,7 @@ namespace Engram.Core.Tests
         public void LongStrings_RoundTripExactly_ThroughTheMemoryFile()
         {
             var rnd = new Random(4242);
-            int literal = 0;
+            int literal = 0, fastReads = 0;
             for (int n = 0; n < 3000; n++)
             {
                 var sb = new StringBuilder();
@@ -63,9 +63,17 @@ namespace Engram.Core.Tests
                 while (sb.Length < target) sb.Append(Pieces[rnd.Next(alphabet)]);
                 if (rnd.Next(4) == 0) sb.Insert(0, Pieces[rnd.Next(6)]); // leading white space or line feeds
                 var text = RoundTrip(sb.ToString());
-                if (text.Contains("\nvalue: |")) literal++;
+                if (LiteralBlock.IsSafe(sb.ToString())) literal++; // written by LiteralBlock (the emitter writes some literal blocks too)
+                int at = text.IndexOf("\nvalue:", StringComparison.Ordinal) + 1;
+                if (LiteralBlock.TryRead(text, at, out var fast)) // the reader without YamlDotNet agrees with YamlDotNet
+                {
+                    fastReads++;
+                    Assert.True(text.Contains("\nvalue: |"));
+                    Assert.Equal(((EngramMap)ValueCodec.FromYaml(text.Substring(at))!)["value"], fast);
+                }
             }
             Assert.True(literal > 100, $"only {literal} of 3000 took the literal path"); // the fast path is exercised
+            Assert.Equal(literal, fastReads); // and every literal block it wrote reads back without YamlDotNet
         }
 
         [Theory]
@@ -86,6 +94,21 @@ namespace Engram.Core.Tests
             RoundTrip(s + "\n\n");
             RoundTrip("\n\n" + s);
             RoundTrip("   \n" + s);
+        }
+
+        [Fact]
+        public void AHandEditedLiteralBlock_IsReadByTheYamlParser()
+        {
+            var s = string.Join("\n", Enumerable.Range(0, 60).Select(i => "line " + i)) + "\n";
+            var text = MemoryFile.Serialize(Record(s));
+            Assert.Contains("\nvalue: |\n", text);
+            Assert.Equal(s, MemoryFile.Parse(text.Replace("\n", "\r\n"), "notes", "x").Value);       // CRLF endings
+            Assert.Equal(s.Replace("line 5\n", "line 5 # not a comment\n"),
+                MemoryFile.Parse(text.Replace("  line 5\n", "  line 5 # not a comment\n"), "notes", "x").Value);
+            Assert.Equal(s.Replace("line 7\n", "  line 7\n"),
+                MemoryFile.Parse(text.Replace("  line 7\n", "    line 7\n"), "notes", "x").Value); // deeper indentation is content
+            var ex = Assert.Throws<EngramException>(() => MemoryFile.Parse(text.Replace("  line 9\n", " line 9\n"), "notes", "x"));
+            Assert.Equal(EngramErrorIds.MalformedMemoryFile, ex.ErrorId); // less indentation: not part of the block, and no valid YAML
         }
 
         [Theory]

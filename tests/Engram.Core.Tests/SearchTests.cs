@@ -96,7 +96,10 @@ namespace Engram.Core.Tests
                 }
                 catch (HttpListenerException) when (attempt < 5)
                 {
-                    _listener.Close();
+                    // The probed port was taken by someone else in between: try another. (Closing a listener that
+                    // never started can itself throw "address already in use" on Linux.)
+                    try { _listener.Close(); }
+                    catch (HttpListenerException) { }
                 }
             }
             _loop = Task.Run(Loop);

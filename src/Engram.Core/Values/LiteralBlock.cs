@@ -77,6 +77,44 @@ namespace Engram.Core.Values
         }
 
         /// <summary>
+        /// Reads back a <c>value:</c> section exactly as <see cref="Append"/> writes it, from <paramref name="start"/>
+        /// (the start of its line) to the end of <paramref name="text"/>: the header line with its chomping indicator,
+        /// then lines that are empty or indented by two spaces. Anything else (a hand edit, another style) returns
+        /// false, and the YAML parser reads it instead. The result is what a YAML parser makes of the same lines.
+        /// </summary>
+        public static bool TryRead(string text, int start, out string? value)
+        {
+            value = null;
+            int nl = text.IndexOf('\n', start);
+            if (nl < 0) return false;
+            var head = text.Substring(start, nl - start);
+            int chomp = head == "value: |-" ? 0 : head == "value: |" ? 1 : head == "value: |+" ? 2 : -1;
+            if (chomp < 0 || text[text.Length - 1] != '\n' || text.IndexOf('\r', nl) >= 0) return false;
+            var sb = new System.Text.StringBuilder(text.Length - nl);
+            int pos = nl + 1;
+            while (pos < text.Length)
+            {
+                int end = text.IndexOf('\n', pos);
+                if (end > pos)
+                {
+                    if (end - pos < 3 || text[pos] != ' ' || text[pos + 1] != ' ') return false; // not our indentation
+                    sb.Append(text, pos + 2, end - pos - 2);
+                }
+                sb.Append('\n');
+                pos = end + 1;
+            }
+            int content = sb.Length;
+            while (content > 0 && sb[content - 1] == '\n') content--;
+            if (content == 0) return false; // only line feeds: never written this way
+            if (chomp == 0) sb.Length = content;
+            else if (chomp == 1) sb.Length = content + 1;
+            var read = sb.ToString();
+            if (!IsSafe(read)) return false; // only text Append would have written this way (no other line breaks, controls…)
+            value = read;
+            return true;
+        }
+
+        /// <summary>
         /// Appends <c>&lt;key&gt;: |…</c> and the indented lines of <paramref name="s"/> (which <see cref="IsSafe"/>
         /// accepted, and which has at least one character other than a line feed). The header carries the chomping
         /// indicator for the trailing line feeds (<c>-</c> none, nothing for one, <c>+</c> more).
