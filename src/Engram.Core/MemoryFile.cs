@@ -242,17 +242,32 @@ namespace Engram.Core
         }
 
         /// <summary>
-        /// A file this build wrote with a plain header and a long string as a literal block, read without YamlDotNet
-        /// (which takes ~10 ms per MB for the block). Null for anything else, which the YAML parser then reads.
+        /// A file this build wrote with a plain header and either a long string as a literal block or a one-line plain
+        /// scalar, read without YamlDotNet (~10 ms per MB for a block; most of a small Get). Null for anything else,
+        /// which the YAML parser then reads.
         /// </summary>
         private static MemoryRecord? TryParseFast(string text, string ns, string branch, out string? contentHash, out long? valueBytes)
         {
             contentHash = null;
             valueBytes = null;
-            int at = text.IndexOf("\nvalue: |", StringComparison.Ordinal) + 1;
+            int at = text.IndexOf("\nvalue: ", StringComparison.Ordinal) + 1;
             if (at <= 0) return null;
+            int from = at + "value: ".Length;
+            object? value;
+            if (text[from] == '|')
+            {
+                if (!LiteralBlock.TryRead(text, at, out var block)) return null;
+                value = block;
+            }
+            else
+            {
+                // One plain line to the end of the file: a number, bool, null or simple text.
+                int end = text.Length - 1;
+                if (text[end] != '\n' || text.IndexOf('\n', from) != end || !PlainYaml.IsSimpleLine(text, from, end)) return null;
+                value = ValueCodec.ReadPlain(text.Substring(from, end - from));
+            }
             var header = TryParsePlainHeader(text.Substring(0, at), ns, out var hash, out var size);
-            if (header == null || !LiteralBlock.TryRead(text, at, out var value)) return null;
+            if (header == null) return null;
             contentHash = hash;
             valueBytes = size;
             return new MemoryRecord(header.Id, ns, header.Key, value, header.Tags, header.Version, header.CreatedUtc, header.UpdatedUtc, branch, header.Deleted);

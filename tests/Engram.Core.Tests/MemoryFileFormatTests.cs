@@ -97,6 +97,36 @@ namespace Engram.Core.Tests
         }
 
         [Fact]
+        public void OneLinePlainValues_ReadWithoutTheParser_AgreeWithIt()
+        {
+            var rnd = new Random(11);
+            const string Chars = "abcXYZ0189 -_.,;+*&!|>'\"%@`?=()[]{}~^$/\\<";
+            int simple = 0;
+            for (int n = 0; n < 20000; n++)
+            {
+                var sb = new StringBuilder();
+                for (int i = rnd.Next(1, 14); i > 0; i--) sb.Append(Chars[rnd.Next(Chars.Length)]);
+                var line = sb.ToString();
+                if (!PlainYaml.IsSimpleLine(line, 0, line.Length)) continue;
+                simple++;
+                object? viaParser;
+                viaParser = ((EngramMap)ValueCodec.FromYaml("value: " + line + "\n")!)["value"]; // every simple line is YAML
+                var fast = ValueCodec.ReadPlain(line);
+                Assert.Equal(viaParser, fast);
+                Assert.Equal(viaParser?.GetType(), fast?.GetType());
+            }
+            Assert.True(simple > 1000, $"{simple} simple lines");
+
+            foreach (var v in new object?[] { 0, -7, 2147483647, 3000000000L, 1.5, -0.25, 1e300, true, false, null, "hello world", "a;b", "x = y" })
+            {
+                var text = MemoryFile.Serialize(Record(v));
+                var back = MemoryFile.Parse(text, "notes", "x").Value;
+                Assert.Equal(v, back);
+                Assert.Equal(v?.GetType(), back?.GetType());
+            }
+        }
+
+        [Fact]
         public void AHandEditedLiteralBlock_IsReadByTheYamlParser()
         {
             var s = string.Join("\n", Enumerable.Range(0, 60).Select(i => "line " + i)) + "\n";

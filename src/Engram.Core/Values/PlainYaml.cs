@@ -28,6 +28,27 @@ namespace Engram.Core.Values
         }
 
         /// <summary>
+        /// A one-line plain scalar whose reading is certain without the YAML parser: an ASCII letter or digit first (or
+        /// '-' and a digit), then printable ASCII without <c>#</c>, <c>:</c>, flow indicators (<c>,[]{}</c>) or a
+        /// trailing space. (The emitter writes
+        /// such a value, say <c>8080</c>, <c>true</c>, <c>1.5</c> or <c>hello world</c>, on one line as it is.)
+        /// </summary>
+        public static bool IsSimpleLine(string s, int start, int end)
+        {
+            if (end <= start || s[end - 1] == ' ') return false;
+            char first = s[start];
+            bool lead = (first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9')
+                || (first == '-' && end - start > 1 && s[start + 1] >= '0' && s[start + 1] <= '9');
+            if (!lead) return false;
+            for (int i = start + 1; i < end; i++)
+            {
+                char c = s[i];
+                if (c < 0x20 || c > 0x7E || c == '#' || c == ':' || c == '[' || c == ']' || c == '{' || c == '}' || c == ',') return false;
+            }
+            return true;
+        }
+
+        /// <summary>
         /// Appends <paramref name="s"/> as a plain word or a double-quoted scalar (escaping only <c>\</c> and <c>"</c>);
         /// false, with nothing appended, when it has a character that would need another escape.
         /// </summary>

@@ -205,6 +205,9 @@ namespace Engram.Core.Values
             throw new YamlException(cur?.Start ?? Mark.Empty, cur?.End ?? Mark.Empty, $"Unexpected YAML event {cur?.GetType().Name}.");
         }
 
+        /// <summary>An untagged plain scalar's value (core schema), as the parser's reading of <paramref name="text"/> gives it.</summary>
+        internal static object? ReadPlain(string text) => ReadScalar(new Scalar(AnchorName.Empty, TagName.Empty, text, ScalarStyle.Plain, true, false));
+
         private static object? ReadScalar(Scalar s)
         {
             var v = s.Value;
