@@ -453,7 +453,9 @@ namespace Engram.Core
                     log.Append(start, 0, durability);
                     return new SetResult(current, false, start);
                 }
-                if (mayBeUnchanged && !w.HashPending && current!.ContentHash == w.ContentHash) return Unchanged();
+                // Decided once: a hash still being computed now is checked after the temp file is written (below).
+                bool pending = w.HashPending;
+                if (mayBeUnchanged && !pending && current!.ContentHash == w.ContentHash) return Unchanged();
 
                 var now = DateTime.UtcNow;
                 string id;
@@ -501,7 +503,6 @@ namespace Engram.Core
                     return new SetResult(record, true, txnEntry);
                 }
 
-                bool pending = w.HashPending;
                 if (!pending) record.WithContentHash(w.ContentHash);
                 using (var rendered = MemoryFile.Render(record, pending ? MemoryFile.HashPlaceholder : null))
                 {
