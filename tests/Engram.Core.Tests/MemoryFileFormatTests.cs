@@ -382,6 +382,20 @@ namespace Engram.Core.Tests
             Assert.True(_t.Reopen().Verify().Healthy);
         }
 
+        [Theory]
+        [InlineData("my key")]      // the emitter writes this header (not a plain word)
+        [InlineData("Ключ/ü")]
+        [InlineData("plain-key")]
+        public void ALargeValue_GetsItsHashPatchedIn_WhicheverWayTheHeaderIsWritten(string key)
+        {
+            var r = _t.Set("notes", key, Large(3), tags: new[] { "a tag", "t" });
+            var text = File.ReadAllText(_t.Store.MemoryPath("notes", key));
+            Assert.Contains("\ncontentHash: " + ValueCodec.ContentHash(Large(3)) + "\n", text);
+            Assert.Equal(Large(3), _t.Reopen().Get("notes", key).Value);
+            Assert.False(_t.Set("notes", key, Large(3), tags: new[] { "a tag", "t" }).Changed);
+            Assert.True(_t.Reopen().Verify().Healthy);
+        }
+
         [Fact]
         public void ALargeTrackedValue_RecordsItsRealHash_InTheEntryAndTheChain()
         {
