@@ -252,26 +252,37 @@ namespace Engram.Core
             valueBytes = null;
             int at = text.IndexOf("\nvalue: ", StringComparison.Ordinal) + 1;
             if (at <= 0) return null;
-            int from = at + "value: ".Length;
-            object? value;
-            if (text[from] == '|')
-            {
-                if (!LiteralBlock.TryRead(text, at, out var block)) return null;
-                value = block;
-            }
-            else
-            {
-                // One plain line to the end of the file: a number, bool, null or simple text.
-                int end = text.Length - 1;
-                if (text[end] != '\n' || text.IndexOf('\n', from) != end || !PlainYaml.IsSimpleLine(text, from, end)) return null;
-                value = ValueCodec.ReadPlain(text.Substring(from, end - from));
-            }
+            if (!TryReadValueSection(text, at, out var value)) return null;
             var header = TryParsePlainHeader(text.Substring(0, at), ns, out var hash, out var size);
             if (header == null) return null;
             contentHash = hash;
             valueBytes = size;
             return new MemoryRecord(header.Id, ns, header.Key, value, header.Tags, header.Version, header.CreatedUtc, header.UpdatedUtc, branch, header.Deleted);
         }
+
+        /// <summary>
+        /// The value of a <c>value:</c> section that runs from <paramref name="at"/> to the end of <paramref name="text"/>,
+        /// when it is a literal block as <see cref="LiteralBlock"/> writes it or one plain line (a number, bool, null or
+        /// simple text); false for anything else (the YAML parser's job). Memory files and history entries share it.
+        /// </summary>
+        internal static bool TryReadValueSection(string text, int at, out object? value)
+        {
+            value = null;
+            int from = at + "value: ".Length;
+            if (from >= text.Length) return false;
+            if (text[from] == '|')
+            {
+                if (!LiteralBlock.TryRead(text, at, out var block)) return false;
+                value = block;
+                return true;
+            }
+            int end = text.Length - 1;
+            if (text[end] != '\n' || text.IndexOf('\n', from) != end || !PlainYaml.IsSimpleLine(text, from, end)) return false;
+            value = ValueCodec.ReadPlain(text.Substring(from, end - from));
+            return true;
+        }
+
+        internal static bool TryReadValueSection(string section, out object? value) => TryReadValueSection(section, 0, out value);
 
         private static int? PlainInt(string s) =>
             int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;

@@ -277,6 +277,41 @@ namespace Engram.Core.Tests
                 }
         }
 
+        [Fact]
+        public void EntriesReadWithoutTheParser_AgreeWithTheParser()
+        {
+            var texts = new[] { "alice", "bench", "fixed the port", "say \"hi\"", "back\\slash", "é 日本", " padded ", "123", "line\nbreak", "t\tab" };
+            var values = new object?[] { "v", 42, -1.5, true, null, "hello world", new string('x', 300), string.Join("\n", Enumerable.Repeat("row", 100)) + "\n",
+                "a: b", "#x", new EngramMap(MapKind.Ordered) { { "a", 1 } }, new object?[] { 1, "two" }, " lead", "x\r\ny" };
+            int fast = 0, n = 0;
+            foreach (var actor in texts)
+                foreach (var reason in texts.Concat(new string?[] { null }))
+                    foreach (var value in values)
+                    {
+                        var e = new ProvenanceEntry
+                        {
+                            Seq = ++n, MemoryId = "0123456789abcdef0123456789abcdef", Namespace = "notes", Key = "k", Action = "revised", Actor = actor,
+                            TimestampUtc = When.AddSeconds(n), Branch = "main", Version = 3, Reason = reason,
+                            ContentHash = ValueCodec.ContentHash(value), PrevHash = new string('a', 64), HasValue = true, Value = value,
+                        };
+                        e.Hash = e.ComputeHash();
+                        var text = ProvenanceLog.Serialize(e, 1000);
+                        var viaParser = ProvenanceLog.ParseDocumentText(text, "test");
+                        foreach (var withValues in new[] { true, false })
+                        {
+                            var plain = ProvenanceLog.TryParsePlain(text, withValues);
+                            if (plain == null) continue;
+                            fast++;
+                            Assert.Equal((viaParser.Seq, viaParser.Actor, viaParser.Reason, viaParser.TimestampUtc, viaParser.Hash, viaParser.PrevHash, viaParser.ContentHash),
+                                (plain.Seq, plain.Actor, plain.Reason, plain.TimestampUtc, plain.Hash, plain.PrevHash, plain.ContentHash));
+                            Assert.Equal(withValues, plain.HasValue);
+                            if (withValues) Assert.Equal(ValueCodec.ContentHash(viaParser.Value), ValueCodec.ContentHash(plain.Value));
+                            Assert.True(plain.VerifyHash());
+                        }
+                    }
+            Assert.True(fast > n / 2, $"{fast} of {2 * n} read without the parser");
+        }
+
         // ------------------------------------------------------------------ writers and the header
 
         private string MemoryText(string ns, string key) => File.ReadAllText(_t.Store.MemoryPath(ns, key));

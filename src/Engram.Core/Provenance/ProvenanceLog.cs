@@ -298,28 +298,107 @@ namespace Engram.Core.Provenance
             }
         }
 
-        /// <summary>Reads every complete entry up to <paramref name="validLength"/>, oldest first, streaming.</summary>
+        /// <summary>
+        /// Reads every complete entry up to <paramref name="validLength"/>, oldest first, streaming one entry at a time:
+        /// the text up to each trailer line (a comment at column 0, which no value can hold) is one YAML document, read
+        /// by <see cref="TryParsePlain"/> when it has the shape this build writes, else by the YAML parser.
+        /// </summary>
         public IEnumerable<ProvenanceEntry> ReadAll(long validLength, bool includeValues = true)
         {
             if (validLength <= 0) yield break;
             using (var fs = OpenRead())
             using (var reader = new StreamReader(new BoundedStream(fs, 0, validLength), new UTF8Encoding(false)))
             {
-                var p = new Parser(reader);
-                Guard(() => p.Consume<StreamStart>());
-                while (true)
+                var entry = new StringBuilder();
+                string? line;
+                while ((line = reader.ReadLine()) != null)
                 {
-                    ProvenanceEntry? entry = null;
-                    bool end = false;
-                    Guard(() =>
-                    {
-                        if (p.TryConsume<StreamEnd>(out _)) { end = true; return; }
-                        entry = ParseDocument(p, includeValues);
-                    });
-                    if (end) yield break;
-                    yield return entry!;
+                    entry.Append(line).Append('\n');
+                    if (!line.StartsWith(TrailerPrefix, StringComparison.Ordinal)) continue;
+                    yield return ParseEntryText(entry.ToString(), includeValues);
+                    entry.Clear();
+                }
+                if (entry.ToString().Trim().Length > 0) yield return ParseEntryText(entry.ToString(), includeValues); // an entry without a trailer (hand-made)
+            }
+        }
+
+        /// <summary>One entry's text (a YAML document, optionally with its trailer comment).</summary>
+        private ProvenanceEntry ParseEntryText(string text, bool includeValues)
+        {
+            var fast = TryParsePlain(text, includeValues);
+            if (fast != null) return fast;
+            var p = new Parser(new StringReader(text));
+            ProvenanceEntry? e = null;
+            Guard(() =>
+            {
+                p.Consume<StreamStart>();
+                e = ParseDocument(p, includeValues);
+            });
+            return e!;
+        }
+
+        /// <summary>
+        /// An entry as <see cref="PlainHead"/> writes it (fields that are plain words, numbers or double-quoted text
+        /// with only <c>\\</c> and <c>\"</c> escapes; no details map) with a value section the memory-file readers
+        /// take (a literal block or one plain line), read without YamlDotNet. Null for anything else (the YAML parser
+        /// then reads it and reports what is wrong).
+        /// </summary>
+        internal static ProvenanceEntry? TryParsePlain(string text, bool includeValues)
+        {
+            if (!text.StartsWith("---\n", StringComparison.Ordinal)) return null;
+            var e = new ProvenanceEntry { Schema = 0 };
+            int pos = 4;
+            while (pos < text.Length)
+            {
+                int nl = text.IndexOf('\n', pos);
+                if (nl < 0) return null;
+                if (string.CompareOrdinal(text, pos, TrailerPrefix, 0, TrailerPrefix.Length) == 0) { pos = text.Length; break; }
+                if (string.CompareOrdinal(text, pos, "value: ", 0, 7) == 0)
+                {
+                    int trailer = text.IndexOf("\n" + TrailerPrefix, pos, StringComparison.Ordinal);
+                    if (!includeValues) break;
+                    var section = trailer < 0 ? text.Substring(pos) : text.Substring(pos, trailer + 1 - pos);
+                    if (!MemoryFile.TryReadValueSection(section, out var value)) return null;
+                    e.Value = value;
+                    e.HasValue = true;
+                    break;
+                }
+                int colon = text.IndexOf(": ", pos, nl - pos, StringComparison.Ordinal);
+                if (colon < 0) return null;
+                var name = text.Substring(pos, colon - pos);
+                var raw = text.Substring(colon + 2, nl - colon - 2);
+                pos = nl + 1;
+                if (name == "schema" || name == "seq" || name == "version")
+                {
+                    if (!long.TryParse(raw, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > int.MaxValue) return null;
+                    if (name == "schema") { if (n > ProvenanceEntry.CurrentSchema) return null; e.Schema = (int)n; }
+                    else if (name == "seq") e.Seq = n;
+                    else e.Version = (int)n;
+                    continue;
+                }
+                var v = PlainYaml.TryReadScalar(raw);
+                if (v == null) return null;
+                switch (name)
+                {
+                    case "memoryId": e.MemoryId = v; break;
+                    case "namespace": e.Namespace = v; break;
+                    case "key": e.Key = v; break;
+                    case "action": e.Action = v; break;
+                    case "actor": e.Actor = v; break;
+                    case "timestamp":
+                        if (!DateTime.TryParse(v, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)) return null;
+                        e.TimestampUtc = t;
+                        break;
+                    case "branch": e.Branch = v; break;
+                    case "reason": e.Reason = v; break;
+                    case "contentHash": e.ContentHash = v; break;
+                    case "prevHash": e.PrevHash = v; break;
+                    case "hash": e.Hash = v; break;
+                    default: return null; // details, or a field of a newer revision: the parser's job
                 }
             }
+            if (e.Schema < 1 || e.Seq < 1 || e.Action.Length == 0 || e.Hash.Length == 0) return null;
+            return e;
         }
 
         /// <summary>Reads the entry stored in [start, end).</summary>
@@ -328,14 +407,7 @@ namespace Engram.Core.Provenance
             var buf = new byte[end - start];
             fs.Position = start;
             ReadExactly(fs, buf, buf.Length);
-            var p = new Parser(new StringReader(Encoding.UTF8.GetString(buf)));
-            ProvenanceEntry? e = null;
-            Guard(() =>
-            {
-                p.Consume<StreamStart>();
-                e = ParseDocument(p, includeValues);
-            });
-            return e!;
+            return ParseEntryText(Encoding.UTF8.GetString(buf), includeValues);
         }
 
         /// <summary>The entry a tail points at, without its value (memory id, key, action… of the last entry).</summary>

@@ -49,6 +49,35 @@ namespace Engram.Core.Values
         }
 
         /// <summary>
+        /// Reads back what <see cref="TryAppendScalar"/> writes: a plain word as it is, a double-quoted text with its
+        /// <c>\\</c> and <c>\"</c> escapes undone. Null for anything else.
+        /// </summary>
+        public static string? TryReadScalar(string raw)
+        {
+            if (raw.Length >= 2 && raw[0] == '"' && raw[raw.Length - 1] == '"')
+            {
+                var sb = new StringBuilder(raw.Length);
+                for (int i = 1; i < raw.Length - 1; i++)
+                {
+                    char c = raw[i];
+                    if (c == '\\')
+                    {
+                        if (i + 1 >= raw.Length - 1 || (raw[i + 1] != '\\' && raw[i + 1] != '"')) return null;
+                        c = raw[++i];
+                    }
+                    else if (c == '"') return null;
+                    sb.Append(c);
+                }
+                var text = sb.ToString();
+                foreach (char c in text)
+                    if (c < 0x20 || (c >= 0x7F && c < 0xA0) || char.IsSurrogate(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF' || c >= '\uFFFE')
+                        return null;
+                return text;
+            }
+            return IsWord(raw) ? raw : null;
+        }
+
+        /// <summary>
         /// Appends <paramref name="s"/> as a plain word or a double-quoted scalar (escaping only <c>\</c> and <c>"</c>);
         /// false, with nothing appended, when it has a character that would need another escape.
         /// </summary>
