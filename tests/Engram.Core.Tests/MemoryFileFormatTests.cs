@@ -296,7 +296,8 @@ namespace Engram.Core.Tests
                         };
                         e.Hash = e.ComputeHash();
                         var text = ProvenanceLog.Serialize(e, 1000);
-                        var viaParser = ProvenanceLog.ParseDocumentText(text, "test");
+                        var viaParser = ProvenanceLog.ParseDocumentTextWithParser(text, "test");
+                        Assert.Equal(viaParser.Hash, ProvenanceLog.ParseDocumentText(text, "test").Hash);
                         foreach (var withValues in new[] { true, false })
                         {
                             var plain = ProvenanceLog.TryParsePlain(text, withValues);

@@ -243,18 +243,12 @@ namespace Engram.Core.Provenance
         }
 
         /// <summary>Parses one entry document (as <see cref="SerializeDocument"/> writes it); <paramref name="origin"/> names it in errors.</summary>
-        public static ProvenanceEntry ParseDocumentText(string text, string origin, bool includeValues = true)
-        {
-            var log = new ProvenanceLog(origin);
-            var p = new Parser(new StringReader(text));
-            ProvenanceEntry? e = null;
-            log.Guard(() =>
-            {
-                p.Consume<StreamStart>();
-                e = log.ParseDocument(p, includeValues);
-            });
-            return e!;
-        }
+        public static ProvenanceEntry ParseDocumentText(string text, string origin, bool includeValues = true) =>
+            new ProvenanceLog(origin).ParseEntryText(text, includeValues);
+
+        /// <summary>Like <see cref="ParseDocumentText"/>, always through the YAML parser (the reference the fast reader is tested against).</summary>
+        internal static ProvenanceEntry ParseDocumentTextWithParser(string text, string origin, bool includeValues = true) =>
+            new ProvenanceLog(origin).ParseWithParser(text, includeValues);
 
         private static void Plain(IEmitter e, string name, string value)
         {
@@ -323,10 +317,11 @@ namespace Engram.Core.Provenance
         }
 
         /// <summary>One entry's text (a YAML document, optionally with its trailer comment).</summary>
-        private ProvenanceEntry ParseEntryText(string text, bool includeValues)
+        private ProvenanceEntry ParseEntryText(string text, bool includeValues) =>
+            TryParsePlain(text, includeValues) ?? ParseWithParser(text, includeValues);
+
+        private ProvenanceEntry ParseWithParser(string text, bool includeValues)
         {
-            var fast = TryParsePlain(text, includeValues);
-            if (fast != null) return fast;
             var p = new Parser(new StringReader(text));
             ProvenanceEntry? e = null;
             Guard(() =>
