@@ -11,6 +11,7 @@
     FormatsToProcess     = @('Engram.Format.ps1xml')
     CmdletsToExport      = @(
         'Initialize-EngramStore'
+        'Get-EngramStore'
         'Set-EngramMemory'
         'Get-EngramMemory'
         'Remove-EngramMemory'

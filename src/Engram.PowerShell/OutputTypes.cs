@@ -135,25 +135,33 @@ namespace Engram.PowerShell
     {
         public const string TypeName = "Engram.StoreInfo";
 
-        internal EngramStoreInfo(string path, StoreConfig c)
+        internal EngramStoreInfo(string path, StoreConfig c, string backend)
         {
             Path = path;
             Store = path;
+            Backend = backend;
             Format = c.Format;
             TrackAll = c.TrackAll;
             TrackedNamespaces = c.TrackAll ? new[] { "*" } : c.TrackedNamespaces.ToArray();
             Durability = c.Durability.ToString();
             Embeddings = c.Embeddings == null ? null : $"{c.Embeddings.Provider} {c.Embeddings.Model} @ {c.Embeddings.EffectiveEndpoint}";
+            var retention = new System.Collections.Generic.List<string> { "default: " + c.DefaultRetention.ToYaml() };
+            foreach (var kv in c.NamespaceRetention.OrderBy(kv => kv.Key, System.StringComparer.Ordinal)) retention.Add(kv.Key + ": " + kv.Value.ToYaml());
+            Retention = retention.ToArray();
         }
 
         public string Path { get; }
         public string Store { get; }
+        /// <summary>file, sqlite or postgres.</summary>
+        public string Backend { get; }
         public int Format { get; }
         public bool TrackAll { get; }
         public string[] TrackedNamespaces { get; }
         public string Durability { get; }
         /// <summary>The embedding model semantic search uses (provider, model @ endpoint); null when none is configured.</summary>
         public string? Embeddings { get; }
+        /// <summary>The retention rules: the store's default first, then one per namespace that has its own ("ns: rule").</summary>
+        public string[] Retention { get; }
 
         public override string ToString() => Path;
     }

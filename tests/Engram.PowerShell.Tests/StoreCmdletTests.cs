@@ -447,6 +447,29 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void Get_EngramStore_shows_the_configuration_of_a_file_or_SQLite_store_and_pipes_into_other_cmdlets()
+        {
+            SingleError(Run("Get-EngramStore -Store $store"), "StoreNotFound", ErrorCategory.ObjectNotFound);
+            Assert.False(Directory.Exists(StorePath()) && File.Exists(StorePath("engram.yaml"))); // nothing created
+
+            Ok("""
+                Initialize-EngramStore -Store $store -TrackedNamespace shared, projects | Out-Null
+                Set-EngramRetention -Store $store -Namespace session -MaxEntries 50 | Out-Null
+                Set-EngramEmbedding -Store $store ollama nomic-embed-text | Out-Null
+                """);
+            PSObject info = Single("Get-EngramStore -Store $store");
+            Assert.Equal("file", Prop(info, "Backend"));
+            Assert.Equal(new[] { "shared", "projects" }, (string[])Prop(info, "TrackedNamespaces")!);
+            Assert.Equal(new[] { "default: forever", "session: {maxEntries: 50}" }, (string[])Prop(info, "Retention")!);
+            Assert.Equal("ollama nomic-embed-text @ http://localhost:11434", Prop(info, "Embeddings"));
+            Assert.Equal(true, Scalar("Get-EngramStore -Store $store | Test-EngramStore -Quiet"));
+
+            PSObject sqlite = Single("Set-EngramMemory -Store \"sqlite:$testRoot/s.db\" notes k 1; Get-EngramStore -Store \"sqlite:$testRoot/s.db\"");
+            Assert.Equal("sqlite", Prop(sqlite, "Backend"));
+            Assert.Null(Prop(sqlite, "Embeddings"));
+        }
+
+        [Fact]
         public void A_hand_edited_value_with_a_stale_header_is_reported_and_its_header_rewritten_by_Repair()
         {
             // Writers trust the header's contentHash while valueBytes matches: an edit of the same length is the case

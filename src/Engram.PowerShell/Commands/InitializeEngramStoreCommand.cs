@@ -38,7 +38,7 @@ namespace Engram.PowerShell.Commands
                 var action = store.Exists ? "Rewrite the configuration of the Engram store" : "Create an Engram store";
                 if (!ShouldProcess(store.Root, action)) return;
                 var written = store.Initialize(config, Force.IsPresent);
-                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, written), EngramStoreInfo.TypeName));
+                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, written, store.Backend), EngramStoreInfo.TypeName));
             }
             catch (EngramException ex)
             {

@@ -42,7 +42,7 @@ namespace Engram.PowerShell.Commands
                     : $"Use {embeddings.Provider} model '{embeddings.Model}' at {embeddings.EffectiveEndpoint} for semantic search";
                 if (!ShouldProcess(store.Root, action)) return;
                 var config = store.SetEmbeddings(embeddings);
-                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config), EngramStoreInfo.TypeName));
+                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config, store.Backend), EngramStoreInfo.TypeName));
             });
         }
     }

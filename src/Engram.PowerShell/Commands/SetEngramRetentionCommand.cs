@@ -41,7 +41,7 @@ namespace Engram.PowerShell.Commands
                 var target = Namespace == null ? "the store default" : $"namespace '{Names.NormalizeNamespace(Namespace)}'";
                 if (!ShouldProcess(store.Root, $"Set retention of {target} to {policy}")) return;
                 var config = store.SetRetention(Namespace, policy);
-                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config), EngramStoreInfo.TypeName));
+                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config, store.Backend), EngramStoreInfo.TypeName));
             });
         }
     }
