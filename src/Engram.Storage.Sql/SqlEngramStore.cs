@@ -449,19 +449,29 @@ namespace Engram.Storage.Sql
             var b = branch == null || branch == "*" ? null : Names.NormalizeBranch(branch);
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
-            EnsureExists();
-            if (!HasProvenance(ns, key))
-            {
-                if (TryGet(ns, key) == null) throw EngramStore.NotFound(ns, key);
-                throw StoreErrors.NotTracked(ns, key);
-            }
             var filter = b == null ? "" : " AND branch = @b";
+            List<string>? newest = null;
             if (last.HasValue)
             {
+                // The newest entries first, in one round trip: when there are any, the store and the history exist
+                // (only an empty answer needs the checks below, to tell why).
+                _ = Config; // refuses a store of a newer format
                 var ps = new List<(string, object?)> { ("ns", ns), ("key", key), ("n", Math.Max(0, last.Value)) };
                 if (b != null) ps.Add(("b", b));
-                var newest = Read(db => db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key" + filter + " ORDER BY seq DESC LIMIT @n",
+                newest = Read(db => db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key" + filter + " ORDER BY seq DESC LIMIT @n",
                     r => r.GetString(0), ps.ToArray()), new List<string>());
+            }
+            if (newest == null || newest.Count == 0)
+            {
+                EnsureExists();
+                if (!HasProvenance(ns, key))
+                {
+                    if (TryGet(ns, key) == null) throw EngramStore.NotFound(ns, key);
+                    throw StoreErrors.NotTracked(ns, key);
+                }
+            }
+            if (newest != null)
+            {
                 newest.Reverse();
                 return newest.Select(d => ParseEntry(d, ns, key, includeValues)).ToList();
             }
