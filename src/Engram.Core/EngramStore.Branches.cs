@@ -185,9 +185,7 @@ namespace Engram.Core
                             var log = new ProvenanceLog(ProvenancePath(ns, key));
                             if (!log.Exists) continue;
                             var tail = Reconcile(log, current, ns, key);
-                            StageAppend(txn, log, tail, NewEntry(tail, current.Id, ns, key, ProvenanceActions.Forked, actor, now, branch,
-                                current.Version, reason, current.ContentHash, null, hasValue: false,
-                                details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", current.Version } }));
+                            StageAppend(txn, log, tail, ForkedEntry(tail, current, ns, key, actor, now, branch, reason));
                         }
                     }
                     txn.Commit();
@@ -253,8 +251,7 @@ namespace Engram.Core
                     {
                         var entries = new List<ProvenanceEntry>();
                         if (firstChange && record.Keys == null && live != null)
-                            entries.Add(NewEntry(tail, id, ns, key, ProvenanceActions.Forked, actor, now, branch, live.Version, null, live.ContentHash, null,
-                                hasValue: false, details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", live.Version } }));
+                            entries.Add(ForkedEntry(tail, live, ns, key, actor, now, branch, null));
                         entries.Add(NewEntry(tail, id, ns, key, request.Action ?? (live == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
                             actor, now, branch, version, request.Reason, contentHash, request.Value, details: CognitionDetails(request, sources), previous: entries.LastOrDefault()));
                         StageAppend(txn, log, tail, entries.ToArray());

@@ -259,9 +259,7 @@ namespace Engram.Core
             var log = new ProvenanceLog(ProvenancePath(ns, item.Key));
             if (!log.Exists || item.Ours == null) return;
             var tail = Reconcile(log, item.Ours, ns, item.Key);
-            StageAppend(txn, log, tail, NewEntry(tail, item.Ours.Id, ns, item.Key, ProvenanceActions.Forked, actor, now, name, item.Ours.Version,
-                $"conflict while merging '{fromBranch}' into main", item.Ours.ContentHash, null, hasValue: false,
-                details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", item.Ours.Version }, { "conflictWith", fromBranch } }));
+            StageAppend(txn, log, tail, ForkedEntry(tail, item.Ours, ns, item.Key, actor, now, name, $"conflict while merging '{fromBranch}' into main", fromBranch));
         }
     }
 }

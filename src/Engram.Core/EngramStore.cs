@@ -748,6 +748,20 @@ namespace Engram.Core
             return e;
         }
 
+        /// <summary>
+        /// The <c>forked</c> entry that starts a branch's history of a memory: main's version <paramref name="from"/>
+        /// is where the branch took it from (the value stays in main's entries). <paramref name="conflictWith"/> names
+        /// the branch whose merge conflicted, when the fork is the conflict branch of a merge.
+        /// </summary>
+        internal static ProvenanceEntry ForkedEntry(LogTail? tail, MemoryRecord from, string ns, string key, string actor, DateTime now,
+            string branch, string? reason, string? conflictWith = null)
+        {
+            var details = new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", from.Version } };
+            if (conflictWith != null) details.Add("conflictWith", conflictWith);
+            return NewEntry(tail, from.Id, ns, key, ProvenanceActions.Forked, actor, now, branch, from.Version, reason, from.ContentHash, null,
+                hasValue: false, details: details);
+        }
+
         /// <summary>Stages the append of one or more consecutive entries to a log.</summary>
         internal static void StageAppend(Transaction txn, ProvenanceLog log, LogTail? tail, params ProvenanceEntry[] entries)
         {

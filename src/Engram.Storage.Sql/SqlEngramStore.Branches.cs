@@ -163,9 +163,7 @@ namespace Engram.Storage.Sql
                         PutBranchMemory(db, ns, branch, Base, current.OnBranch(branch));
                         var tail = ReadTail(db, ns, key);
                         if (tail == null) continue;
-                        InsertEntry(db, EngramStore.NewEntry(tail.ToLogTail(), current.Id, ns, key, ProvenanceActions.Forked, actor, now, branch,
-                            current.Version, reason, current.ContentHash, null, hasValue: false,
-                            details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", current.Version } }));
+                        InsertEntry(db, EngramStore.ForkedEntry(tail.ToLogTail(), current, ns, key, actor, now, branch, reason));
                     }
                 return record;
             });
@@ -219,8 +217,7 @@ namespace Engram.Storage.Sql
                 var entries = new List<ProvenanceEntry>();
                 var logTail = tail?.ToLogTail();
                 if (firstChange && record.Keys == null && live != null)
-                    entries.Add(EngramStore.NewEntry(logTail, id, ns, key, ProvenanceActions.Forked, actor, now, branch, live.Version, null, live.ContentHash, null,
-                        hasValue: false, details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", live.Version } }));
+                    entries.Add(EngramStore.ForkedEntry(logTail, live, ns, key, actor, now, branch, null));
                 entries.Add(EngramStore.NewEntry(logTail, id, ns, key, request.Action ?? (live == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
                     actor, now, branch, version, request.Reason, contentHash, request.Value, details: EngramStore.CognitionDetails(request, sources), previous: entries.LastOrDefault()));
                 foreach (var e in entries) InsertEntry(db, e);
@@ -356,9 +353,7 @@ namespace Engram.Storage.Sql
                 : MemoryRecord.Tombstone(id, ns, item.Key, item.Ours?.Version ?? 0, name));
             var tail = ReadTail(db, ns, item.Key);
             if (tail == null || item.Ours == null) return;
-            InsertEntry(db, EngramStore.NewEntry(tail.ToLogTail(), item.Ours.Id, ns, item.Key, ProvenanceActions.Forked, actor, now, name, item.Ours.Version,
-                why, item.Ours.ContentHash, null, hasValue: false,
-                details: new EngramMap(MapKind.Ordered) { { "from", Names.DefaultBranch }, { "fromVersion", item.Ours.Version }, { "conflictWith", fromBranch } }));
+            InsertEntry(db, EngramStore.ForkedEntry(tail.ToLogTail(), item.Ours, ns, item.Key, actor, now, name, why, fromBranch));
         }
     }
 }
