@@ -190,13 +190,8 @@ namespace Engram.Storage.Sql
             EnsureExists();
             var from = Config.Format;
             if (from == StoreConfig.CurrentFormat || dryRun) return new UpgradeReport(from, StoreConfig.CurrentFormat, false);
-            Write(db =>
-            {
-                var config = ReadConfig(db) ?? new StoreConfig();
-                config.Format = StoreConfig.CurrentFormat; // 1 → 2: the configuration gains retention; rows are valid as they are
-                SaveConfig(db, config);
-            });
-            return new UpgradeReport(from, StoreConfig.CurrentFormat, true);
+            var config = EditConfig(c => c.Format = StoreConfig.CurrentFormat); // 1 → 2: the configuration gains retention; rows are valid as they are
+            return new UpgradeReport(from, config.Format, true);
         }
 
         private void RequireFormat(int format, string what)
