@@ -309,11 +309,15 @@ namespace Engram.Core
         }
 
         /// <summary>
-        /// The current memory as a writer needs it (under the write lock): from the header alone when the file records
-        /// its content hash and its value section's size and the size matches (a hand edit that changed the value's
-        /// length is noticed and the file is read in full), with the value loaded only if it is asked for. Files from
-        /// before those fields, and anything unexpected, take the full read.
+        /// The current memory as a writer needs it (under the write lock). A file from <see cref="TrustHeaderFrom"/> up
+        /// is read from its header alone when it records its content hash and its value section's size and the size
+        /// matches (a hand edit that changed the value's length is noticed and the file is read in full), with the value
+        /// loaded only if it is asked for. Smaller files, files from before those fields, and anything unexpected take
+        /// the full read.
         /// </summary>
+        /// <summary>Memory files at least this large (bytes) are read from their header alone by writers.</summary>
+        internal const int TrustHeaderFrom = 8 * 1024;
+
         internal MemoryRecord? TryGetForWrite(string ns, string key)
         {
             var path = MemoryPath(ns, key);
@@ -324,6 +328,9 @@ namespace Engram.Core
             using (fs)
             {
                 long length = fs.Length;
+                // A small file is read and hashed in full (tens of µs): a hand edit of its value is always seen, even
+                // one that keeps the length (8080 → 9090). Only larger values rely on the header.
+                if (length <= TrustHeaderFrom) return TryGet(ns, key);
                 var buf = new byte[(int)Math.Min(length, 4096)];
                 int filled = 0, valueAt = -1;
                 while (true)

@@ -331,11 +331,38 @@ namespace Engram.Core.Tests
         }
 
         [Fact]
-        public void AHandEditOfTheSameLength_IsReportedByVerify_AndRepairRewritesTheHeader()
+        public void AHandEditThatChangesALargeValuesLength_IsSeenBySet()
         {
-            _t.Set("notes", "k", "value AAAA");
+            var a = new string('A', EngramStore.TrustHeaderFrom);
+            _t.Set("notes", "k", a);
             var path = _t.Store.MemoryPath("notes", "k");
-            File.WriteAllText(path, MemoryText("notes", "k").Replace("value AAAA", "value BBBB"));
+            File.WriteAllText(path, MemoryText("notes", "k").Replace(a, a + "A")); // valueBytes no longer matches
+            var r = _t.Set("notes", "k", a);
+            Assert.True(r.Changed);
+            Assert.Equal(a, _t.Reopen().Get("notes", "k").Value);
+        }
+
+        [Fact]
+        public void AHandEditOfASmallValue_IsSeenBySet_EvenWhenItKeepsTheLength()
+        {
+            _t.Set("notes", "port", "8080");
+            var path = _t.Store.MemoryPath("notes", "port");
+            File.WriteAllText(path, MemoryText("notes", "port").Replace("\"8080\"", "\"9090\""));
+            var r = _t.Set("notes", "port", "8080"); // the file says 9090: this is a change
+            Assert.True(r.Changed);
+            Assert.Equal(2, r.Memory.Version);
+            Assert.Equal("8080", _t.Reopen().Get("notes", "port").Value);
+        }
+
+        [Fact]
+        public void AHandEditOfALargeValueThatKeepsTheLength_IsReportedByVerify_AndRepairRewritesTheHeader()
+        {
+            var a = new string('A', EngramStore.TrustHeaderFrom);
+            var b = new string('B', EngramStore.TrustHeaderFrom);
+            _t.Set("notes", "k", a);
+            var path = _t.Store.MemoryPath("notes", "k");
+            File.WriteAllText(path, MemoryText("notes", "k").Replace(a, b));
+            Assert.False(_t.Set("notes", "k", a).Changed); // writers trust a large file's header while its size matches
 
             var report = _t.Reopen().Verify();
             var f = Assert.Single(report.Findings, x => x.Kind == "StaleContentHash");
@@ -345,9 +372,9 @@ namespace Engram.Core.Tests
             var repaired = _t.Reopen().Verify(repair: true);
             Assert.True(Assert.Single(repaired.Findings, x => x.Kind == "StaleContentHash").Repaired);
             Assert.True(_t.Reopen().Verify().Healthy);
-            Assert.Contains("contentHash: " + ValueCodec.ContentHash("value BBBB"), MemoryText("notes", "k"));
+            Assert.Contains("contentHash: " + ValueCodec.ContentHash(b), MemoryText("notes", "k"));
 
-            var r = _t.Set("notes", "k", "value AAAA"); // now seen as a change again
+            var r = _t.Set("notes", "k", a); // now seen as a change again
             Assert.True(r.Changed);
             Assert.Equal(2, r.Memory.Version);
         }
