@@ -452,7 +452,8 @@ namespace Engram.Core
                 bool mayBeUnchanged = current != null && !request.IsCognitive && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal);
                 SetResult Unchanged()
                 {
-                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current!, false, null);
+                    _ = current!.Value; // a header-only record loads its value now, under the lock (the caller gets it whole)
+                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current, false, null);
                     // -TrackProvenance on an untracked memory whose value is unchanged: start its history with the
                     // current state (same version), so tracking begins now rather than at the next change.
                     var start = NewEntry(null, current!.Id, ns, key, ProvenanceActions.Tracked, actor, DateTime.UtcNow, Names.DefaultBranch,

@@ -68,7 +68,7 @@ namespace Engram.Core.Tests
                 if (LiteralBlock.TryRead(text, at, out var fast)) // the reader without YamlDotNet agrees with YamlDotNet
                 {
                     fastReads++;
-                    Assert.True(text.Contains("\nvalue: |"));
+                    Assert.Contains("\nvalue: |", text);
                     Assert.Equal(((EngramMap)ValueCodec.FromYaml(text.Substring(at))!)["value"], fast);
                 }
             }
@@ -435,12 +435,15 @@ namespace Engram.Core.Tests
             var again = _t.Set("notes", "big", v);
             Assert.False(again.Changed);
             Assert.Equal(1, again.Memory.Version);
-            Assert.Equal(text, MemoryText("notes", "big"));
+            Assert.Equal(text, MemoryText("notes", "big")); // a no-op writes nothing
             Assert.Empty(TempFiles()); // the speculative temp file was dropped
+            _t.Reopen().Set(new SetRequest("notes", "big", "changed by another writer"));
+            Assert.Equal(v, again.Memory.Value); // the unchanged result holds the value as it was at the write
+            _t.Set("notes", "big", v);
 
             var changed = _t.Set("notes", "big", Large(5));
             Assert.True(changed.Changed);
-            Assert.Equal(2, changed.Memory.Version);
+            Assert.Equal(4, changed.Memory.Version);
             Assert.Equal(Large(5), _t.Reopen().Get("notes", "big").Value);
             Assert.True(_t.Reopen().Verify().Healthy);
         }
