@@ -13,6 +13,7 @@ using Engram.Core.Search;
 using Engram.Core.Storage;
 using Engram.Core.Values;
 using Microsoft.Extensions.AI;
+using Engram.Tests.Shared;
 using Xunit;
 using static Engram.Core.Tests.TestUtil;
 
@@ -67,129 +68,6 @@ namespace Engram.Core.Tests
             serviceType == typeof(EmbeddingGeneratorMetadata) ? new EmbeddingGeneratorMetadata("bag-of-words", new Uri("test://bag"), "bow") : null;
 
         public void Dispose() { }
-    }
-
-    /// <summary>
-    /// A loopback HTTP server (ephemeral port) speaking the two embedding APIs the configuration can name: OpenAI's
-    /// <c>POST /v1/embeddings</c> (float or base64 encoding) and Ollama's <c>POST /api/embed</c>, answering with
-    /// <see cref="BagOfWordsGenerator.Embed"/>. Records the requests' Authorization headers.
-    /// </summary>
-    public sealed class FakeEmbeddingServer : IDisposable
-    {
-        private readonly HttpListener _listener;
-        private readonly Task _loop;
-
-        public FakeEmbeddingServer()
-        {
-            for (int attempt = 0; ; attempt++)
-            {
-                var probe = new TcpListener(IPAddress.Loopback, 0);
-                probe.Start();
-                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-                probe.Stop();
-                _listener = new HttpListener();
-                _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-                try
-                {
-                    _listener.Start();
-                    break;
-                }
-                catch (HttpListenerException) when (attempt < 5)
-                {
-                    // The probed port was taken by someone else in between: try another. (Closing a listener that
-                    // never started can itself throw "address already in use" on Linux.)
-                    try { _listener.Close(); }
-                    catch (HttpListenerException) { }
-                }
-            }
-            _loop = Task.Run(Loop);
-        }
-
-        public int Port { get; }
-        public string BaseAddress => $"http://127.0.0.1:{Port}";
-        public List<string?> Authorizations { get; } = new List<string?>();
-        public int Requests;
-
-        private async Task Loop()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try { ctx = await _listener.GetContextAsync(); }
-                catch (Exception) { return; }
-                try { Handle(ctx); }
-                catch (Exception ex)
-                {
-                    ctx.Response.StatusCode = 500;
-                    var b = Encoding.UTF8.GetBytes(ex.Message);
-                    ctx.Response.OutputStream.Write(b, 0, b.Length);
-                    ctx.Response.Close();
-                }
-            }
-        }
-
-        private void Handle(HttpListenerContext ctx)
-        {
-            Interlocked.Increment(ref Requests);
-            lock (Authorizations) Authorizations.Add(ctx.Request.Headers["Authorization"]);
-            string body;
-            using (var r = new StreamReader(ctx.Request.InputStream, Encoding.UTF8)) body = r.ReadToEnd();
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            var inputs = new List<string>();
-            var input = root.GetProperty("input");
-            if (input.ValueKind == JsonValueKind.Array) inputs.AddRange(input.EnumerateArray().Select(e => e.GetString()!));
-            else inputs.Add(input.GetString()!);
-            var model = root.TryGetProperty("model", out var m) ? m.GetString() : "?";
-
-            object response;
-            var path = ctx.Request.Url!.AbsolutePath;
-            if (path == "/v1/embeddings")
-            {
-                bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
-                response = new
-                {
-                    @object = "list",
-                    model,
-                    data = inputs.Select((t, i) => new
-                    {
-                        @object = "embedding",
-                        index = i,
-                        embedding = base64 ? (object)Convert.ToBase64String(ToBytes(BagOfWordsGenerator.Embed(t))) : BagOfWordsGenerator.Embed(t),
-                    }).ToArray(),
-                    usage = new { prompt_tokens = 1, total_tokens = 1 },
-                };
-            }
-            else if (path == "/api/embed")
-            {
-                response = new { model, embeddings = inputs.Select(BagOfWordsGenerator.Embed).ToArray() };
-            }
-            else
-            {
-                ctx.Response.StatusCode = 404;
-                ctx.Response.Close();
-                return;
-            }
-            var bytes = JsonSerializer.SerializeToUtf8Bytes(response);
-            ctx.Response.ContentType = "application/json";
-            ctx.Response.ContentLength64 = bytes.Length;
-            ctx.Response.OutputStream.Write(bytes, 0, bytes.Length);
-            ctx.Response.Close();
-        }
-
-        private static byte[] ToBytes(float[] v)
-        {
-            var b = new byte[v.Length * 4];
-            Buffer.BlockCopy(v, 0, b, 0, b.Length);
-            return b;
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
-        }
     }
 
     public class SearchTests : IDisposable
@@ -658,7 +536,7 @@ namespace Engram.Core.Tests
         public void Configured_openai_endpoint_embeds_over_http_with_the_key_from_the_environment()
         {
             SeedMeaning();
-            using var server = new FakeEmbeddingServer();
+            using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed);
             var config = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "fake-embed", server.BaseAddress + "/v1", "ENGRAM_TEST_KEY") };
             using (var search = SemanticSearch.FromConfig(config, null, name => name == "ENGRAM_TEST_KEY" ? "sk-test" : null))
             {
@@ -675,7 +553,7 @@ namespace Engram.Core.Tests
         public void Configured_ollama_endpoint_embeds_over_http()
         {
             SeedMeaning();
-            using var server = new FakeEmbeddingServer();
+            using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed);
             var config = new StoreConfig { Embeddings = new EmbeddingsConfig("ollama", "nomic-embed-text", server.BaseAddress) };
             using (var search = SemanticSearch.FromConfig(config))
             {

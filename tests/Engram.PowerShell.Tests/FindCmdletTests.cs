@@ -12,6 +12,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using Engram.Host;
+using Engram.Tests.Shared;
 using Xunit;
 using static Engram.PowerShell.Tests.PSAssert;
 
@@ -110,7 +111,7 @@ namespace Engram.PowerShell.Tests
         public void Semantic_search_end_to_end_with_a_configured_openai_compatible_endpoint()
         {
             Seed();
-            using var server = new LoopbackEmbeddingServer();
+            using var server = new LoopbackEmbeddingServer(SynonymEmbedding.Embed);
             File.AppendAllText(StorePath("engram.yaml"),
                 $"embeddings:\n  provider: openai\n  endpoint: {server.BaseAddress}/v1\n  model: fake-embed\n");
 
@@ -157,7 +158,7 @@ namespace Engram.PowerShell.Tests
         public void Set_EngramEmbedding_configures_semantic_search_on_a_SQLite_store()
         {
             const string Db = "$db = 'sqlite:' + $testRoot + '/memories.db'\n";
-            using var server = new LoopbackEmbeddingServer();
+            using var server = new LoopbackEmbeddingServer(SynonymEmbedding.Embed);
             Ok(Db + """
                 Set-EngramMemory -Store $db longterm garage 'the automobile needs new tyres before winter'
                 Set-EngramMemory -Store $db longterm home 'my cat sleeps all day on the sofa'
@@ -209,10 +210,10 @@ namespace Engram.PowerShell.Tests
     }
 
     /// <summary>
-    /// An OpenAI-compatible <c>POST /v1/embeddings</c> on loopback (ephemeral port), answering with deterministic
-    /// bag-of-words vectors (a small synonym table gives it some "meaning"). Handles float and base64 encodings.
+    /// Deterministic bag-of-words vectors for the loopback embedding server, with a small synonym table that gives
+    /// them some "meaning" (car and automobile land on the same word).
     /// </summary>
-    internal sealed class LoopbackEmbeddingServer : IDisposable
+    internal static class SynonymEmbedding
     {
         private const int Dimensions = 256;
 
@@ -225,40 +226,6 @@ namespace Engram.PowerShell.Tests
             ["pasta"] = "food", ["recipe"] = "food", ["tomato"] = "food", ["dinner"] = "food",
         };
 
-        private readonly HttpListener _listener;
-        private readonly Task _loop;
-        private int _requests;
-
-        public LoopbackEmbeddingServer()
-        {
-            for (int attempt = 0; ; attempt++)
-            {
-                var probe = new TcpListener(IPAddress.Loopback, 0);
-                probe.Start();
-                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-                probe.Stop();
-                _listener = new HttpListener();
-                _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-                try
-                {
-                    _listener.Start();
-                    break;
-                }
-                catch (HttpListenerException) when (attempt < 5)
-                {
-                    // The probed port was taken by someone else in between: try another. (Closing a listener that
-                    // never started can itself throw "address already in use" on Linux.)
-                    try { _listener.Close(); }
-                    catch (HttpListenerException) { }
-                }
-            }
-            _loop = Task.Run(Loop);
-        }
-
-        public int Port { get; }
-        public string BaseAddress => $"http://127.0.0.1:{Port}";
-        public int Requests => Volatile.Read(ref _requests);
-
         public static float[] Embed(string text)
         {
             var v = new float[Dimensions];
@@ -270,72 +237,6 @@ namespace Engram.PowerShell.Tests
                 v[h % Dimensions] += 1;
             }
             return v;
-        }
-
-        private async Task Loop()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext ctx;
-                try { ctx = await _listener.GetContextAsync(); }
-                catch (Exception) { return; }
-                try { Handle(ctx); }
-                catch (Exception ex)
-                {
-                    ctx.Response.StatusCode = 500;
-                    var b = Encoding.UTF8.GetBytes(ex.Message);
-                    ctx.Response.OutputStream.Write(b, 0, b.Length);
-                    ctx.Response.Close();
-                }
-            }
-        }
-
-        private void Handle(HttpListenerContext ctx)
-        {
-            Interlocked.Increment(ref _requests);
-            if (ctx.Request.HttpMethod != "POST" || ctx.Request.Url!.AbsolutePath != "/v1/embeddings")
-            {
-                ctx.Response.StatusCode = 404;
-                ctx.Response.Close();
-                return;
-            }
-            string body;
-            using (var r = new StreamReader(ctx.Request.InputStream, Encoding.UTF8)) body = r.ReadToEnd();
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            var input = root.GetProperty("input");
-            var inputs = input.ValueKind == JsonValueKind.Array ? input.EnumerateArray().Select(e => e.GetString()!).ToList() : new List<string> { input.GetString()! };
-            bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
-            var response = new
-            {
-                @object = "list",
-                model = root.GetProperty("model").GetString(),
-                data = inputs.Select((t, i) =>
-                {
-                    var v = Embed(t);
-                    object embedding = v;
-                    if (base64)
-                    {
-                        var bytes = new byte[v.Length * 4];
-                        Buffer.BlockCopy(v, 0, bytes, 0, bytes.Length);
-                        embedding = Convert.ToBase64String(bytes);
-                    }
-                    return new { @object = "embedding", index = i, embedding };
-                }).ToArray(),
-                usage = new { prompt_tokens = 1, total_tokens = 1 },
-            };
-            var json = JsonSerializer.SerializeToUtf8Bytes(response);
-            ctx.Response.ContentType = "application/json";
-            ctx.Response.ContentLength64 = json.Length;
-            ctx.Response.OutputStream.Write(json, 0, json.Length);
-            ctx.Response.Close();
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
         }
     }
 }
