@@ -1,5 +1,3 @@
-using System;
-using System.Linq;
 using Engram.Core;
 
 namespace Engram.PowerShell
@@ -9,26 +7,15 @@ namespace Engram.PowerShell
     /// emits them, plus its Score and how it matched. Namespace, Key and Store bind by property name, so a hit pipes
     /// into Get-EngramMemory, Set-EngramMemory, Get-EngramProvenance and the other memory cmdlets.
     /// </summary>
-    public sealed class EngramSearchHit
+    public sealed class EngramSearchHit : EngramMemory
     {
-        public const string TypeName = "Engram.SearchHit";
+        public new const string TypeName = "Engram.SearchHit";
 
-        internal EngramSearchHit(SearchHit hit, int rank, string store)
+        internal EngramSearchHit(SearchHit hit, int rank, string store) : base(hit.Memory, store)
         {
-            var m = hit.Memory;
             Rank = rank;
             Score = hit.Score;
             MatchedBy = hit.MatchedBy;
-            Namespace = m.Namespace;
-            Key = m.Key;
-            Value = ValueConverter.ToPowerShell(m.Value);
-            Version = m.Version;
-            Tags = m.Tags.ToArray();
-            Created = m.CreatedUtc.ToLocalTime();
-            Updated = m.UpdatedUtc.ToLocalTime();
-            Id = m.Id;
-            Branch = m.Branch;
-            Store = store;
         }
 
         /// <summary>1 for the best hit, then 2, 3…</summary>
@@ -37,17 +24,5 @@ namespace Engram.PowerShell
         public double Score { get; }
         /// <summary>"text" or "semantic".</summary>
         public string MatchedBy { get; }
-        public string Namespace { get; }
-        public string Key { get; }
-        public object? Value { get; }
-        public int Version { get; }
-        public string[] Tags { get; }
-        public DateTime Created { get; }
-        public DateTime Updated { get; }
-        public string Id { get; }
-        public string Branch { get; }
-        public string Store { get; }
-
-        public override string ToString() => Namespace + "/" + Key;
     }
 }

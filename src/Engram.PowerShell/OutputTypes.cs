@@ -10,8 +10,8 @@ using Engram.Core.Values;
 
 namespace Engram.PowerShell
 {
-    /// <summary>A memory, as Get-EngramMemory emits it (PSTypeName Engram.Memory).</summary>
-    public sealed class EngramMemory
+    /// <summary>A memory, as Get-EngramMemory emits it (PSTypeName Engram.Memory); a search hit adds its score.</summary>
+    public class EngramMemory
     {
         public const string TypeName = "Engram.Memory";
 
