@@ -278,7 +278,12 @@ namespace Engram.Core
             ns = Names.NormalizeNamespace(ns);
             var path = MemoryPath(ns, key);
             var text = TryReadText(path);
-            if (text == null) return null;
+            return text == null ? null : ParseChecked(text, ns, key, path);
+        }
+
+        /// <summary>Parses the memory file of <paramref name="key"/>, which must hold that key.</summary>
+        private static MemoryRecord ParseChecked(string text, string ns, string key, string path)
+        {
             var m = MemoryFile.Parse(text, ns, path);
             if (!string.Equals(m.Key, key, StringComparison.Ordinal))
                 throw MemoryFile.Malformed(path, $"it holds key '{m.Key}', not '{key}'");
@@ -330,15 +335,14 @@ namespace Engram.Core
                 long length = fs.Length;
                 // A small file is read and hashed in full (tens of µs): a hand edit of its value is always seen, even
                 // one that keeps the length (8080 → 9090). Only larger values rely on the header.
-                if (length <= TrustHeaderFrom) return TryGet(ns, key);
-                var buf = new byte[(int)Math.Min(length, 4096)];
+                var buf = new byte[length <= TrustHeaderFrom ? (int)length : 4096];
                 int filled = 0, valueAt = -1;
                 while (true)
                 {
                     int n = fs.Read(buf, filled, buf.Length - filled);
                     if (n <= 0) break;
                     filled += n;
-                    valueAt = MemoryFile.FindValueLine(buf, filled);
+                    if (length > TrustHeaderFrom) valueAt = MemoryFile.FindValueLine(buf, filled);
                     if (valueAt >= 0 || filled == length) break;
                     if (filled == buf.Length) Array.Resize(ref buf, (int)Math.Min(length, (long)buf.Length * 2));
                 }
@@ -363,8 +367,17 @@ namespace Engram.Core
                         }, hash, header.Tags, version, header.CreatedUtc, header.UpdatedUtc);
                     }
                 }
+                // The whole file, from the stream already open: the part read so far, then the rest.
+                if (buf.Length < length) Array.Resize(ref buf, (int)length);
+                while (filled < length)
+                {
+                    int n = fs.Read(buf, filled, buf.Length - filled);
+                    if (n <= 0) break;
+                    filled += n;
+                }
+                if (filled < buf.Length) Array.Resize(ref buf, filled);
+                return ParseChecked(FileOps.DecodeText(buf), ns, key, path);
             }
-            return TryGet(ns, key);
         }
 
         private static string? TryReadText(string path)

@@ -165,11 +165,14 @@ namespace Engram.Core.Storage
         /// The file as text: UTF-8 decoded in one vectorized pass (File.ReadAllText's reader decodes in small chunks:
         /// ~2 ms per MB), a UTF-8 byte-order mark skipped; a file with a UTF-16 or UTF-32 mark is read as before.
         /// </summary>
-        public static string ReadAllText(string path)
+        public static string ReadAllText(string path) => DecodeText(File.ReadAllBytes(path));
+
+        /// <summary>A whole file's bytes as text, by the rules of <see cref="ReadAllText"/>.</summary>
+        public static string DecodeText(byte[] bytes)
         {
-            var bytes = File.ReadAllBytes(path);
             if (bytes.Length >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)))
-                return File.ReadAllText(path, Utf8NoBom); // detects the byte-order mark
+                using (var reader = new StreamReader(new MemoryStream(bytes), Utf8NoBom, detectEncodingFromByteOrderMarks: true))
+                    return reader.ReadToEnd(); // a UTF-16 or UTF-32 byte-order mark
             int skip = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
             return Utf8NoBom.GetString(bytes, skip, bytes.Length - skip);
         }
