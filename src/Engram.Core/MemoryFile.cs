@@ -252,9 +252,8 @@ namespace Engram.Core
             valueBytes = null;
             int at = text.IndexOf("\nvalue: ", StringComparison.Ordinal) + 1;
             if (at <= 0) return null;
-            if (!TryReadValueSection(text, at, out var value)) return null;
-            var header = TryParsePlainHeader(text.Substring(0, at), ns, out var hash, out var size);
-            if (header == null) return null;
+            var header = TryParsePlainHeader(text.Substring(0, at), ns, out var hash, out var size); // the cheap part first
+            if (header == null || !TryReadValueSection(text, at, out var value)) return null;
             contentHash = hash;
             valueBytes = size;
             return new MemoryRecord(header.Id, ns, header.Key, value, header.Tags, header.Version, header.CreatedUtc, header.UpdatedUtc, branch, header.Deleted);

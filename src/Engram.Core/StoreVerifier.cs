@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text;
 using Engram.Core.Provenance;
 using Engram.Core.Storage;
 using Engram.Core.Values;
@@ -163,7 +164,7 @@ namespace Engram.Core
         private static long ValueSectionBytes(string text)
         {
             int i = text.IndexOf("\nvalue:", StringComparison.Ordinal);
-            return i < 0 ? -1 : FileOps.GetBytes(text.Substring(i + 1)).LongLength;
+            return i < 0 ? -1 : Encoding.UTF8.GetByteCount(text.Substring(i + 1));
         }
 
         private void VerifyHistory(string ns, string key, ProvenanceLog log, MemoryRecord? memory, bool repair, StoreReport report)
