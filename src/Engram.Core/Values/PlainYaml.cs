@@ -49,6 +49,18 @@ namespace Engram.Core.Values
         }
 
         /// <summary>
+        /// Text a double-quoted scalar holds with no escapes but <c>\\</c> and <c>\"</c>: no controls, C1 characters,
+        /// surrogates, line or paragraph separators, byte-order mark or non-characters.
+        /// </summary>
+        private static bool IsQuotable(string s)
+        {
+            foreach (char c in s)
+                if (c < 0x20 || (c >= 0x7F && c < 0xA0) || char.IsSurrogate(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF' || c >= '\uFFFE')
+                    return false;
+            return true;
+        }
+
+        /// <summary>
         /// Reads back what <see cref="TryAppendScalar"/> writes: a plain word as it is, a double-quoted text with its
         /// <c>\\</c> and <c>\"</c> escapes undone. Null for anything else.
         /// </summary>
@@ -69,10 +81,7 @@ namespace Engram.Core.Values
                     sb.Append(c);
                 }
                 var text = sb.ToString();
-                foreach (char c in text)
-                    if (c < 0x20 || (c >= 0x7F && c < 0xA0) || char.IsSurrogate(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF' || c >= '\uFFFE')
-                        return null;
-                return text;
+                return IsQuotable(text) ? text : null;
             }
             return IsWord(raw) ? raw : null;
         }
@@ -88,9 +97,7 @@ namespace Engram.Core.Values
                 sb.Append(s);
                 return true;
             }
-            foreach (char c in s)
-                if (c < 0x20 || (c >= 0x7F && c < 0xA0) || char.IsSurrogate(c) || c == '\u2028' || c == '\u2029' || c == '\uFEFF' || c >= '\uFFFE')
-                    return false;
+            if (!IsQuotable(s)) return false;
             sb.Append('"');
             foreach (char c in s)
             {
