@@ -32,6 +32,26 @@ namespace Engram.PowerShell
             return store;
         }
 
+        /// <summary>
+        /// The store, which must exist; false (with the error written: StoreNotFound, a newer format…) when it cannot
+        /// be read, for a cmdlet that then has nothing to do for this input.
+        /// </summary>
+        protected bool TryResolveExistingStore(out IEngramBackend store)
+        {
+            try
+            {
+                store = ResolveStore();
+                store.EnsureExists();
+                return true;
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+                store = null!;
+                return false;
+            }
+        }
+
         private string ResolvePath(string raw)
         {
             try

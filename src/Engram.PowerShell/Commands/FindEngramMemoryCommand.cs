@@ -42,17 +42,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            IEngramBackend store;
-            try
-            {
-                store = ResolveStore();
-                store.EnsureExists();
-            }
-            catch (EngramException ex)
-            {
-                WriteEngramError(ex);
-                return;
-            }
+            if (!TryResolveExistingStore(out var store)) return;
 
             int index = _targets.FindIndex(t => ReferenceEquals(t.Store, store));
             if (index < 0)

@@ -42,17 +42,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessRecord()
         {
-            IEngramBackend store;
-            try
-            {
-                store = ResolveStore();
-                store.EnsureExists();
-            }
-            catch (EngramException ex)
-            {
-                WriteEngramError(ex);
-                return;
-            }
+            if (!TryResolveExistingStore(out var store)) return;
 
             var namespaces = new List<string>();
             bool namespaceRefused = false; // an exact namespace was already reported (invalid, or without the branch)
