@@ -393,8 +393,13 @@ namespace Engram.Core
             foreach (var path in Directory.EnumerateFiles(dir, "*.prov").OrderBy(p => p, StringComparer.Ordinal))
             {
                 var log = new ProvenanceLog(path);
-                var tail = log.ReadTail();
-                var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? (tail != null && tail.Seq > 0 ? log.ReadTailEntry(tail).Key : Path.GetFileName(path));
+                var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path));
+                if (key == null)
+                {
+                    try { var tail = log.ReadTail(); key = tail != null && tail.Seq > 0 ? log.ReadTailEntry(tail).Key : null; }
+                    catch (EngramException) { } // damage: VerifyHistory reports it
+                    key = key ?? Path.GetFileName(path);
+                }
                 if (keyFilter != null && !keyFilter(key)) continue;
                 report.HistoriesChecked++;
                 MemoryRecord? memory = null;

@@ -236,11 +236,14 @@ namespace Engram.Core
         }
 
         /// <summary>The version recorded by the newest main-line entry of a log (walking back over branch entries); null if none.</summary>
-        private static int? LastMainVersion(ProvenanceLog log, LogTail tail)
+        private static int? LastMainVersion(ProvenanceLog log, LogTail tail) => LastMainTail(log, tail)?.Version;
+
+        /// <summary>The trailer of the newest main-line entry of a log (walking back over branch entries); null if none.</summary>
+        internal static LogTail? LastMainTail(ProvenanceLog log, LogTail tail)
         {
             using (var fs = log.OpenForRandomRead())
                 for (LogTail? t = tail; t != null; t = log.ReadPreviousTail(fs, t.Start))
-                    if (t.Branch == Names.DefaultBranch) return t.Version;
+                    if (t.Branch == Names.DefaultBranch) return t;
             return null;
         }
 

@@ -481,6 +481,7 @@ namespace Engram.Core
                 var now = DateTime.UtcNow;
                 string id;
                 int version;
+                bool continuesLost = false;
                 if (current != null)
                 {
                     id = current.Id;
@@ -488,10 +489,13 @@ namespace Engram.Core
                 }
                 else if (tail != null && tail.Seq > 0)
                 {
-                    // Re-created after a delete: continue the same history and id, after main's last version (the
-                    // log's tail may be a branch's entry, whose version is the branch's own).
+                    // Re-created after a delete, or written again after its file was lost (FileLost): continue the
+                    // same history and id, after main's last version (the log's tail may be a branch's entry, whose
+                    // version is the branch's own).
                     id = log.ReadTailEntry(tail).MemoryId;
-                    version = (LastMainVersion(log, tail) ?? 0) + 1;
+                    var lastMain = LastMainTail(log, tail);
+                    version = (lastMain?.Version ?? 0) + 1;
+                    continuesLost = lastMain != null && lastMain.Action != ProvenanceActions.Deleted;
                 }
                 else
                 {
@@ -501,7 +505,7 @@ namespace Engram.Core
 
                 var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
                 ProvenanceEntry? NewWriteEntry() => tracked
-                    ? NewEntry(tail, id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                    ? NewEntry(tail, id, ns, key, request.Action ?? (current == null && !continuesLost ? ProvenanceActions.Created : ProvenanceActions.Revised),
                         actor, now, Names.DefaultBranch, version, request.Reason, w.ContentHash, request.Value, details: CognitionDetails(request, sources))
                     : null;
 
@@ -625,24 +629,36 @@ namespace Engram.Core
         }
 
         /// <summary>
-        /// Makes the log agree with the memory file before a write: cuts off a torn append or one entry left dangling
-        /// by a writer that died between appending and renaming. Returns the (new) tail.
+        /// Makes the log agree with the memory file before a write: cuts off a torn append (bytes <see cref="ProvenanceLog.ReadTail"/>
+        /// proved to be an unfinished append) or one entry left dangling by a writer that died between appending and
+        /// renaming (<see cref="LooksDangling"/>; only after the whole history verified). Decides everything before it
+        /// changes a byte: damaged history, or history that disagrees with the memory file, is refused with
+        /// <c>MalformedProvenance</c> and every file is left as it was. A memory file that is gone while its history is
+        /// intact (<see cref="FileLost"/>) lets the write continue that history. Returns the (new) tail.
         /// </summary>
         private LogTail? Reconcile(ProvenanceLog log, MemoryRecord? current, string ns, string key)
         {
-            var tail = log.ReadTail();
+            var tail = log.ReadTail(); // validated: damage throws before anything is touched
             if (tail == null) return null;
-            if (tail.ValidLength < tail.FileLength)
+            bool torn = tail.ValidLength < tail.FileLength;
+            if (tail.Seq == 0)
             {
-                FileOps.Truncate(log.Path, tail.ValidLength);
-                if (tail.ValidLength == 0) return null;
+                if (torn) FileOps.Truncate(log.Path, 0);
+                return null;
             }
-            if (tail.Seq == 0) return null;
-            if (tail.Branch != Names.DefaultBranch || Consistent(tail, current)) return tail; // branch entries are transactional
-
+            bool keep = tail.Branch != Names.DefaultBranch || Consistent(tail, current) // branch entries are transactional
+                || FileLost(tail.Action, current, () => IsFirstOrFollowsDeletion(log, tail));
+            if (keep)
+            {
+                if (torn) FileOps.Truncate(log.Path, tail.ValidLength);
+                return tail;
+            }
             if (!LooksDangling(tail.Action, tail.Version, current, () => IsFirstOrFollowsDeletion(log, tail)))
                 throw new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
                     $"The history of '{key}' in '{ns}' (entry {tail.Seq}, version {tail.Version}) does not match its memory file (version {current?.Version.ToString() ?? "none"}). Nothing was written; check the store with Test-EngramStore.", log.Path);
+            // The decision walked earlier trailers: before a complete entry is cut, the whole history must verify.
+            var problem = FirstHistoryProblem(log, tail.ValidLength, ns, key);
+            if (problem != null) throw HistoryDamage.Create(problem.Kind, problem.Message + " Nothing was written.", log.Path);
             FileOps.Truncate(log.Path, tail.Start);
             var previous = log.ReadTail();
             return previous == null || previous.Seq == 0 ? null : previous;
@@ -674,6 +690,16 @@ namespace Engram.Core
                 ? action != ProvenanceActions.Deleted && firstOrAfterDeletion()
                 : (action == ProvenanceActions.Deleted && version == current.Version) || version == current.Version + 1;
 
+        /// <summary>
+        /// The other side of <see cref="LooksDangling"/> when there is no memory file: the main line's last entry is a
+        /// committed write (not a deletion, and not a create that may have died before its rename), so the file was lost
+        /// (deleted by hand, or damaged and moved away) while its history is intact. Writers continue that history (the
+        /// next version follows the last one; nothing is cut), readers show it whole, and <c>Test-EngramStore -Repair</c>
+        /// rebuilds the file from it. Writers and the verifier share this rule.
+        /// </summary>
+        internal static bool FileLost(string action, MemoryRecord? current, Func<bool> firstOrAfterDeletion) =>
+            current == null && action != ProvenanceActions.Deleted && !firstOrAfterDeletion();
+
         /// <summary>True when the main-line entry before an entry is none, a deletion, or a squash (which may hide it).</summary>
         internal static bool IsFirstOrAfterDeletion(string? previousMainAction) =>
             previousMainAction == null || previousMainAction == ProvenanceActions.Deleted || previousMainAction == ProvenanceActions.Squashed;
@@ -702,20 +728,32 @@ namespace Engram.Core
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
             EnsureExists();
-            var current = TryGet(ns, key);
+            // History stays readable when the memory file is damaged: it is what the file can be rebuilt from.
+            MemoryRecord? current = null;
+            EngramException? unreadable = null;
+            try { current = TryGet(ns, key); }
+            catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MalformedMemoryFile) { unreadable = ex; }
             var log = new ProvenanceLog(ProvenancePath(ns, key));
             var tail = log.ReadTail();
             if (tail == null || tail.Seq == 0)
             {
+                if (unreadable != null) throw unreadable;
                 if (current == null) throw NotFound(ns, key);
                 throw StoreErrors.NotTracked(ns, key);
             }
+            if (unreadable == null && tail.Branch == Names.DefaultBranch && !Consistent(tail, current))
+            {
+                // The file may have been replaced since it was read (a writer committed meanwhile): read it again.
+                try { current = TryGet(ns, key); }
+                catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MalformedMemoryFile) { unreadable = ex; }
+            }
 
-            // Hide entries beyond what the memory file shows (an in-flight or crashed write).
+            // Hide entries beyond what the memory file shows (an in-flight or crashed write). With no memory file, only
+            // a write that may have died before its rename is hidden (LooksDangling): a lost file's history is shown.
             using (var fs = log.OpenForRandomRead())
             {
-                while (tail != null && tail.Branch == Names.DefaultBranch && !Consistent(tail, current) &&
-                       (current == null ? tail.Action != ProvenanceActions.Deleted
+                while (unreadable == null && tail != null && tail.Branch == Names.DefaultBranch && !Consistent(tail, current) &&
+                       (current == null ? LooksDangling(tail.Action, tail.Version, null, () => IsFirstOrFollowsDeletion(log, tail))
                                         : tail.Version > current.Version || (tail.Version == current.Version && tail.Action == ProvenanceActions.Deleted)))
                     tail = log.ReadPreviousTail(fs, tail.Start);
             }

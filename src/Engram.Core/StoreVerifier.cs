@@ -27,8 +27,9 @@ namespace Engram.Core
         }
 
         public FindingSeverity Severity { get; }
-        /// <summary>Stable kind: MalformedMemory, MalformedProvenance, BrokenChain, TamperedValue, SequenceGap, TornAppend,
-        /// DanglingEntry, HistoryMismatch, InterruptedTransaction, OrphanTempFile, MalformedBranch, UnsupportedFormat.</summary>
+        /// <summary>Stable kind: MalformedMemory, MissingMemory, MalformedProvenance, BrokenChain, TamperedValue, SequenceGap,
+        /// VersionGap, TrailerMismatch, TornAppend, DanglingEntry, HistoryMismatch, InterruptedTransaction, OrphanTempFile,
+        /// MalformedBranch, UnsupportedFormat.</summary>
         public string Kind { get; }
         public string Message { get; }
         public string? Path { get; }
@@ -60,7 +61,9 @@ namespace Engram.Core
         /// Checks the whole store: memory files parse, every provenance chain verifies (hashes, links, sequence, value
         /// hashes) and agrees with its memory file, branches are consistent, and no staging is left over. With
         /// <paramref name="repair"/>, does only safe repairs: finishes or discards interrupted transactions, deletes
-        /// orphaned temp files, cuts torn or dangling trailing entries (writes that never completed).
+        /// orphaned temp files, cuts torn or dangling trailing entries (writes that never completed: only bytes proven to
+        /// be an unfinished append, see <see cref="ProvenanceLog.ReadTail"/>), and rebuilds a missing or malformed memory
+        /// file from its intact history (a <c>repaired</c> entry records it).
         /// </summary>
         public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
         {
@@ -115,6 +118,7 @@ namespace Engram.Core
         private void VerifyNamespace(string ns, bool repair, StoreReport report)
         {
             var memories = new Dictionary<string, MemoryRecord?>(StringComparer.Ordinal); // stem -> record (null: malformed)
+            var malformed = new Dictionary<string, StoreFinding>(StringComparer.Ordinal); // stem -> its MalformedMemory finding
             var dir = Path.Combine(Root, ns);
             if (Directory.Exists(dir))
                 foreach (var path in Directory.EnumerateFiles(dir, "*.yaml"))
@@ -145,7 +149,9 @@ namespace Engram.Core
                     catch (EngramException ex)
                     {
                         memories[stem] = null;
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedMemory", ex.Message, path, ns, Names.DecodeKey(stem)));
+                        var f = new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedMemory", ex.Message, path, ns, Names.DecodeKey(stem));
+                        report.Findings.Add(f);
+                        if (f.Kind == "MalformedMemory") malformed[stem] = f;
                     }
                 }
 
@@ -156,8 +162,9 @@ namespace Engram.Core
                 report.HistoriesChecked++;
                 var stem = Path.GetFileNameWithoutExtension(path);
                 memories.TryGetValue(stem, out var memory);
-                if (memories.ContainsKey(stem) && memory == null) continue; // already reported: memory file unreadable
-                VerifyHistory(ns, Names.DecodeKey(stem) ?? memory?.Key ?? stem, new ProvenanceLog(path), memory, repair, report);
+                malformed.TryGetValue(stem, out var damaged);
+                if (memories.ContainsKey(stem) && memory == null && damaged == null) continue; // already reported: a newer format, never rewritten
+                VerifyHistory(ns, Names.DecodeKey(stem) ?? memory?.Key ?? stem, new ProvenanceLog(path), memory, repair, report, damaged);
             }
         }
 
@@ -167,10 +174,22 @@ namespace Engram.Core
             return i < 0 ? -1 : Encoding.UTF8.GetByteCount(text.Substring(i + 1));
         }
 
-        private void VerifyHistory(string ns, string key, ProvenanceLog log, MemoryRecord? memory, bool repair, StoreReport report)
+        /// <param name="damagedFile">The MalformedMemory finding of the memory's file, when it exists but does not parse.</param>
+        private void VerifyHistory(string ns, string key, ProvenanceLog log, MemoryRecord? memory, bool repair, StoreReport report, StoreFinding? damagedFile = null)
         {
             LogTail? tail;
             try { tail = log.ReadTail(); }
+            catch (EngramException ex) when (HistoryDamage.KindOf(ex) != null)
+            {
+                var kind = HistoryDamage.KindOf(ex)!;
+                // Damage, not a crash: nothing is cut or rewritten. Walk what is there for everything else that is wrong;
+                // the walk names the entry where it can (a broken chain, a trailer that does not match its entry).
+                int before = report.Findings.Count;
+                CheckFileHistory(log, new FileInfo(log.Path).Length, ns, key, report);
+                if (!report.Findings.Skip(before).Any(f => f.Kind == kind))
+                    report.Findings.Insert(before, new StoreFinding(FindingSeverity.Error, kind, ex.Message + RepairByHand, log.Path, ns, key));
+                return;
+            }
             catch (EngramException ex)
             {
                 report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedProvenance", ex.Message, log.Path, ns, key));
@@ -179,6 +198,7 @@ namespace Engram.Core
             if (tail == null) return;
             if (tail.ValidLength < tail.FileLength)
             {
+                // ReadTail proved these bytes an append that never finished (no complete entry in them).
                 var f = new StoreFinding(FindingSeverity.Warning, "TornAppend",
                     $"The history of '{key}' in '{ns}' ends with an incomplete entry ({tail.FileLength - tail.ValidLength} bytes) from an interrupted write.", log.Path, ns, key, tail.Seq + 1);
                 report.Findings.Add(f);
@@ -186,7 +206,7 @@ namespace Engram.Core
             }
             if (tail.Seq == 0) return;
 
-            var walk = CheckChain(log.ReadAll(tail.ValidLength, includeValues: true), ns, key, log.Path, report);
+            var walk = CheckFileHistory(log, tail.ValidLength, ns, key, report);
             if (walk.Broken) return;
             ProvenanceEntry? last = walk.Last, lastMain = walk.LastMain;
             string? mainActionBeforeLast = walk.MainActionBeforeLast;
@@ -196,12 +216,16 @@ namespace Engram.Core
             bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
                 : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
             if (consistent) return;
-            if (LooksDangling(lastMain.Action, lastMain.Version, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
+            if (damagedFile == null && LooksDangling(lastMain.Action, lastMain.Version, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
             {
                 var f = new StoreFinding(FindingSeverity.Warning, "DanglingEntry",
                     $"Entry {lastMain.Seq} of '{key}' in '{ns}' records a write that never completed (the process stopped before the memory file was replaced).", log.Path, ns, key, lastMain.Seq);
                 report.Findings.Add(f);
                 if (repair && lastMain == last) { FileOps.Truncate(log.Path, tail.Start); f.Repaired = true; }
+            }
+            else if (damagedFile != null || FileLost(lastMain.Action, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
+            {
+                RebuildFromHistory(ns, key, log, walk, damagedFile, repair, report);
             }
             else
             {
@@ -210,12 +234,110 @@ namespace Engram.Core
             }
         }
 
+        private const string RepairByHand = " -Repair does not change a damaged history: restore the .prov file from a backup, or move it out of the store"
+            + " (the memory then continues untracked; its old history stays in the moved file).";
+
+        /// <summary>
+        /// A memory file that is missing (<see cref="FileLost"/>) or does not parse (<paramref name="damagedFile"/>)
+        /// while its history verified: reported, and with <paramref name="repair"/> rebuilt from the newest main-line
+        /// entry that holds the value of the last main version; a <c>repaired</c> entry (hash-chained like any entry)
+        /// records it. Tags are not in history: the rebuilt memory has none.
+        /// </summary>
+        private void RebuildFromHistory(string ns, string key, ProvenanceLog log, ChainWalk walk, StoreFinding? damagedFile, bool repair, StoreReport report)
+        {
+            var lastMain = walk.LastMain!;
+            var source = walk.LastMainValued != null && walk.LastMainValued.Version == lastMain.Version
+                && walk.LastMainValued.ContentHash == lastMain.ContentHash ? walk.LastMainValued : null;
+            var path = MemoryPath(ns, key);
+            string what = damagedFile != null ? "does not parse" : "is missing";
+            var f = damagedFile;
+            string message = source != null
+                ? $"The memory file of '{key}' in '{ns}' {what}; its history is intact: -Repair rebuilds it from entry {source.Seq} (version {source.Version}) and records that in a 'repaired' entry."
+                : $"The memory file of '{key}' in '{ns}' {what}; its history is intact but no entry holds the value of version {lastMain.Version} (freed by retention?), so it cannot be rebuilt: restore the file from a backup, or write the memory again with Set-EngramMemory (its history continues).";
+            if (f == null)
+            {
+                f = new StoreFinding(FindingSeverity.Error, "MissingMemory", message, path, ns, key, lastMain.Seq);
+                report.Findings.Add(f);
+            }
+            else
+            {
+                var replaced = new StoreFinding(f.Severity, f.Kind, f.Message + " " + message, f.Path, f.Namespace ?? ns, f.Key ?? key, lastMain.Seq);
+                report.Findings[report.Findings.IndexOf(f)] = replaced;
+                f = replaced;
+            }
+            if (!repair || source == null) return;
+
+            var now = DateTime.UtcNow;
+            var record = new MemoryRecord(source.MemoryId, ns, key, source.Value, Array.Empty<string>(), lastMain.Version,
+                walk.LifeStartUtc ?? source.TimestampUtc, source.TimestampUtc).WithContentHash(source.ContentHash!);
+            var tail = log.ReadTail();
+            var entry = NewEntry(tail, source.MemoryId, ns, key, ProvenanceActions.Repaired, NormalizeActor(null), now, Names.DefaultBranch,
+                lastMain.Version, $"rebuilt the memory file from entry {source.Seq}: it {what}", source.ContentHash, null, hasValue: false,
+                details: new EngramMap(MapKind.Ordered) { { "from", source.Seq }, { "file", damagedFile != null ? "malformed" : "missing" } });
+            // As a write: the entry first (the intent record), then the file by rename.
+            long appendedAt = log.Append(entry, tail?.ValidLength ?? 0, Config.Durability);
+            try { FileOps.WriteAtomic(path, MemoryFile.Serialize(record), TempDir, Config.Durability); }
+            catch
+            {
+                FileOps.Truncate(log.Path, appendedAt);
+                throw;
+            }
+            f.Repaired = true;
+        }
+
+        /// <summary>
+        /// <see cref="CheckChain"/> over a file history up to <paramref name="validLength"/>, with every trailer
+        /// cross-checked against the entry it closes and the offset it really starts at (<c>TrailerMismatch</c>, which
+        /// also ends the walk as broken).
+        /// </summary>
+        internal static ChainWalk CheckFileHistory(ProvenanceLog log, long validLength, string ns, string key, StoreReport report)
+        {
+            (long Seq, string Why)? mismatch = null;
+            IEnumerable<ProvenanceEntry> Checked()
+            {
+                using (var scan = log.ScanTrailers(validLength).GetEnumerator())
+                    foreach (var e in log.ReadAll(validLength, includeValues: true))
+                    {
+                        if (mismatch == null && scan.MoveNext())
+                        {
+                            var (start, _, t) = scan.Current;
+                            var why = t == null ? "its trailer line cannot be read"
+                                : t.Start != start ? $"its trailer says it starts at offset {t.Start}, it starts at {start}"
+                                : ProvenanceLog.TrailerDisagreement(t, e);
+                            if (why != null) mismatch = (e.Seq, why);
+                        }
+                        yield return e;
+                    }
+            }
+            var walk = CheckChain(Checked(), ns, key, log.Path, report);
+            if (mismatch != null)
+            {
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TrailerMismatch",
+                    $"The history of '{key}' in '{ns}' has a trailer ('#~ …') that does not match entry {mismatch.Value.Seq}: {mismatch.Value.Why}." + RepairByHand,
+                    log.Path, ns, key, mismatch.Value.Seq));
+                walk.Broken = true;
+            }
+            return walk;
+        }
+
+        /// <summary>The first thing wrong with a file history (chain, sequence, versions, values, trailers), or null.</summary>
+        internal static StoreFinding? FirstHistoryProblem(ProvenanceLog log, long validLength, string ns, string key)
+        {
+            var scratch = new StoreReport("");
+            CheckFileHistory(log, validLength, ns, key, scratch);
+            return scratch.Findings.FirstOrDefault(f => f.Severity != FindingSeverity.Information);
+        }
+
         internal sealed class ChainWalk
         {
             public bool Broken;
             public ProvenanceEntry? Last, LastMain;
             /// <summary>The main-line action before the last main-line entry (squashes included).</summary>
             public string? MainActionBeforeLast;
+            /// <summary>The newest main-line entry that holds its value (checked against its content hash).</summary>
+            public ProvenanceEntry? LastMainValued;
+            /// <summary>When the memory's current life on main began: its first main-line entry after the last deletion.</summary>
+            public DateTime? LifeStartUtc;
         }
 
         /// <summary>
@@ -230,6 +352,7 @@ namespace Engram.Core
             long expected = 1;
             string? prevHash = null;
             string? mainAction = null; // main-line actions, squashes included
+            int? mainVersion = null;   // the main line's version so far (unknown after a squash)
             try
             {
                 foreach (var e in entries)
@@ -250,11 +373,13 @@ namespace Engram.Core
                         expected = e.Seq + 1;
                         walk.Last = e;
                         mainAction = e.Action;
+                        mainVersion = null;
+                        walk.LastMainValued = null;
                         continue;
                     }
                     if (e.Seq != expected)
                     {
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' jumps from entry {expected - 1} to {e.Seq}.", path, ns, key, e.Seq));
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' has entry {e.Seq} where entry {expected} belongs (entries removed, reordered or repeated?).", path, ns, key, e.Seq));
                         return Broken(walk);
                     }
                     if (!e.VerifyHash() || e.PrevHash != prevHash || e.Namespace != ns || e.Key != key)
@@ -270,13 +395,23 @@ namespace Engram.Core
                         report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TamperedValue", $"The value stored with entry {e.Seq} of '{key}' in '{ns}' does not match its content hash.", path, ns, key, e.Seq));
                         return Broken(walk);
                     }
+                    if (e.Branch == Names.DefaultBranch && mainVersion.HasValue && (e.Version < mainVersion.Value || e.Version > mainVersion.Value + 1))
+                    {
+                        // Each main-line entry keeps the version (deleted, connected, repaired…) or adds one.
+                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "VersionGap", $"The history of '{key}' in '{ns}' goes from version {mainVersion} to {e.Version} at entry {e.Seq}.", path, ns, key, e.Seq));
+                        return Broken(walk);
+                    }
                     prevHash = e.Hash;
                     walk.Last = e;
                     if (e.Branch == Names.DefaultBranch)
                     {
                         walk.LastMain = e;
                         walk.MainActionBeforeLast = mainAction;
+                        if (IsFirstOrAfterDeletion(mainAction) && mainAction != ProvenanceActions.Squashed) walk.LifeStartUtc = e.TimestampUtc;
+                        if (e.Action == ProvenanceActions.Deleted) walk.LastMainValued = null;
+                        else if (e.HasValue) walk.LastMainValued = e;
                         mainAction = e.Action;
+                        mainVersion = e.Version;
                     }
                     expected++;
                 }

@@ -230,25 +230,31 @@ namespace Engram.Core.Tests
         public void MemoryFileDeletedByHand_DoesNotLetTheNextWriteCutCommittedHistory()
         {
             // Not a crash: the log's last entry is a committed revision. Treating it as dangling would silently
-            // destroy history, so the write is refused instead.
+            // destroy history; the file was lost, so the write continues the history instead (nothing is cut).
             ThreeVersions();
+            var history = File.ReadAllBytes(ProvPath);
             File.Delete(MemPath);
-            var before = Snapshot(_t.Root);
-            Throws(EngramErrorIds.MalformedProvenance, () => _t.Set("shared", "k", "v4"));
-            AssertUnchanged(before, Snapshot(_t.Root));
+            var r = _t.Set("shared", "k", "v4");
+            Assert.Equal(4, r.Memory.Version);
+            Assert.Equal("revised", r.Entry!.Action);
+            Assert.Equal(history, File.ReadAllBytes(ProvPath).Take(history.Length).ToArray());
+            var hist = _t.Store.GetProvenance("shared", "k").ToList();
+            Assert.Equal(new object[] { "v1", "v2", "v3", "v4" }, hist.Select(e => e.Value));
+            AssertChain(hist);
+            Assert.True(_t.Store.Verify().Healthy);
         }
 
         [Fact]
-        public void MemoryFileDeletedByHand_IsAMismatchForTheVerifier_AndRepairDoesNotCutCommittedHistory()
+        public void MemoryFileDeletedByHand_IsMissingForTheVerifier_AndRepairDoesNotCutCommittedHistory()
         {
             // Same rule as the writer's (above): only a first create or a re-create after a deletion can be a crashed
-            // write when there is no memory file; a committed revision must be reported, never cut.
+            // write when there is no memory file; a committed revision is never cut: the file is missing.
             ThreeVersions();
             File.Delete(MemPath);
             var before = Snapshot(_t.Root);
-            var report = _t.Store.Verify(repair: true);
+            var report = _t.Store.Verify();
             var finding = Assert.Single(report.Findings, f => f.Key == "k");
-            Assert.Equal("HistoryMismatch", finding.Kind);
+            Assert.Equal("MissingMemory", finding.Kind);
             Assert.False(finding.Repaired);
             AssertUnchanged(before, Snapshot(_t.Root));
         }

@@ -15,6 +15,8 @@ namespace Engram.Core.Provenance
         public const string Squashed = "squashed";
         /// <summary>History started for a memory that existed untracked (its state at that moment).</summary>
         public const string Tracked = "tracked";
+        /// <summary><c>Test-EngramStore -Repair</c> rebuilt a missing or malformed memory file from this history (value unchanged).</summary>
+        public const string Repaired = "repaired";
     }
 
     /// <summary>

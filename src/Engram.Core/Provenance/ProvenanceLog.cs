@@ -45,21 +45,129 @@ namespace Engram.Core.Provenance
 
         public bool Exists => File.Exists(Path);
 
-        /// <summary>Reads the trailer of the last complete entry; null when the file is missing or holds no complete entry.</summary>
+        /// <summary>
+        /// Reads the trailer of the last complete entry, cross-checked against the entry it closes (see
+        /// <see cref="CheckTrailer"/>); null when the file is missing or empty. Bytes after the last complete entry are
+        /// reported as torn (<see cref="LogTail.ValidLength"/> &lt; <see cref="LogTail.FileLength"/>) only when they are
+        /// proven to be an incomplete append (<see cref="CheckTornTail"/>): anything else is damage, thrown as a
+        /// <see cref="HistoryDamage"/> (<c>MalformedProvenance</c>), so no caller ever cuts it.
+        /// </summary>
         public LogTail? ReadTail()
         {
             if (!File.Exists(Path)) return null;
             using (var fs = OpenRead())
             {
                 long len = fs.Length;
-                var tail = ReadTrailerEndingAt(fs, len);
-                if (tail == null) tail = FindLastTrailer(fs, len);
-                if (tail != null) tail.FileLength = len;
-                else if (len > 0 && !StartsWithDocument(fs))
-                    throw Malformed("it holds no complete entry and does not start like one");
-                return tail ?? (len > 0 ? new LogTail { ValidLength = 0, FileLength = len, Seq = 0, Start = -1 } : null);
+                if (len == 0) return null;
+                var tail = LastTrailer(fs, len, scan: false) ?? LastTrailer(fs, len, scan: true);
+                if (tail == null)
+                {
+                    if (!StartsWithDocument(fs)) throw Malformed("it holds no complete entry and does not start like one");
+                    CheckTornTail(fs, 0, len);
+                    return new LogTail { ValidLength = 0, FileLength = len, Seq = 0, Start = -1 };
+                }
+                tail.FileLength = len;
+                CheckTrailer(fs, tail);
+                if (tail.ValidLength < len) CheckTornTail(fs, tail.ValidLength, len);
+                return tail;
             }
         }
+
+        /// <summary>
+        /// The trailer is covered by no hash: before anyone trusts it, it must agree with the entry it closes — the
+        /// entry starts at the trailer's offset (right after the previous entry's trailer), parses, its hash verifies,
+        /// and its schema, seq, version, action, hash and branch are the trailer's. Throws a
+        /// <see cref="HistoryDamage"/> (<c>TrailerMismatch</c>, or <c>BrokenChain</c> for an entry whose hash
+        /// does not verify) otherwise.
+        /// </summary>
+        private void CheckTrailer(FileStream fs, LogTail tail)
+        {
+            string? why = null;
+            if (tail.Start > 0 && ReadTrailerEndingAt(fs, tail.Start) == null)
+                why = $"its start offset {tail.Start} does not follow the previous entry's trailer";
+            ProvenanceEntry? e = null;
+            if (why == null)
+            {
+                try { e = ReadEntryHead(fs, tail.Start, tail.ValidLength); }
+                catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MalformedProvenance) { why = $"no readable entry starts at its offset {tail.Start}"; }
+            }
+            if (e != null)
+            {
+                why = TrailerDisagreement(tail, e);
+                if (why == null && !e.VerifyHash())
+                    throw HistoryDamage.Create("BrokenChain",
+                        $"The provenance file '{Path}' is damaged: the hash of its last entry {e.Seq} does not match its contents (edited?). Nothing was changed; check it with Test-EngramStore.", Path);
+            }
+            if (why != null)
+                throw HistoryDamage.Create("TrailerMismatch",
+                    $"The provenance file '{Path}' is damaged: the trailer of its last entry (seq {tail.Seq}, version {tail.Version}) does not match the entry it closes: {why}. Nothing was changed; check it with Test-EngramStore.", Path);
+        }
+
+        /// <summary>Why a trailer does not describe <paramref name="e"/> (null when it does). Shared by writers and the verifier.</summary>
+        internal static string? TrailerDisagreement(LogTail t, ProvenanceEntry e) =>
+            t.Seq != e.Seq ? $"it says seq {t.Seq}, the entry is {e.Seq}"
+            : t.Version != e.Version ? $"it says version {t.Version}, the entry has {e.Version}"
+            : t.Schema != e.Schema ? $"it says schema {t.Schema}, the entry has {e.Schema}"
+            : !string.Equals(t.Action, e.Action, StringComparison.Ordinal) ? $"it says '{t.Action}', the entry is '{e.Action}'"
+            : !string.Equals(t.Hash, e.Hash, StringComparison.Ordinal) ? "its hash is not the entry's"
+            : !string.Equals(t.Branch, e.Branch, StringComparison.Ordinal) ? $"it says branch '{t.Branch}', the entry is on '{e.Branch}'"
+            : null;
+
+        /// <summary>
+        /// Proves that the bytes [<paramref name="from"/>, <paramref name="end"/>) after the last complete entry are an
+        /// append that never finished, the only bytes a recovery may cut: they hold no complete trailer line (the
+        /// callers' scans guarantee that; an append writes its trailer last, so an entry is complete only with it) and
+        /// begin like an entry (a prefix of <c>---</c>). Throws a <see cref="HistoryDamage"/>
+        /// (<c>MalformedProvenance</c>) otherwise.
+        /// </summary>
+        private void CheckTornTail(FileStream fs, long from, long end)
+        {
+            long n = end - from;
+            var head = new byte[(int)Math.Min(n, 3)];
+            fs.Position = from;
+            ReadExactly(fs, head, head.Length);
+            bool entryLike = true;
+            for (int i = 0; i < head.Length; i++) entryLike &= head[i] == (byte)'-';
+            if (!entryLike)
+                throw HistoryDamage.Create("MalformedProvenance",
+                    $"The provenance file '{Path}' is damaged: the {n} bytes after its last complete entry (from offset {from}) are not the start of an entry. Nothing was changed; check it with Test-EngramStore.", Path);
+        }
+
+        /// <summary>
+        /// The entry in [start, end) without its value (parsing only its head when the value is large), after checking
+        /// that the range holds exactly one trailer line, its last (so the trailer's offset cannot skip or repeat entries).
+        /// Throws <c>MalformedProvenance</c> when it does not.
+        /// </summary>
+        private ProvenanceEntry ReadEntryHead(FileStream fs, long start, long end)
+        {
+            const int HeadWindow = 16 * 1024;
+            byte[]? head = null;
+            int headLength = 0, trailers = 0, matched = 1; // the range starts after a line feed (or at the file's start)
+            var buf = new byte[(int)Math.Min(end - start, HeadWindow)];
+            fs.Position = start;
+            for (long pos = start; pos < end;)
+            {
+                int n = (int)Math.Min(buf.Length, end - pos);
+                ReadExactly(fs, buf, n);
+                if (head == null) { head = (byte[])buf.Clone(); headLength = n; }
+                for (int i = 0; i < n; i++)
+                {
+                    byte b = buf[i];
+                    if (b == TrailerLineStart[matched]) { if (++matched == TrailerLineStart.Length) { trailers++; matched = 0; } }
+                    else matched = b == (byte)'\n' ? 1 : 0;
+                }
+                pos += n;
+            }
+            if (trailers != 1) throw Malformed($"the bytes from offset {start} to {end} hold {trailers} trailer lines, not one entry");
+            if (headLength == end - start) return ParseEntryText(Encoding.UTF8.GetString(head!, 0, headLength), includeValues: false);
+            for (int i = 0; i + 7 <= headLength; i++)
+                if (head![i] == (byte)'\n' && head[i + 1] == (byte)'v' && head[i + 2] == (byte)'a' && head[i + 3] == (byte)'l'
+                    && head[i + 4] == (byte)'u' && head[i + 5] == (byte)'e' && head[i + 6] == (byte)':')
+                    return ParseEntryText(Encoding.UTF8.GetString(head, 0, i + 1), includeValues: false);
+            return ReadEntry(fs, start, end, includeValues: false);
+        }
+
+        private static readonly byte[] TrailerLineStart = { (byte)'\n', (byte)'#', (byte)'~', (byte)' ' };
 
         private FileStream OpenRead() =>
             new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.None);
@@ -75,6 +183,13 @@ namespace Engram.Core.Provenance
         /// <summary>Parses the trailer line that ends exactly at <paramref name="end"/> (which must follow a '\n').</summary>
         private LogTail? ReadTrailerEndingAt(FileStream fs, long end)
         {
+            var line = ReadTrailerLineEndingAt(fs, end);
+            return line == null ? null : ParseTrailer(line, end);
+        }
+
+        /// <summary>The complete line ending exactly at <paramref name="end"/> when it is a trailer line (starts with <c>#~ </c>), parsable or not.</summary>
+        private static string? ReadTrailerLineEndingAt(FileStream fs, long end)
+        {
             if (end <= 0) return null;
             int window = (int)Math.Min(end, 512);
             var buf = new byte[window];
@@ -86,15 +201,23 @@ namespace Engram.Core.Provenance
             lineStart++;
             if (lineStart == 0 && end - window > 0) return null; // line longer than the window: not a trailer
             var line = Encoding.UTF8.GetString(buf, lineStart, window - 1 - lineStart);
-            return ParseTrailer(line, end);
+            return line.StartsWith(TrailerPrefix, StringComparison.Ordinal) ? line : null;
         }
 
-        /// <summary>Slow path after a torn write: scans backwards for the last complete trailer line.</summary>
-        private LogTail? FindLastTrailer(FileStream fs, long len)
+        /// <summary>
+        /// The last trailer line, ending exactly at <paramref name="end"/> (<paramref name="scan"/> false) or the last
+        /// one in the file (true: after a torn write). A trailer line that does not parse is damage, never skipped: the
+        /// bytes after it would otherwise look like a torn append and be cut.
+        /// </summary>
+        private LogTail? LastTrailer(FileStream fs, long end, bool scan)
         {
+            if (!scan)
+            {
+                var line = ReadTrailerLineEndingAt(fs, end);
+                return line == null ? null : ParseTrailer(line, end) ?? throw UnreadableTrailer(line, end);
+            }
             const int Chunk = 64 * 1024;
-            long pos = len;
-            var carry = new List<byte>();
+            long pos = end;
             while (pos > 0)
             {
                 int n = (int)Math.Min(Chunk, pos);
@@ -106,12 +229,16 @@ namespace Engram.Core.Provenance
                 {
                     if (buf[i] != (byte)'\n') continue;
                     // A trailer ends at i (inclusive); try it.
-                    var t = ReadTrailerEndingAt(fs, pos + i + 1);
-                    if (t != null) return t;
+                    var line = ReadTrailerLineEndingAt(fs, pos + i + 1);
+                    if (line != null) return ParseTrailer(line, pos + i + 1) ?? throw UnreadableTrailer(line, pos + i + 1);
                 }
             }
             return null;
         }
+
+        private EngramException UnreadableTrailer(string line, long end) =>
+            HistoryDamage.Create("TrailerMismatch",
+                $"The provenance file '{Path}' is damaged: the trailer line ending at offset {end} ('{(line.Length > 120 ? line.Substring(0, 120) + "…" : line)}') cannot be read or points past itself. Nothing was changed; check it with Test-EngramStore.", Path);
 
         private LogTail? ParseTrailer(string line, long end)
         {
@@ -316,6 +443,50 @@ namespace Engram.Core.Provenance
             }
         }
 
+        /// <summary>
+        /// Every entry up to <paramref name="validLength"/> that ends with a trailer line, oldest first, as the byte
+        /// range [Start, End) it really occupies and its trailer as written (null when the line does not parse): what
+        /// the verifier cross-checks each trailer against (<see cref="ReadAll"/> yields the entries in the same order).
+        /// </summary>
+        internal IEnumerable<(long Start, long End, LogTail? Trailer)> ScanTrailers(long validLength)
+        {
+            if (validLength <= 0) yield break;
+            using (var fs = OpenRead())
+            {
+                var buf = new byte[64 * 1024];
+                var line = new List<byte>(256);
+                long pos = 0, entryStart = 0;
+                bool longLine = false;
+                while (pos < validLength)
+                {
+                    int n = fs.Read(buf, 0, (int)Math.Min(buf.Length, validLength - pos));
+                    if (n <= 0) break;
+                    for (int i = 0; i < n; i++)
+                    {
+                        byte b = buf[i];
+                        if (b != (byte)'\n')
+                        {
+                            if (line.Count < 512) line.Add(b); else longLine = true;
+                            continue;
+                        }
+                        long end = pos + i + 1;
+                        if (!longLine && line.Count >= 3 && line[0] == (byte)'#' && line[1] == (byte)'~' && line[2] == (byte)' ')
+                        {
+                            var text = Encoding.UTF8.GetString(line.ToArray());
+                            LogTail? t = null;
+                            try { t = ParseTrailer(text, end); }
+                            catch (EngramException) { }
+                            yield return (entryStart, end, t);
+                            entryStart = end;
+                        }
+                        line.Clear();
+                        longLine = false;
+                    }
+                    pos += n;
+                }
+            }
+        }
+
         /// <summary>One entry's text (a YAML document, optionally with its trailer comment).</summary>
         private ProvenanceEntry ParseEntryText(string text, bool includeValues) =>
             TryParsePlain(text, includeValues) ?? ParseWithParser(text, includeValues);
@@ -471,6 +642,26 @@ namespace Engram.Core.Provenance
         public EngramException Malformed(string why, Exception? inner = null) =>
             new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
                 $"The provenance file '{Path}' cannot be read: {why}.", Path, inner);
+    }
+
+    /// <summary>
+    /// A history that is damaged (not merely torn by a crash): a plain <c>MalformedProvenance</c>
+    /// <see cref="EngramException"/> for callers, tagged with the verifier's finding kind (<c>TrailerMismatch</c>,
+    /// <c>BrokenChain</c>, <c>MalformedProvenance</c>). Nothing that throws it has changed a byte.
+    /// </summary>
+    internal static class HistoryDamage
+    {
+        private const string KindKey = "Engram.FindingKind";
+
+        public static EngramException Create(string findingKind, string message, string path)
+        {
+            var ex = new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData, message, path);
+            ex.Data[KindKey] = findingKind;
+            return ex;
+        }
+
+        /// <summary>The finding kind of an exception made by <see cref="Create"/>; null for any other.</summary>
+        public static string? KindOf(Exception ex) => ex.Data[KindKey] as string;
     }
 
     /// <summary>A read-only window [offset, offset+length) over another stream.</summary>
