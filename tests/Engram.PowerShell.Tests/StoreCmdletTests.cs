@@ -491,6 +491,33 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void A_memory_whose_file_is_gone_keeps_its_history_and_Repair_rebuilds_it()
+        {
+            Ok("Set-EngramMemory -Store $store shared k 'v1' -Actor alice; Set-EngramMemory -Store $store shared k 'v2' -Actor bob");
+            File.Delete(StorePath("shared", "k.yaml"));
+
+            // The history is still there for every reader (before: nothing, and Restore said no entry held the value).
+            Assert.Equal(new object?[] { "v1", "v2" }, Ok("(Get-EngramProvenance -Store $store shared k).Value").BaseObjects);
+            Assert.Contains("bob", (string)Scalar("Export-EngramProvenance -Store $store shared k")!);
+            PSObject report = Single("Test-EngramStore -Store $store");
+            PSObject finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            Assert.Equal("MissingMemory", Prop(finding, "Kind"));
+            Assert.False((bool)Prop(finding, "Repaired")!);
+
+            report = Single("Test-EngramStore -Store $store -Repair");
+            finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            Assert.True((bool)Prop(finding, "Repaired")!);
+            Assert.True((bool)Prop(report, "Healthy")!);
+            Assert.Equal("v2", Scalar("(Get-EngramMemory -Store $store shared k).Value"));
+            Assert.Equal("repaired", Scalar("(Get-EngramProvenance -Store $store shared k -Last 1).Action"));
+            Assert.Equal(true, Scalar("Test-EngramProvenance -Store $store shared -Quiet"));
+
+            // Restore works from history as for any memory.
+            Ok("Restore-EngramMemory -Store $store shared k -Version 1 -Confirm:$false");
+            Assert.Equal("v1", Scalar("(Get-EngramMemory -Store $store shared k).Value"));
+        }
+
+        [Fact]
         public void An_entry_left_dangling_by_a_crash_is_hidden_reported_and_cut_off()
         {
             // A writer that died between appending the entry and renaming the memory file into place leaves the history
