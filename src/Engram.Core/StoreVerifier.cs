@@ -241,39 +241,15 @@ namespace Engram.Core
         /// A memory file that is missing (<see cref="FileLost"/>) or does not parse (<paramref name="damagedFile"/>)
         /// while its history verified: reported, and with <paramref name="repair"/> rebuilt from the newest main-line
         /// entry that holds the value of the last main version; a <c>repaired</c> entry (hash-chained like any entry)
-        /// records it. Tags are not in history: the rebuilt memory has none.
+        /// records it.
         /// </summary>
         private void RebuildFromHistory(string ns, string key, ProvenanceLog log, ChainWalk walk, StoreFinding? damagedFile, bool repair, StoreReport report)
         {
-            var lastMain = walk.LastMain!;
-            var source = walk.LastMainValued != null && walk.LastMainValued.Version == lastMain.Version
-                && walk.LastMainValued.ContentHash == lastMain.ContentHash ? walk.LastMainValued : null;
             var path = MemoryPath(ns, key);
-            string what = damagedFile != null ? "does not parse" : "is missing";
-            var f = damagedFile;
-            string message = source != null
-                ? $"The memory file of '{key}' in '{ns}' {what}; its history is intact: -Repair rebuilds it from entry {source.Seq} (version {source.Version}) and records that in a 'repaired' entry."
-                : $"The memory file of '{key}' in '{ns}' {what}; its history is intact but no entry holds the value of version {lastMain.Version} (freed by retention?), so it cannot be rebuilt: restore the file from a backup, or write the memory again with Set-EngramMemory (its history continues).";
-            if (f == null)
-            {
-                f = new StoreFinding(FindingSeverity.Error, "MissingMemory", message, path, ns, key, lastMain.Seq);
-                report.Findings.Add(f);
-            }
-            else
-            {
-                var replaced = new StoreFinding(f.Severity, f.Kind, f.Message + " " + message, f.Path, f.Namespace ?? ns, f.Key ?? key, lastMain.Seq);
-                report.Findings[report.Findings.IndexOf(f)] = replaced;
-                f = replaced;
-            }
+            var f = ReportRebuild(walk, ns, key, path, damagedFile, report, out var source);
             if (!repair || source == null) return;
-
-            var now = DateTime.UtcNow;
-            var record = new MemoryRecord(source.MemoryId, ns, key, source.Value, Array.Empty<string>(), lastMain.Version,
-                walk.LifeStartUtc ?? source.TimestampUtc, source.TimestampUtc).WithContentHash(source.ContentHash!);
             var tail = log.ReadTail();
-            var entry = NewEntry(tail, source.MemoryId, ns, key, ProvenanceActions.Repaired, NormalizeActor(null), now, Names.DefaultBranch,
-                lastMain.Version, $"rebuilt the memory file from entry {source.Seq}: it {what}", source.ContentHash, null, hasValue: false,
-                details: new EngramMap(MapKind.Ordered) { { "from", source.Seq }, { "file", damagedFile != null ? "malformed" : "missing" } });
+            var (record, entry) = Rebuilt(walk, source, ns, key, tail, damagedFile != null);
             // As a write: the entry first (the intent record), then the file by rename.
             long appendedAt = log.Append(entry, tail?.ValidLength ?? 0, Config.Durability);
             try { FileOps.WriteAtomic(path, MemoryFile.Serialize(record), TempDir, Config.Durability); }
@@ -283,6 +259,48 @@ namespace Engram.Core
                 throw;
             }
             f.Repaired = true;
+        }
+
+        /// <summary>
+        /// Reports a missing (or, with <paramref name="damagedFile"/>, unreadable) memory whose history verified, saying
+        /// whether -Repair can rebuild it and from which entry (<paramref name="source"/>, null when no entry holds the
+        /// last main version's value). Returns the finding to mark repaired. Shared by every backend.
+        /// </summary>
+        internal static StoreFinding ReportRebuild(ChainWalk walk, string ns, string key, string path, StoreFinding? damagedFile, StoreReport report, out ProvenanceEntry? source)
+        {
+            var lastMain = walk.LastMain!;
+            source = walk.LastMainValued != null && walk.LastMainValued.Version == lastMain.Version
+                && walk.LastMainValued.ContentHash == lastMain.ContentHash ? walk.LastMainValued : null;
+            string what = damagedFile != null ? "does not parse" : "is missing";
+            string message = source != null
+                ? $"The memory '{key}' in '{ns}' {what}; its history is intact: -Repair rebuilds it from entry {source.Seq} (version {source.Version}) and records that in a 'repaired' entry."
+                : $"The memory '{key}' in '{ns}' {what}; its history is intact but no entry holds the value of version {lastMain.Version} (freed by retention?), so it cannot be rebuilt: restore it from a backup, or write the memory again with Set-EngramMemory (its history continues).";
+            if (damagedFile == null)
+            {
+                var f = new StoreFinding(FindingSeverity.Error, "MissingMemory", message, path, ns, key, lastMain.Seq);
+                report.Findings.Add(f);
+                return f;
+            }
+            var replaced = new StoreFinding(damagedFile.Severity, damagedFile.Kind, damagedFile.Message + " " + message, damagedFile.Path,
+                damagedFile.Namespace ?? ns, damagedFile.Key ?? key, lastMain.Seq);
+            report.Findings[report.Findings.IndexOf(damagedFile)] = replaced;
+            return replaced;
+        }
+
+        /// <summary>
+        /// The memory rebuilt from <paramref name="source"/> (same id, value and version as the last main entry; created
+        /// when its life on main began; no tags: history does not hold them) and the <c>repaired</c> entry that follows
+        /// <paramref name="tail"/>. Shared by every backend.
+        /// </summary>
+        internal static (MemoryRecord Record, ProvenanceEntry Entry) Rebuilt(ChainWalk walk, ProvenanceEntry source, string ns, string key, LogTail? tail, bool malformed)
+        {
+            var lastMain = walk.LastMain!;
+            var record = new MemoryRecord(source.MemoryId, ns, key, source.Value, Array.Empty<string>(), lastMain.Version,
+                walk.LifeStartUtc ?? source.TimestampUtc, source.TimestampUtc).WithContentHash(source.ContentHash!);
+            var entry = NewEntry(tail, source.MemoryId, ns, key, ProvenanceActions.Repaired, NormalizeActor(null), DateTime.UtcNow, Names.DefaultBranch,
+                lastMain.Version, $"rebuilt the memory from entry {source.Seq}: it {(malformed ? "did not parse" : "was missing")}", source.ContentHash, null, hasValue: false,
+                details: new EngramMap(MapKind.Ordered) { { "from", source.Seq }, { "file", malformed ? "malformed" : "missing" } });
+            return (record, entry);
         }
 
         /// <summary>

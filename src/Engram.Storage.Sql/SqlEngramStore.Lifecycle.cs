@@ -21,7 +21,7 @@ namespace Engram.Storage.Sql
               .OrderBy(x => x.Item1, StringComparer.Ordinal).ThenBy(x => x.Item2, StringComparer.Ordinal).ToList();
 
         /// <summary>Checks one history's chain and that its main-line end agrees with the memory row.</summary>
-        private void VerifyHistory(Db db, string ns, string key, MemoryRecord? memory, StoreReport report)
+        private void VerifyHistory(Db db, string ns, string key, MemoryRecord? memory, StoreReport report, bool repair = false)
         {
             var where = Root + "#_provenance/" + ns + "/" + key;
             IEnumerable<ProvenanceEntry> Parsed()
@@ -34,7 +34,21 @@ namespace Engram.Storage.Sql
             var lastMain = walk.LastMain;
             bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
                 : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
-            if (!consistent)
+            if (!consistent && memory == null && lastMain.Action != ProvenanceActions.Deleted)
+            {
+                // The row is gone while its history verifies (a change is one transaction here: never a crashed write).
+                var f = EngramStore.ReportRebuild(walk, ns, key, Origin(ns, key), null, report, out var source);
+                if (!repair || source == null) return;
+                Write(w =>
+                {
+                    var (record, entry) = EngramStore.Rebuilt(walk, source, ns, key, ReadTail(w, ns, key)?.ToLogTail(), malformed: false);
+                    PutMain(w, record);
+                    InsertEntry(w, entry);
+                    return 0;
+                });
+                f.Repaired = true;
+            }
+            else if (!consistent)
                 report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMismatch",
                     $"The memory '{key}' in '{ns}' (version {memory?.Version.ToString(CultureInfo.InvariantCulture) ?? "none"}) does not match its last history entry {lastMain.Seq} (version {lastMain.Version}, {lastMain.Action}).", where, ns, key, lastMain.Seq));
         }
@@ -79,7 +93,7 @@ namespace Engram.Storage.Sql
                     {
                         report.HistoriesChecked++;
                         if (!TryReadForVerify(db, ns, key, report, out var memory)) continue;
-                        VerifyHistory(db, ns, key, memory, report);
+                        VerifyHistory(db, ns, key, memory, report, repair);
                     }
                 }
                 foreach (var (ns, name, doc) in db.Query("SELECT ns, name, doc FROM branches", r => (r.GetString(0), r.GetString(1), r.GetString(2))))

@@ -293,6 +293,9 @@ namespace Engram.Storage.Sql
             return v == null ? (int?)null : Convert.ToInt32(v, CultureInfo.InvariantCulture);
         }
 
+        private static string? LastMainAction(Db db, string ns, string key) =>
+            db.Scalar("SELECT action FROM _provenance WHERE ns = @ns AND key = @key AND branch = @b ORDER BY seq DESC LIMIT 1", ("ns", ns), ("key", key), ("b", Names.DefaultBranch)) as string;
+
         private static bool HasHistory(Db db, string ns, string key) =>
             db.Scalar("SELECT 1 FROM _provenance WHERE ns = @ns AND key = @key LIMIT 1", ("ns", ns), ("key", key)) != null;
 
@@ -397,11 +400,13 @@ namespace Engram.Storage.Sql
                 if (current != null) { id = current.Id; version = current.Version + 1; }
                 else if (tail != null) { id = tail.MemoryId; version = (LastMainVersion(db, ns, key) ?? 0) + 1; }
                 else { id = Guid.NewGuid().ToString("N"); version = 1; }
+                // A row lost while its history is intact: the write continues that history, as a revision (as on files).
+                bool continuesLost = current == null && tail != null && LastMainAction(db, ns, key) is string lastAction && lastAction != ProvenanceActions.Deleted;
 
                 var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
                 ProvenanceEntry? entry = null;
                 if (tracked)
-                    entry = EngramStore.NewEntry(tail?.ToLogTail(), id, ns, key, request.Action ?? (current == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                    entry = EngramStore.NewEntry(tail?.ToLogTail(), id, ns, key, request.Action ?? (current == null && !continuesLost ? ProvenanceActions.Created : ProvenanceActions.Revised),
                         actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: EngramStore.CognitionDetails(request, sources));
                 KeepBases(db, ns, key, current, exceptBranch: null);
                 PutMain(db, record);
