@@ -169,6 +169,7 @@ namespace Engram.HelpGen
                 if (!seen.Add(member.Name)) continue; // a derived class's member hides the base one
                 var parameterAttributes = member.GetCustomAttributes<ParameterAttribute>(true).ToList();
                 if (parameterAttributes.Count == 0) continue;
+                if (parameterAttributes.All(a => a.DontShow)) continue; // hidden plumbing (PSOrigin): not in help, as in Get-Help
                 var memberType = member is PropertyInfo pi ? pi.PropertyType : ((FieldInfo)member).FieldType;
                 var p = new ParameterModel(member.Name, memberType, member.DeclaringType != type);
                 foreach (var a in parameterAttributes)

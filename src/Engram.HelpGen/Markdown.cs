@@ -219,11 +219,17 @@ namespace Engram.HelpGen
             return string.Join("\n", lines);
         }
 
-        /// <summary>Inline markup for plain-text help: [text](url) becomes text, or "text (url)" for web links.</summary>
+        /// <summary>Inline markup for plain-text help: [text](url) becomes text, or "text (url)" for web links, and a
+        /// code span loses its backticks (`-Key` becomes -Key: Get-Help shows plain text, where a backtick is
+        /// PowerShell's escape character, not markup).</summary>
         public static string Inline(string text) =>
-            Link.Replace(text, m => m.Groups[2].Value.StartsWith("http", StringComparison.OrdinalIgnoreCase)
+            CodeSpan.Replace(Link.Replace(text, m => m.Groups[2].Value.StartsWith("http", StringComparison.OrdinalIgnoreCase)
                 ? m.Groups[1].Value + " (" + m.Groups[2].Value + ")"
-                : m.Groups[1].Value);
+                : m.Groups[1].Value), m => m.Groups[2].Value.Trim());
+
+        // A CommonMark code span: a run of backticks, the code, the same run (`` a ` b `` keeps the inner backtick).
+        private static readonly Regex CodeSpan =
+            new Regex(@"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", RegexOptions.CultureInvariant);
 
         /// <summary>[text](url) parts of a related-links item; url is null for a plain item.</summary>
         public static (string Text, string? Uri) LinkParts(string item)

@@ -15,14 +15,29 @@ namespace Engram.PowerShell
         /// The store folder. Default: $env:ENGRAM_STORE, else the per-user data folder
         /// (~/.local/share/engram, $XDG_DATA_HOME/engram or %LOCALAPPDATA%\Engram).
         /// </summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <remarks>Not bound from a piped object's Store property: a piped Engram object gives its store through
+        /// <see cref="PSOrigin"/>, and a CSV row's Store column never redirects a command.</remarks>
+        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Store { get; set; }
 
-        /// <summary>The store named by -Store (relative to the current PowerShell location) or the default one.</summary>
+        /// <summary>The PSOrigin of a piped Engram object (its store and branch); anything else bound here (a CSV
+        /// column of that name, a deserialized copy) is ignored. Hidden: users give -Store and -Branch.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public object? PSOrigin { get; set; }
+
+        /// <summary>The origin of the piped object when it is an Engram object, else null.</summary>
+        protected EngramOrigin? PipedOrigin => (PSOrigin is PSObject p ? p.BaseObject : PSOrigin) as EngramOrigin;
+
+        /// <summary>The branch for a memory write: -Branch when given, else the piped Engram object's branch, else main.</summary>
+        protected string EffectiveBranch(string branch) =>
+            MyInvocation.BoundParameters.ContainsKey("Branch") ? branch : PipedOrigin?.Branch ?? Names.DefaultBranch;
+
+        /// <summary>The store named by -Store (relative to the current PowerShell location), else the store of the
+        /// piped Engram object, else the default one.</summary>
         protected IEngramBackend ResolveStore()
         {
-            var raw = string.IsNullOrEmpty(Store) ? StoreLocator.DefaultRoot() : Store!;
+            var raw = !string.IsNullOrEmpty(Store) ? Store! : PipedOrigin?.Store ?? StoreLocator.DefaultRoot();
             if (!_stores.TryGetValue(raw, out var store))
             {
                 // A folder or the path of a sqlite: location resolves against the PowerShell location, like any path.

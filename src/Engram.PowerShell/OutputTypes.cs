@@ -21,7 +21,7 @@ namespace Engram.PowerShell
             Key = m.Key;
             Value = ValueConverter.ToPowerShell(m.Value);
             Version = m.Version;
-            Tags = m.Tags.ToArray();
+            Tags = new EngramTags(m.Tags.ToArray());
             Created = m.CreatedUtc.ToLocalTime();
             Updated = m.UpdatedUtc.ToLocalTime();
             Id = m.Id;
@@ -31,14 +31,21 @@ namespace Engram.PowerShell
 
         public string Namespace { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline: a piped object that names a memory
+        /// selects exactly that key, never a wildcard pattern (the PSPath/-LiteralPath convention).</summary>
+        public string PSKey => Key;
         public object? Value { get; }
         public int Version { get; }
-        public string[] Tags { get; }
+        /// <summary>The tags: a read-only list of strings whose text (what Export-Csv writes) is the tags joined by
+        /// ", ", which Set-EngramMemory splits again when a CSV row is piped in.</summary>
+        public EngramTags Tags { get; }
         public DateTime Created { get; }
         public DateTime Updated { get; }
         public string Id { get; }
         public string Branch { get; }
         public string Store { get; }
+        /// <summary>The store and branch this memory is in; -Store and -Branch bind from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, Branch);
 
         public override string ToString() => Namespace + "/" + Key;
 
@@ -82,6 +89,9 @@ namespace Engram.PowerShell
 
         public string Namespace { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline: a piped object that names a memory
+        /// selects exactly that key, never a wildcard pattern (the PSPath/-LiteralPath convention).</summary>
+        public string PSKey => Key;
         public long Seq { get; }
         public string Action { get; }
         public string Actor { get; }
@@ -98,6 +108,8 @@ namespace Engram.PowerShell
         public int Schema { get; }
         public object? Details { get; }
         public string Store { get; }
+        /// <summary>The store and branch this memory is in; -Store and -Branch bind from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, Branch);
 
         public override string ToString() => $"{Namespace}/{Key}#{Seq} {Action} v{Version}";
     }
@@ -126,6 +138,8 @@ namespace Engram.PowerShell
         public bool IsStandard { get; }
         public bool Exists { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
 
         public override string ToString() => Name;
     }
@@ -152,6 +166,8 @@ namespace Engram.PowerShell
 
         public string Path { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
         /// <summary>file, sqlite or postgres.</summary>
         public string Backend { get; }
         public int Format { get; }
@@ -231,5 +247,45 @@ namespace Engram.PowerShell
                 default: sb.Append(value); return;
             }
         }
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>
+    /// Where an Engram object comes from: its store and, for a memory or provenance entry, its branch. Every Engram
+    /// object has a PSOrigin property of this type, and the cmdlets take -Store (and, for Set/Remove/Restore-EngramMemory,
+    /// -Branch) from a piped object's PSOrigin when the command line does not give them. Nothing else does that: the
+    /// Store and Branch columns of a CSV row (Import-Csv) or of any other object never send a command to another store
+    /// or branch.
+    /// </summary>
+    public sealed class EngramOrigin
+    {
+        internal EngramOrigin(string store, string? branch)
+        {
+            Store = store;
+            Branch = branch;
+        }
+
+        public string Store { get; }
+        /// <summary>The branch of a memory or provenance entry; null for other objects.</summary>
+        public string? Branch { get; }
+
+        public override string ToString() => Branch == null ? Store : Store + " @" + Branch;
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>A memory's tags: a read-only list of strings (index it, enumerate it, -contains, -join) whose
+    /// ToString() is the tags joined by ", " — so Export-Csv writes "infra, deploy", not "System.String[]".</summary>
+    public sealed class EngramTags : System.Collections.ObjectModel.ReadOnlyCollection<string>
+    {
+        /// <summary>What ToString() puts between tags, and where Set-EngramMemory splits a tags string from a CSV row.</summary>
+        public const string Separator = ", ";
+
+        internal EngramTags(string[] tags) : base(tags) { }
+
+        public override string ToString() => string.Join(Separator, this);
     }
 }

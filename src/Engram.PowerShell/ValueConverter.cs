@@ -66,6 +66,21 @@ namespace Engram.PowerShell
             }
         }
 
+        /// <summary>
+        /// True when <paramref name="text"/> is exactly the full name of a collection, dictionary or object type — the
+        /// text Export-Csv (which writes ToString()) leaves for a hashtable, array or PSCustomObject value.
+        /// </summary>
+        public static bool IsTypeNameOfCollection(string text)
+        {
+            if (!text.StartsWith("System.", StringComparison.Ordinal) || text.Length > 300 || text.IndexOf(' ') >= 0) return false;
+            Type? type;
+            try { type = LanguagePrimitives.ConvertTo(text, typeof(Type), System.Globalization.CultureInfo.InvariantCulture) as Type; }
+            catch (PSInvalidCastException) { return false; }
+            if (type == null || type.FullName != text) return false;
+            return type == typeof(PSCustomObject) || type == typeof(PSObject) || typeof(IDictionary).IsAssignableFrom(type)
+                   || (typeof(IEnumerable).IsAssignableFrom(type) && type != typeof(string));
+        }
+
         /// <summary>Core value → PowerShell value: maps become PSCustomObject / Hashtable / OrderedDictionary.</summary>
         public static object? ToPowerShell(object? value)
         {

@@ -22,6 +22,13 @@ namespace Engram.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string[] Key { get; set; } = { "*" };
 
+        /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "History")]
+        [Alias("PSKey")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralKey { get; set; }
+
         /// <summary>Only the newest entry of each memory: who last changed what (a blame view of a namespace).</summary>
         [Parameter(ParameterSetName = "History")]
         public SwitchParameter Latest { get; set; }
@@ -42,6 +49,10 @@ namespace Engram.PowerShell.Commands
         [ValidateRange(1, int.MaxValue)]
         public int Last { get; set; }
 
+        private bool _keyFromCommandLine;
+
+        protected override void BeginProcessing() => _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
+
         protected override void ProcessRecord()
         {
             if (!TryOpen(Namespace, out var store, out var ns)) return;
@@ -52,11 +63,10 @@ namespace Engram.PowerShell.Commands
                 return;
             }
 
-            foreach (var key in Key)
+            foreach (var (key, wp) in KeySelector.From(Key, LiteralKey, _keyFromCommandLine)!.Items)
             {
-                if (WildcardPattern.ContainsWildcardCharacters(key))
+                if (wp != null)
                 {
-                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
                     foreach (var k in store.List(ns).Where(l => l.Key != null && (wp.IsMatch(l.Key) || l.Key == key)).Select(l => l.Key!))
                         if (store.HasProvenance(ns, k)) WriteHistory(store, ns, k);
                 }

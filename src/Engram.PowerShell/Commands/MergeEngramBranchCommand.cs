@@ -21,6 +21,12 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(KeyCompleter))]
         public string[]? Key { get; set; }
 
+        /// <summary>Only these memories, by exact key (no character is a wildcard).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralKey { get; set; }
+
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(BranchCompleter))]
         public string Branch { get; set; } = "";
@@ -45,12 +51,8 @@ namespace Engram.PowerShell.Commands
             try { store = ResolveStore(); }
             catch (EngramException ex) { WriteEngramError(ex); return; }
 
-            Func<string, bool>? filter = null;
-            if (Key != null)
-            {
-                var patterns = Key.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
-                filter = k => Key.Contains(k) || patterns.Any(p => p.IsMatch(k));
-            }
+            var selector = KeySelector.From(Key, LiteralKey, true);
+            Func<string, bool>? filter = selector == null ? (Func<string, bool>?)null : selector.IsMatch;
 
             try
             {
