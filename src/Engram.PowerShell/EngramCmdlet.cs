@@ -6,8 +6,8 @@ using Engram.Storage.Sql;
 
 namespace Engram.PowerShell
 {
-    /// <summary>Shared plumbing for every Engram cmdlet: store resolution and error records. No logic of its own.</summary>
-    public abstract class EngramCmdlet : PSCmdlet
+    /// <summary>Shared plumbing for every Engram cmdlet that works on one store (-Store): store resolution. No logic of its own.</summary>
+    public abstract class EngramCmdlet : EngramCommand
     {
         private readonly Dictionary<string, IEngramBackend> _stores = new Dictionary<string, IEngramBackend>(StringComparer.Ordinal);
 
@@ -41,7 +41,7 @@ namespace Engram.PowerShell
             if (!_stores.TryGetValue(raw, out var store))
             {
                 // A folder or the path of a sqlite: location resolves against the PowerShell location, like any path.
-                store = EngramBackends.Open(raw, ResolvePath);
+                store = OpenLocation(raw);
                 _stores[raw] = store;
             }
             return store;
@@ -66,6 +66,34 @@ namespace Engram.PowerShell
                 return false;
             }
         }
+
+        /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
+        protected bool TryOpen(string ns, out IEngramBackend store, out string normalizedNamespace)
+        {
+            store = null!;
+            normalizedNamespace = "";
+            try
+            {
+                store = ResolveStore();
+                normalizedNamespace = Names.NormalizeNamespace(ns);
+                store.EnsureExists();
+                return true;
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Shared plumbing for every Engram cmdlet: paths, actors, error records, progress. No logic of its own.
+    /// Copy-EngramStore derives from it directly: it names two stores (-Source, -Destination) and has no -Store.</summary>
+    public abstract class EngramCommand : PSCmdlet
+    {
+        /// <summary>Opens a store location (a folder, sqlite:&lt;path&gt;, a PostgreSQL address) as -Store is opened:
+        /// relative paths against the PowerShell location.</summary>
+        protected IEngramBackend OpenLocation(string raw) => EngramBackends.Open(raw, ResolvePath);
 
         private string ResolvePath(string raw)
         {
@@ -134,25 +162,6 @@ namespace Engram.PowerShell
                 PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
                 RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             });
-
-        /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
-        protected bool TryOpen(string ns, out IEngramBackend store, out string normalizedNamespace)
-        {
-            store = null!;
-            normalizedNamespace = "";
-            try
-            {
-                store = ResolveStore();
-                normalizedNamespace = Names.NormalizeNamespace(ns);
-                store.EnsureExists();
-                return true;
-            }
-            catch (EngramException ex)
-            {
-                WriteEngramError(ex);
-                return false;
-            }
-        }
 
         /// <summary>Runs <paramref name="action"/>, turning Engram failures into non-terminating errors.</summary>
         protected void Try(Action action)

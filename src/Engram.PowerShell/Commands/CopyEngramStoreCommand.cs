@@ -13,7 +13,7 @@ namespace Engram.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Copy, "EngramStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(EngramStoreCopy))]
-    public sealed class CopyEngramStoreCommand : EngramCmdlet
+    public sealed class CopyEngramStoreCommand : EngramCommand
     {
         /// <summary>The store to copy (a folder, sqlite:&lt;path&gt; or a PostgreSQL address). It must exist.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -75,21 +75,6 @@ namespace Engram.PowerShell.Commands
             catch (EngramException ex)
             {
                 ThrowEngramError(ex);
-            }
-        }
-
-        /// <summary>Opens a location exactly as -Store is opened (relative paths against the PowerShell location).</summary>
-        private IEngramBackend OpenLocation(string location)
-        {
-            var saved = Store;
-            try
-            {
-                Store = location;
-                return ResolveStore();
-            }
-            finally
-            {
-                Store = saved;
             }
         }
 

@@ -22,14 +22,14 @@ namespace Engram.PowerShell.Commands
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        [ValidateNotNullOrEmpty]
+        [ValidateNotNull] // an empty key is refused with InvalidKey
         public string[] Key { get; set; } = { "*" };
 
         /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [Alias("PSKey")]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        [ValidateNotNullOrEmpty]
+        [ValidateNotNull]
         public string[]? LiteralKey { get; set; }
 
         /// <summary>The branch (default: main).</summary>

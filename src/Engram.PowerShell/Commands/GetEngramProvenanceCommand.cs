@@ -19,14 +19,14 @@ namespace Engram.PowerShell.Commands
         [SupportsWildcards]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        [ValidateNotNullOrEmpty]
+        [ValidateNotNull] // an empty key is refused with InvalidKey
         public string[] Key { get; set; } = { "*" };
 
         /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "History")]
         [Alias("PSKey")]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        [ValidateNotNullOrEmpty]
+        [ValidateNotNull]
         public string[]? LiteralKey { get; set; }
 
         /// <summary>Only the newest entry of each memory: who last changed what (a blame view of a namespace).</summary>

@@ -28,7 +28,7 @@ namespace Engram.PowerShell.Commands
         public string[]? LiteralKey { get; set; }
 
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ArgumentCompleter(typeof(ForkBranchCompleter))]
         public string Branch { get; set; } = "";
 
         /// <summary>The branch to merge into; only main is supported.</summary>

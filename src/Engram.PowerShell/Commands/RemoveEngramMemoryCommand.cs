@@ -18,12 +18,14 @@ namespace Engram.PowerShell.Commands
         [SupportsWildcards]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
+        [AllowEmptyString]
         public string[] Key { get; set; } = new string[0];
 
         /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralKey")]
         [Alias("PSKey")]
         [ArgumentCompleter(typeof(KeyCompleter))]
+        [AllowEmptyString]
         public string[] LiteralKey { get; set; } = new string[0];
 
 
