@@ -117,6 +117,7 @@ namespace Engram.Storage.Sql
                     if (keyFilter != null && !keyFilter(key)) continue;
                     report.HistoriesChecked++;
                     if (!TryReadForVerify(db, ns, key, report, out var memory)) continue;
+                    if (memory != null) report.MemoriesChecked++;
                     VerifyHistory(db, ns, key, memory, report);
                 }
             return report;
@@ -153,11 +154,11 @@ namespace Engram.Storage.Sql
                     }
                     int before = report.Findings.Count;
                     if (!TryReadForVerify(db, ns, anchored.Key, report, out var memory)) continue;
-                    VerifyHistory(db, ns, anchored.Key, memory, report);
+                    if (memory != null) report.MemoriesChecked++;
+                    VerifyHistory(db, ns, anchored.Key, memory, report); // counts the entries it walks
                     if (report.Findings.Count > before) continue;
                     var entries = Entries(db, ns, anchored.Key, includeValues: false);
                     EngramStore.CheckAnchor(anchored, entries, ns, where, report);
-                    report.EntriesChecked += entries.Count;
                 }
             return report;
         }

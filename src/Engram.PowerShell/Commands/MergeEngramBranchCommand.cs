@@ -72,9 +72,11 @@ namespace Engram.PowerShell.Commands
             }
             catch (MergeConflictException ex)
             {
+                // Non-terminating, after the conflicts: $c = Merge-EngramBranch ... -ErrorAction SilentlyContinue captures
+                // them, -ErrorAction Stop (or $ErrorActionPreference = 'Stop') makes it catchable.
                 foreach (var item in ex.Plan.Conflicts)
                     WriteObject(EngramMemory.Wrap(new EngramMergeConflict(ex.Plan.Namespace, ex.Plan.Branch, item), EngramMergeConflict.TypeName));
-                ThrowEngramError(ex);
+                WriteEngramError(ex);
             }
             catch (EngramException ex)
             {
