@@ -269,7 +269,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ search
 
-        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10)
+        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
         {
             var parsed = SearchQuery.Parse(query);
             var ns = namespaces?.Select(Names.NormalizeNamespace).Distinct().ToList();
@@ -287,7 +287,13 @@ namespace Engram.Storage.Sql
                 var result = new List<SearchHit>();
                 foreach (var h in hits)
                 {
-                    var m = MainRow(db, h.ns, h.key);
+                    MemoryRecord? m;
+                    try { m = MainRow(db, h.ns, h.key); }
+                    catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MalformedMemoryFile)
+                    {
+                        unreadable?.Invoke(ex); // a row that does not parse: left out, reported
+                        continue;
+                    }
                     if (m != null) result.Add(new SearchHit(m, h.score, SearchMatch.Text));
                 }
                 return (IReadOnlyList<SearchHit>)result;
