@@ -84,6 +84,10 @@ namespace Engram.PowerShell
             MemoryId = e.MemoryId;
             Schema = e.Schema;
             Details = e.Details == null ? null : ValueConverter.ToPowerShell(e.Details);
+            Confidence = e.Details != null && e.Details.TryGetValue("confidence", out var c) && c != null
+                ? System.Convert.ToDouble(c, CultureInfo.InvariantCulture) : (double?)null;
+            Sources = e.Details != null && e.Details.TryGetValue("derivedFrom", out var from) && from is object?[] refs
+                ? refs.OfType<EngramMap>().Select(m => new EngramSource(m)).ToArray() : new EngramSource[0];
             Store = store;
         }
 
@@ -107,11 +111,17 @@ namespace Engram.PowerShell
         public string MemoryId { get; }
         public int Schema { get; }
         public object? Details { get; }
+        /// <summary>How sure the actor was (0..1), from Set-EngramMemory -Confidence; null when not given.</summary>
+        public double? Confidence { get; }
+        /// <summary>The memories the value was derived from (-DerivedFrom), each pinned to its version (shown as
+        /// 'ns/key@version'; they pass back to -DerivedFrom). Empty when none.</summary>
+        public EngramSource[] Sources { get; }
         public string Store { get; }
         /// <summary>The store and branch this memory is in; -Store and -Branch bind from it (see EngramOrigin).</summary>
         public EngramOrigin PSOrigin => new EngramOrigin(Store, Branch);
 
         public override string ToString() => $"{Namespace}/{Key}#{Seq} {Action} v{Version}";
+
     }
 
     /// <summary>A namespace, as Get-EngramNamespace emits it (PSTypeName Engram.Namespace).</summary>
@@ -287,5 +297,32 @@ namespace Engram.PowerShell
         internal EngramTags(string[] tags) : base(tags) { }
 
         public override string ToString() => string.Join(Separator, this);
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>One source of a provenance entry (EngramProvenanceEntry.Sources): the memory and exact version a
+    /// value was derived from. Shown as 'ns/key@version'; passes back to Set-EngramMemory -DerivedFrom.</summary>
+    public sealed class EngramSource
+    {
+        internal EngramSource(EngramMap m)
+        {
+            string? Field(string name) => m.TryGetValue(name, out var v) ? System.Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+            Namespace = Field("namespace") ?? "";
+            Key = Field("key") ?? "";
+            Version = int.TryParse(Field("version"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var version) ? version : 0;
+            Branch = Field("branch") ?? Names.DefaultBranch;
+            MemoryId = Field("memoryId");
+        }
+
+        public string Namespace { get; }
+        public string Key { get; }
+        public int Version { get; }
+        public string Branch { get; }
+        public string? MemoryId { get; }
+
+        public override string ToString() =>
+            Namespace + "/" + Key + "@" + Version.ToString(CultureInfo.InvariantCulture) + (Branch == Names.DefaultBranch ? "" : " (" + Branch + ")");
     }
 }
