@@ -128,6 +128,8 @@ namespace Engram.PowerShell
 
         /// <summary>The destination, for piping into cmdlets that bind -Store by property name.</summary>
         public string Store => Destination;
+        /// <summary>The destination, which is where -Store binds from for the next cmdlet (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Destination, null);
 
         public override string ToString() => $"{Source} -> {Destination}";
     }
