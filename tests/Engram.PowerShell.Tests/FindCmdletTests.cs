@@ -177,7 +177,7 @@ namespace Engram.PowerShell.Tests
             Assert.NotEmpty(Run(Db + "Set-EngramEmbedding -Store $db bert m").Errors); // not in the ValidateSet
             Assert.Single(Ok(Db + "Find-EngramMemory -Store $db tyres -Semantic -Top 1").Output); // still configured
 
-            Assert.Null(Prop(Single(Db + "Set-EngramEmbedding -Store $db -Disable -Confirm:$false"), "Embeddings"));
+            Assert.Null(Prop(Single(Db + "Set-EngramEmbedding -Store $db -Disable -Confirm:$false -PassThru"), "Embeddings"));
             SingleError(Run(Db + "Find-EngramMemory -Store $db tyres -Semantic"), "EmbeddingsNotConfigured", ErrorCategory.InvalidOperation);
         }
 
