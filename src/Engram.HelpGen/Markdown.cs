@@ -84,7 +84,8 @@ namespace Engram.HelpGen
 
     /// <summary>
     /// Just enough markdown for help sources: ATX headings (#, ##, ###) outside fenced code, paragraphs, lists,
-    /// tables and fenced code blocks. Inline markup is kept as written, except links, which become their text.
+    /// tables and fenced code blocks. Inline markup is kept as written, except links, which become their text, and code
+    /// spans, which lose their backticks (see <see cref="Inline"/>).
     /// </summary>
     public static class Markdown
     {
