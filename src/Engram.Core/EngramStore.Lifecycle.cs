@@ -373,11 +373,14 @@ namespace Engram.Core
                     continue;
                 }
                 int before = report.Findings.Count;
-                VerifyHistory(ns, anchored.Key, log, TryGet(ns, anchored.Key), false, report);
+                MemoryRecord? memory;
+                try { memory = TryGet(ns, anchored.Key); }
+                catch (EngramException ex) { report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", ex.Message, MemoryPath(ns, anchored.Key), ns, anchored.Key)); continue; }
+                if (memory != null) report.MemoriesChecked++;
+                VerifyHistory(ns, anchored.Key, log, memory, false, report); // counts the entries it walks
                 if (report.Findings.Count > before) continue; // chain itself is broken: already reported
                 var entries = log.ReadAll(log.ReadTail()!.ValidLength, includeValues: false).ToList();
                 CheckAnchor(anchored, entries, ns, log.Path, report);
-                report.EntriesChecked += entries.Count;
             }
             return report;
         }
@@ -405,6 +408,7 @@ namespace Engram.Core
                 MemoryRecord? memory = null;
                 try { memory = TryGet(ns, key); }
                 catch (EngramException ex) { report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", ex.Message, MemoryPath(ns, key), ns, key)); continue; }
+                if (memory != null) report.MemoriesChecked++;
                 VerifyHistory(ns, key, log, memory, false, report);
             }
             return report;

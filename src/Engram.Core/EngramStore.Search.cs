@@ -16,11 +16,11 @@ namespace Engram.Core
         /// Ranked full-text search over the keys and values of main-line memories (see <see cref="SearchQuery"/> for
         /// the query language and <see cref="TextRanker"/> for the score). The file store has no index: it reads
         /// every memory of the namespaces searched, one at a time, keeping only a small entry per match, then reads
-        /// the best <paramref name="top"/> again. Memory files that cannot be read are skipped (Test-EngramStore
-        /// reports them). Never locks, never opens provenance.
+        /// the best <paramref name="top"/> again. Memory files that cannot be read are skipped and reported to
+        /// <paramref name="unreadable"/> (as Get-EngramMemory reports them). Never locks, never opens provenance.
         /// </summary>
         /// <param name="namespaces">Namespaces to search (normalized; ones that do not exist give nothing); null for all.</param>
-        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10)
+        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
         {
             var q = SearchQuery.Parse(query);
             CheckTop(top);
@@ -30,7 +30,7 @@ namespace Engram.Core
             foreach (var ns in searched)
                 foreach (var location in List(ns))
                 {
-                    var m = TryReadForSearch(location);
+                    var m = TryReadForSearch(location, unreadable);
                     if (m != null) ranker.Add(m);
                 }
 
@@ -45,10 +45,14 @@ namespace Engram.Core
             return hits;
         }
 
-        private MemoryRecord? TryReadForSearch(MemoryLocation location)
+        private MemoryRecord? TryReadForSearch(MemoryLocation location, Action<EngramException>? unreadable)
         {
             try { return Read(location); }
-            catch (EngramException) { return null; } // malformed, or removed since it was listed
+            catch (EngramException ex)
+            {
+                if (ex.ErrorId != EngramErrorIds.MemoryNotFound) unreadable?.Invoke(ex); // malformed (not: removed since it was listed)
+                return null;
+            }
             catch (IOException) { return null; }
             catch (UnauthorizedAccessException) { return null; }
         }

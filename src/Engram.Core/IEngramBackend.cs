@@ -67,8 +67,9 @@ namespace Engram.Core
             DateTime? nowUtc = null, Action<int, int, string>? progress = null);
 
         // search
-        /// <summary>Full-text search over keys and values, best first (at most <paramref name="top"/> hits).</summary>
-        IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10);
+        /// <summary>Full-text search over keys and values, best first (at most <paramref name="top"/> hits). A memory
+        /// that cannot be read (malformed) is left out and, when <paramref name="unreadable"/> is given, reported to it.</summary>
+        IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null);
 
         /// <summary>The stored embedding vectors of a namespace (for semantic search), keyed by memory key.</summary>
         IReadOnlyList<StoredVector> GetVectors(string ns);

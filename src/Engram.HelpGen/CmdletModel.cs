@@ -100,7 +100,13 @@ namespace Engram.HelpGen
             {
                 var named = Parameters.SelectMany(p => p.Sets.Keys).Where(s => s != AllSets).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
                 if (named.Count == 0) return new List<string> { AllSets };
-                if (DefaultParameterSet != null && named.Remove(DefaultParameterSet)) named.Insert(0, DefaultParameterSet);
+                // The default set exists even when no parameter names it (Initialize-EngramStore's "Create": only the
+                // parameters of every set), as PowerShell makes it.
+                if (DefaultParameterSet != null)
+                {
+                    named.RemoveAll(s => string.Equals(s, DefaultParameterSet, StringComparison.OrdinalIgnoreCase));
+                    named.Insert(0, DefaultParameterSet);
+                }
                 return named;
             }
         }
@@ -169,6 +175,7 @@ namespace Engram.HelpGen
                 if (!seen.Add(member.Name)) continue; // a derived class's member hides the base one
                 var parameterAttributes = member.GetCustomAttributes<ParameterAttribute>(true).ToList();
                 if (parameterAttributes.Count == 0) continue;
+                if (parameterAttributes.All(a => a.DontShow)) continue; // hidden plumbing (PSOrigin): not in help, as in Get-Help
                 var memberType = member is PropertyInfo pi ? pi.PropertyType : ((FieldInfo)member).FieldType;
                 var p = new ParameterModel(member.Name, memberType, member.DeclaringType != type);
                 foreach (var a in parameterAttributes)

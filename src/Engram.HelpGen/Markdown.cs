@@ -84,7 +84,8 @@ namespace Engram.HelpGen
 
     /// <summary>
     /// Just enough markdown for help sources: ATX headings (#, ##, ###) outside fenced code, paragraphs, lists,
-    /// tables and fenced code blocks. Inline markup is kept as written, except links, which become their text.
+    /// tables and fenced code blocks. Inline markup is kept as written, except links, which become their text, and code
+    /// spans, which lose their backticks (see <see cref="Inline"/>).
     /// </summary>
     public static class Markdown
     {
@@ -219,11 +220,17 @@ namespace Engram.HelpGen
             return string.Join("\n", lines);
         }
 
-        /// <summary>Inline markup for plain-text help: [text](url) becomes text, or "text (url)" for web links.</summary>
+        /// <summary>Inline markup for plain-text help: [text](url) becomes text, or "text (url)" for web links, and a
+        /// code span loses its backticks (`-Key` becomes -Key: Get-Help shows plain text, where a backtick is
+        /// PowerShell's escape character, not markup).</summary>
         public static string Inline(string text) =>
-            Link.Replace(text, m => m.Groups[2].Value.StartsWith("http", StringComparison.OrdinalIgnoreCase)
+            CodeSpan.Replace(Link.Replace(text, m => m.Groups[2].Value.StartsWith("http", StringComparison.OrdinalIgnoreCase)
                 ? m.Groups[1].Value + " (" + m.Groups[2].Value + ")"
-                : m.Groups[1].Value);
+                : m.Groups[1].Value), m => m.Groups[2].Value.Trim());
+
+        // A CommonMark code span: a run of backticks, the code, the same run (`` a ` b `` keeps the inner backtick).
+        private static readonly Regex CodeSpan =
+            new Regex(@"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", RegexOptions.CultureInvariant);
 
         /// <summary>[text](url) parts of a related-links item; url is null for a plain item.</summary>
         public static (string Text, string? Uri) LinkParts(string item)

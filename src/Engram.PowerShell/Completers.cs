@@ -114,13 +114,16 @@ namespace Engram.PowerShell
     public sealed class BranchCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-            CommandAst commandAst, IDictionary fakeBoundParameters)
+            CommandAst commandAst, IDictionary fakeBoundParameters) => Complete(wordToComplete, fakeBoundParameters, true);
+
+        internal static IEnumerable<CompletionResult> Complete(string wordToComplete, IDictionary fakeBoundParameters, bool withMain)
         {
             try
             {
                 var store = CompletionSupport.StoreFrom(fakeBoundParameters);
                 var nsName = CompletionSupport.NamespaceFrom(fakeBoundParameters);
-                var names = new List<string> { Names.DefaultBranch };
+                var names = new List<string>();
+                if (withMain) names.Add(Names.DefaultBranch);
                 if (store != null)
                     names.AddRange(store.GetBranches(string.IsNullOrEmpty(nsName) || !Names.IsValidNamespace(nsName) ? null : nsName)
                         .Select(b => b.Record.Name));
@@ -131,6 +134,14 @@ namespace Engram.PowerShell
                 return Array.Empty<CompletionResult>();
             }
         }
+    }
+
+    /// <summary>Completes -Branch of Remove-EngramBranch and Merge-EngramBranch: the namespace's branches, without main
+    /// (main cannot be removed, nor merged into itself).</summary>
+    public sealed class ForkBranchCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters) => BranchCompleter.Complete(wordToComplete, fakeBoundParameters, false);
     }
 }
 

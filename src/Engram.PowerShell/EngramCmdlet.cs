@@ -6,8 +6,8 @@ using Engram.Storage.Sql;
 
 namespace Engram.PowerShell
 {
-    /// <summary>Shared plumbing for every Engram cmdlet: store resolution and error records. No logic of its own.</summary>
-    public abstract class EngramCmdlet : PSCmdlet
+    /// <summary>Shared plumbing for every Engram cmdlet that works on one store (-Store): store resolution. No logic of its own.</summary>
+    public abstract class EngramCmdlet : EngramCommand
     {
         private readonly Dictionary<string, IEngramBackend> _stores = new Dictionary<string, IEngramBackend>(StringComparer.Ordinal);
 
@@ -15,18 +15,33 @@ namespace Engram.PowerShell
         /// The store folder. Default: $env:ENGRAM_STORE, else the per-user data folder
         /// (~/.local/share/engram, $XDG_DATA_HOME/engram or %LOCALAPPDATA%\Engram).
         /// </summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <remarks>Not bound from a piped object's Store property: a piped Engram object gives its store through
+        /// <see cref="PSOrigin"/>, and a CSV row's Store column never redirects a command.</remarks>
+        [Parameter]
         [ValidateNotNullOrEmpty]
         public string? Store { get; set; }
 
-        /// <summary>The store named by -Store (relative to the current PowerShell location) or the default one.</summary>
+        /// <summary>The PSOrigin of a piped Engram object (its store and branch); anything else bound here (a CSV
+        /// column of that name, a deserialized copy) is ignored. Hidden: users give -Store and -Branch.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+        public object? PSOrigin { get; set; }
+
+        /// <summary>The origin of the piped object when it is an Engram object, else null.</summary>
+        protected EngramOrigin? PipedOrigin => (PSOrigin is PSObject p ? p.BaseObject : PSOrigin) as EngramOrigin;
+
+        /// <summary>The branch for a memory write: -Branch when given, else the piped Engram object's branch, else main.</summary>
+        protected string EffectiveBranch(string branch) =>
+            MyInvocation.BoundParameters.ContainsKey("Branch") ? branch : PipedOrigin?.Branch ?? Names.DefaultBranch;
+
+        /// <summary>The store named by -Store (relative to the current PowerShell location), else the store of the
+        /// piped Engram object, else the default one.</summary>
         protected IEngramBackend ResolveStore()
         {
-            var raw = string.IsNullOrEmpty(Store) ? StoreLocator.DefaultRoot() : Store!;
+            var raw = !string.IsNullOrEmpty(Store) ? Store! : PipedOrigin?.Store ?? StoreLocator.DefaultRoot();
             if (!_stores.TryGetValue(raw, out var store))
             {
                 // A folder or the path of a sqlite: location resolves against the PowerShell location, like any path.
-                store = EngramBackends.Open(raw, ResolvePath);
+                store = OpenLocation(raw);
                 _stores[raw] = store;
             }
             return store;
@@ -51,6 +66,34 @@ namespace Engram.PowerShell
                 return false;
             }
         }
+
+        /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
+        protected bool TryOpen(string ns, out IEngramBackend store, out string normalizedNamespace)
+        {
+            store = null!;
+            normalizedNamespace = "";
+            try
+            {
+                store = ResolveStore();
+                normalizedNamespace = Names.NormalizeNamespace(ns);
+                store.EnsureExists();
+                return true;
+            }
+            catch (EngramException ex)
+            {
+                WriteEngramError(ex);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Shared plumbing for every Engram cmdlet: paths, actors, error records, progress. No logic of its own.
+    /// Copy-EngramStore derives from it directly: it names two stores (-Source, -Destination) and has no -Store.</summary>
+    public abstract class EngramCommand : PSCmdlet
+    {
+        /// <summary>Opens a store location (a folder, sqlite:&lt;path&gt;, a PostgreSQL address) as -Store is opened:
+        /// relative paths against the PowerShell location.</summary>
+        protected IEngramBackend OpenLocation(string raw) => EngramBackends.Open(raw, ResolvePath);
 
         private string ResolvePath(string raw)
         {
@@ -119,25 +162,6 @@ namespace Engram.PowerShell
                 PercentComplete = total == 0 ? 100 : Math.Min(100, done * 100 / total),
                 RecordType = done >= total ? ProgressRecordType.Completed : ProgressRecordType.Processing,
             });
-
-        /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
-        protected bool TryOpen(string ns, out IEngramBackend store, out string normalizedNamespace)
-        {
-            store = null!;
-            normalizedNamespace = "";
-            try
-            {
-                store = ResolveStore();
-                normalizedNamespace = Names.NormalizeNamespace(ns);
-                store.EnsureExists();
-                return true;
-            }
-            catch (EngramException ex)
-            {
-                WriteEngramError(ex);
-                return false;
-            }
-        }
 
         /// <summary>Runs <paramref name="action"/>, turning Engram failures into non-terminating errors.</summary>
         protected void Try(Action action)

@@ -13,6 +13,7 @@ namespace Engram.PowerShell
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
+        [AllowEmptyString] // an empty key is refused by the engine with InvalidKey, the documented id
         public string Key { get; set; } = "";
     }
 }

@@ -18,6 +18,7 @@ namespace Engram.PowerShell
                 case string s: return MemoryRef.Parse(s);
                 case EngramMemory m: return new MemoryRef(m.Namespace, m.Key, m.Version, m.Branch);
                 case EngramProvenanceEntry e: return new MemoryRef(e.Namespace, e.Key, e.Version, e.Branch);
+                case EngramSource s: return new MemoryRef(s.Namespace, s.Key, s.Version, s.Branch);
                 case IDictionary d: return new MemoryRef(Str(d["Namespace"]), Str(d["Key"]), Int(d["Version"]), d["Branch"] as string);
                 case PSObject o:
                     return new MemoryRef(Str(o.Properties["Namespace"]?.Value), Str(o.Properties["Key"]?.Value),

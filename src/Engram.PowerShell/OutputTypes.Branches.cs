@@ -39,6 +39,8 @@ namespace Engram.PowerShell
         public string Actor { get; }
         public string? Reason { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
 
         public override string ToString() => Namespace + "@" + Name;
     }
@@ -67,6 +69,9 @@ namespace Engram.PowerShell
         public string Namespace { get; }
         public string Branch { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline: a piped object that names a memory
+        /// selects exactly that key, never a wildcard pattern (the PSPath/-LiteralPath convention).</summary>
+        public string PSKey => Key;
         public object? BaseValue { get; }
         public object? OursValue { get; }
         public object? TheirsValue { get; }
@@ -113,6 +118,8 @@ namespace Engram.PowerShell
         public EngramMergeConflict[] Conflicts { get; }
         public string[] ConflictBranches { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
     }
 
     /// <summary>The result of Test-EngramStore (PSTypeName Engram.StoreReport).</summary>
@@ -132,6 +139,8 @@ namespace Engram.PowerShell
         }
 
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
         public bool Healthy { get; }
         public int MemoriesChecked { get; }
         public int HistoriesChecked { get; }
@@ -191,6 +200,9 @@ namespace Engram.PowerShell
 
         public string Namespace { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline: a piped object that names a memory
+        /// selects exactly that key, never a wildcard pattern (the PSPath/-LiteralPath convention).</summary>
+        public string PSKey => Key;
         /// <summary>Property path: <c>port</c>, <c>db.host</c>, <c>hosts[1]</c>, or <c>(value)</c> for the whole value.</summary>
         public string Path { get; }
         /// <summary>Added, Removed or Modified.</summary>

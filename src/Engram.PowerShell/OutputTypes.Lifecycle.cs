@@ -25,6 +25,8 @@ namespace Engram.PowerShell
         public string Digest { get; }
         public EngramHeadEntry[] Entries { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
 
         public override string ToString() => Namespace + " " + Digest;
     }
@@ -73,6 +75,8 @@ namespace Engram.PowerShell
         /// <summary>False for -WhatIf: what would be freed.</summary>
         public bool Applied { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
     }
 }
 
@@ -106,6 +110,8 @@ namespace Engram.PowerShell
         public int Depth { get; }
         public string Namespace { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline (see EngramMemory.PSKey).</summary>
+        public string PSKey => Key;
         public int Version { get; }
         public string SourceNamespace { get; }
         public string SourceKey { get; }
@@ -116,6 +122,8 @@ namespace Engram.PowerShell
         public double? Confidence { get; }
         public string? Reason { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
 
         public override string ToString() => $"{Namespace}/{Key}@{Version} <- {SourceNamespace}/{SourceKey}@{SourceVersion}";
     }

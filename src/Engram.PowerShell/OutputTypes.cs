@@ -21,7 +21,7 @@ namespace Engram.PowerShell
             Key = m.Key;
             Value = ValueConverter.ToPowerShell(m.Value);
             Version = m.Version;
-            Tags = m.Tags.ToArray();
+            Tags = new EngramTags(m.Tags.ToArray());
             Created = m.CreatedUtc.ToLocalTime();
             Updated = m.UpdatedUtc.ToLocalTime();
             Id = m.Id;
@@ -31,14 +31,21 @@ namespace Engram.PowerShell
 
         public string Namespace { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline: a piped object that names a memory
+        /// selects exactly that key, never a wildcard pattern (the PSPath/-LiteralPath convention).</summary>
+        public string PSKey => Key;
         public object? Value { get; }
         public int Version { get; }
-        public string[] Tags { get; }
+        /// <summary>The tags: a read-only list of strings whose text (what Export-Csv writes) is the tags joined by
+        /// ", ", which Set-EngramMemory splits again when a CSV row is piped in.</summary>
+        public EngramTags Tags { get; }
         public DateTime Created { get; }
         public DateTime Updated { get; }
         public string Id { get; }
         public string Branch { get; }
         public string Store { get; }
+        /// <summary>The store and branch this memory is in; -Store and -Branch bind from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, Branch);
 
         public override string ToString() => Namespace + "/" + Key;
 
@@ -77,11 +84,18 @@ namespace Engram.PowerShell
             MemoryId = e.MemoryId;
             Schema = e.Schema;
             Details = e.Details == null ? null : ValueConverter.ToPowerShell(e.Details);
+            Confidence = e.Details != null && e.Details.TryGetValue("confidence", out var c) && c != null
+                ? System.Convert.ToDouble(c, CultureInfo.InvariantCulture) : (double?)null;
+            Sources = e.Details != null && e.Details.TryGetValue("derivedFrom", out var from) && from is object?[] refs
+                ? refs.OfType<EngramMap>().Select(m => new EngramSource(m)).ToArray() : new EngramSource[0];
             Store = store;
         }
 
         public string Namespace { get; }
         public string Key { get; }
+        /// <summary>The key again, under the name -LiteralKey binds from the pipeline: a piped object that names a memory
+        /// selects exactly that key, never a wildcard pattern (the PSPath/-LiteralPath convention).</summary>
+        public string PSKey => Key;
         public long Seq { get; }
         public string Action { get; }
         public string Actor { get; }
@@ -97,9 +111,17 @@ namespace Engram.PowerShell
         public string MemoryId { get; }
         public int Schema { get; }
         public object? Details { get; }
+        /// <summary>How sure the actor was (0..1), from Set-EngramMemory -Confidence; null when not given.</summary>
+        public double? Confidence { get; }
+        /// <summary>The memories the value was derived from (-DerivedFrom), each pinned to its version (shown as
+        /// 'ns/key@version'; they pass back to -DerivedFrom). Empty when none.</summary>
+        public EngramSource[] Sources { get; }
         public string Store { get; }
+        /// <summary>The store and branch this memory is in; -Store and -Branch bind from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, Branch);
 
         public override string ToString() => $"{Namespace}/{Key}#{Seq} {Action} v{Version}";
+
     }
 
     /// <summary>A namespace, as Get-EngramNamespace emits it (PSTypeName Engram.Namespace).</summary>
@@ -126,6 +148,8 @@ namespace Engram.PowerShell
         public bool IsStandard { get; }
         public bool Exists { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
 
         public override string ToString() => Name;
     }
@@ -152,6 +176,8 @@ namespace Engram.PowerShell
 
         public string Path { get; }
         public string Store { get; }
+        /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
         /// <summary>file, sqlite or postgres.</summary>
         public string Backend { get; }
         public int Format { get; }
@@ -231,5 +257,72 @@ namespace Engram.PowerShell
                 default: sb.Append(value); return;
             }
         }
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>
+    /// Where an Engram object comes from: its store and, for a memory or provenance entry, its branch. Every Engram
+    /// object has a PSOrigin property of this type, and the cmdlets take -Store (and, for Set/Remove/Restore-EngramMemory,
+    /// -Branch) from a piped object's PSOrigin when the command line does not give them. Nothing else does that: the
+    /// Store and Branch columns of a CSV row (Import-Csv) or of any other object never send a command to another store
+    /// or branch.
+    /// </summary>
+    public sealed class EngramOrigin
+    {
+        internal EngramOrigin(string store, string? branch)
+        {
+            Store = store;
+            Branch = branch;
+        }
+
+        public string Store { get; }
+        /// <summary>The branch of a memory or provenance entry; null for other objects.</summary>
+        public string? Branch { get; }
+
+        public override string ToString() => Branch == null ? Store : Store + " @" + Branch;
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>A memory's tags: a read-only list of strings (index it, enumerate it, -contains, -join) whose
+    /// ToString() is the tags joined by ", " — so Export-Csv writes "infra, deploy", not "System.String[]".</summary>
+    public sealed class EngramTags : System.Collections.ObjectModel.ReadOnlyCollection<string>
+    {
+        /// <summary>What ToString() puts between tags, and where Set-EngramMemory splits a tags string from a CSV row.</summary>
+        public const string Separator = ", ";
+
+        internal EngramTags(string[] tags) : base(tags) { }
+
+        public override string ToString() => string.Join(Separator, this);
+    }
+}
+
+namespace Engram.PowerShell
+{
+    /// <summary>One source of a provenance entry (EngramProvenanceEntry.Sources): the memory and exact version a
+    /// value was derived from. Shown as 'ns/key@version'; passes back to Set-EngramMemory -DerivedFrom.</summary>
+    public sealed class EngramSource
+    {
+        internal EngramSource(EngramMap m)
+        {
+            string? Field(string name) => m.TryGetValue(name, out var v) ? System.Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+            Namespace = Field("namespace") ?? "";
+            Key = Field("key") ?? "";
+            Version = int.TryParse(Field("version"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var version) ? version : 0;
+            Branch = Field("branch") ?? Names.DefaultBranch;
+            MemoryId = Field("memoryId");
+        }
+
+        public string Namespace { get; }
+        public string Key { get; }
+        public int Version { get; }
+        public string Branch { get; }
+        public string? MemoryId { get; }
+
+        public override string ToString() =>
+            Namespace + "/" + Key + "@" + Version.ToString(CultureInfo.InvariantCulture) + (Branch == Names.DefaultBranch ? "" : " (" + Branch + ")");
     }
 }

@@ -42,10 +42,14 @@ namespace Engram.PowerShell
                 case EngramMap _:
                     return value;
                 case SwitchParameter sw: return sw.IsPresent;
-                case Enum e: return e.ToString();
+                case Enum e: return e.ToString(); // by name: it reads back as a string (documented)
+                case System.Numerics.BigInteger big:
+                    throw new EngramException(EngramErrorIds.UnsupportedValueType, EngramErrorKind.InvalidArgument,
+                        $"A [bigint] ({big}) is not stored: Engram keeps the primitive .NET numbers and [decimal]. Convert it " +
+                        "([long], [decimal] for up to 28 digits) or store its text ([string]).", big);
                 case IDictionary dict:
                     {
-                        var map = new EngramMap(value is OrderedDictionary ? MapKind.Ordered : MapKind.Hashtable);
+                        var map = new EngramMap(IsOrdered(dict) ? MapKind.Ordered : MapKind.Hashtable);
                         foreach (DictionaryEntry entry in dict)
                         {
                             var key = ToCore(entry.Key, depth + 1);
@@ -64,6 +68,26 @@ namespace Engram.PowerShell
                 default:
                     return value; // scalars; the core rejects what it cannot store with UnsupportedValueType
             }
+        }
+
+        // [ordered] (OrderedDictionary) and PowerShell 7.3+'s OrderedHashtable (ConvertFrom-Json -AsHashtable), which
+        // PowerShellStandard does not know by type: both keep their key order, so both are stored as !ordered.
+        private static bool IsOrdered(IDictionary dict) =>
+            dict is OrderedDictionary || dict.GetType().FullName == "System.Management.Automation.OrderedHashtable";
+
+        /// <summary>
+        /// True when <paramref name="text"/> is exactly the full name of a collection, dictionary or object type — the
+        /// text Export-Csv (which writes ToString()) leaves for a hashtable, array or PSCustomObject value.
+        /// </summary>
+        public static bool IsTypeNameOfCollection(string text)
+        {
+            if (!text.StartsWith("System.", StringComparison.Ordinal) || text.Length > 300 || text.IndexOf(' ') >= 0) return false;
+            Type? type;
+            try { type = LanguagePrimitives.ConvertTo(text, typeof(Type), System.Globalization.CultureInfo.InvariantCulture) as Type; }
+            catch (PSInvalidCastException) { return false; }
+            if (type == null || type.FullName != text) return false;
+            return type == typeof(PSCustomObject) || type == typeof(PSObject) || typeof(IDictionary).IsAssignableFrom(type)
+                   || (typeof(IEnumerable).IsAssignableFrom(type) && type != typeof(string));
         }
 
         /// <summary>Core value → PowerShell value: maps become PSCustomObject / Hashtable / OrderedDictionary.</summary>

@@ -131,6 +131,7 @@ namespace Engram.Storage.Sql
                     if (keyFilter != null && !keyFilter(key)) continue;
                     report.HistoriesChecked++;
                     if (!TryReadForVerify(db, ns, key, report, out var memory)) continue;
+                    if (memory != null) report.MemoriesChecked++;
                     VerifyHistory(db, ns, key, memory, report);
                 }
             return report;
@@ -167,11 +168,11 @@ namespace Engram.Storage.Sql
                     }
                     int before = report.Findings.Count;
                     if (!TryReadForVerify(db, ns, anchored.Key, report, out var memory)) continue;
-                    VerifyHistory(db, ns, anchored.Key, memory, report);
+                    if (memory != null) report.MemoriesChecked++;
+                    VerifyHistory(db, ns, anchored.Key, memory, report); // counts the entries it walks
                     if (report.Findings.Count > before) continue;
                     var entries = Entries(db, ns, anchored.Key, includeValues: false);
                     EngramStore.CheckAnchor(anchored, entries, ns, where, report);
-                    report.EntriesChecked += entries.Count;
                 }
             return report;
         }
@@ -282,7 +283,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ search
 
-        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10)
+        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
         {
             var parsed = SearchQuery.Parse(query);
             var ns = namespaces?.Select(Names.NormalizeNamespace).Distinct().ToList();
@@ -300,7 +301,13 @@ namespace Engram.Storage.Sql
                 var result = new List<SearchHit>();
                 foreach (var h in hits)
                 {
-                    var m = MainRow(db, h.ns, h.key);
+                    MemoryRecord? m;
+                    try { m = MainRow(db, h.ns, h.key); }
+                    catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MalformedMemoryFile)
+                    {
+                        unreadable?.Invoke(ex); // a row that does not parse: left out, reported
+                        continue;
+                    }
                     if (m != null) result.Add(new SearchHit(m, h.score, SearchMatch.Text));
                 }
                 return (IReadOnlyList<SearchHit>)result;

@@ -168,13 +168,15 @@ namespace Engram.PowerShell.Tests
             """);
 
         [Fact]
-        public void Conflict_with_Fail_emits_conflicts_then_a_terminating_MergeConflict_and_changes_nothing()
+        public void Conflict_with_Fail_emits_conflicts_then_a_non_terminating_MergeConflict_and_changes_nothing()
         {
             SeedConflict();
             var before = Snapshot();
 
+            // Non-terminating (it used to be terminating, so -ErrorAction SilentlyContinue could not capture the
+            // conflicts): -ErrorAction Stop makes it catchable.
             EngramRunResult result = Ok("""
-                try { Merge-EngramBranch -Store $store shared -Branch alt; 'not reached' }
+                try { Merge-EngramBranch -Store $store shared -Branch alt -ErrorAction Stop; 'not reached' }
                 catch { $caught = $_ }
                 $caught.FullyQualifiedErrorId
                 $caught.CategoryInfo.Category.ToString()
@@ -194,11 +196,14 @@ namespace Engram.PowerShell.Tests
                 result.BaseObjects.Skip(1).ToArray());
             AssertSameFiles(before, Snapshot());
 
-            // Uncaught, it ends the statement (not the script, as for any cmdlet's terminating error)...
+            // Uncaught, it is reported and the script goes on...
             EngramRunResult uncaught = Run("Merge-EngramBranch -Store $store shared -Branch alt; 'next statement'");
             SingleError(uncaught, "MergeConflict", ErrorCategory.InvalidOperation);
             Assert.Equal("Engram.MergeConflict", uncaught.Output[0].TypeNames[0]);
             Assert.Equal("next statement", uncaught.Output[1].BaseObject);
+            // ...with -ErrorAction SilentlyContinue the conflicts are captured and no error is shown...
+            EngramRunResult captured = Ok("$c = Merge-EngramBranch -Store $store shared -Branch alt -ErrorAction SilentlyContinue; $c.Key; $c.TheirsValue");
+            Assert.Equal(new object?[] { "k2", "theirs2" }, captured.BaseObjects.ToArray());
             // ...and with $ErrorActionPreference = 'Stop' it ends the script.
             EngramRunResult stopped = Run("$ErrorActionPreference = 'Stop'; Merge-EngramBranch -Store $store shared -Branch alt; 'not reached'");
             Assert.True(stopped.HadTerminatingError);

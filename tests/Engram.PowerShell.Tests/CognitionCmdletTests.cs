@@ -129,8 +129,9 @@ namespace Engram.PowerShell.Tests
         {
             Ok("Set-EngramMemory -Store $store longterm insight 'i1'");
             var before = Snapshot();
-            AssertErrorIds(Run("Set-EngramMemory -Store $store longterm insight 'i2' -Confidence 1.5"), "ParameterArgumentValidationError");
-            AssertErrorIds(Run("Set-EngramMemory -Store $store longterm insight 'i2' -Confidence -0.5"), "ParameterArgumentValidationError");
+            // The documented id (docs/errors.md), from the engine, not PowerShell's ParameterArgumentValidationError.
+            SingleError(Run("Set-EngramMemory -Store $store longterm insight 'i2' -Confidence 1.5"), "InvalidConfidence", ErrorCategory.InvalidArgument);
+            SingleError(Run("Set-EngramMemory -Store $store longterm insight 'i2' -Confidence -0.5"), "InvalidConfidence", ErrorCategory.InvalidArgument);
             SingleError(Run("Set-EngramMemory -Store $store longterm insight 'i2' -Action 'Bad Action'"), "InvalidAction", ErrorCategory.InvalidArgument);
             SingleError(Run("Set-EngramMemory -Store $store thinking x 1 -Confidence 0.5 -TrackProvenance:$false"), "ProvenanceRequired", ErrorCategory.InvalidOperation);
             AssertSameFiles(before, Snapshot());

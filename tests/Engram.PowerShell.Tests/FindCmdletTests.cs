@@ -167,7 +167,7 @@ namespace Engram.PowerShell.Tests
             Ok(Db + $"Set-EngramEmbedding -Store $db openai fake-embed -Endpoint '{server.BaseAddress}/v1' -WhatIf");
             SingleError(Run(Db + "Find-EngramMemory -Store $db tyres -Semantic"), "EmbeddingsNotConfigured", ErrorCategory.InvalidOperation);
 
-            PSObject info = Single(Db + $"Set-EngramEmbedding -Store $db -Provider OpenAI -Model fake-embed -Endpoint '{server.BaseAddress}/v1'");
+            PSObject info = Single(Db + $"Set-EngramEmbedding -Store $db -Provider OpenAI -Model fake-embed -Endpoint '{server.BaseAddress}/v1' -PassThru");
             Assert.Equal($"openai fake-embed @ {server.BaseAddress}/v1", Prop(info, "Embeddings"));
             EngramRunResult hits = Ok(Db + "Find-EngramMemory -Store $db 'car repair and tire service' -Semantic -Top 1");
             Assert.Equal("longterm/garage", Assert.Single(Hits(hits)));
@@ -177,7 +177,7 @@ namespace Engram.PowerShell.Tests
             Assert.NotEmpty(Run(Db + "Set-EngramEmbedding -Store $db bert m").Errors); // not in the ValidateSet
             Assert.Single(Ok(Db + "Find-EngramMemory -Store $db tyres -Semantic -Top 1").Output); // still configured
 
-            Assert.Null(Prop(Single(Db + "Set-EngramEmbedding -Store $db -Disable -Confirm:$false"), "Embeddings"));
+            Assert.Null(Prop(Single(Db + "Set-EngramEmbedding -Store $db -Disable -Confirm:$false -PassThru"), "Embeddings"));
             SingleError(Run(Db + "Find-EngramMemory -Store $db tyres -Semantic"), "EmbeddingsNotConfigured", ErrorCategory.InvalidOperation);
         }
 

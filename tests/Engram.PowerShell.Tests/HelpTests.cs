@@ -29,6 +29,8 @@ $common = [System.Management.Automation.PSCmdlet]::CommonParameters
 $commands = @(Get-Command -Module Engram -CommandType Cmdlet)
 $problems = [System.Collections.Generic.List[string]]::new()
 function Text($items) { (@($items) | Where-Object { $_ } | ForEach-Object { [string]$_.Text }) -join ""`n"" }
+# Hidden plumbing ([Parameter(DontShow)], e.g. PSOrigin) is left out of help, as Get-Help leaves it out of syntax.
+function Hidden($p) { @($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }).Count -gt 0 }
 ";
 
         private const string Epilogue = @"
@@ -79,7 +81,7 @@ foreach ($c in $commands) {
     $documented = @{}
     foreach ($hp in @((Get-Help $c.Name -Full).parameters.parameter | Where-Object { $_ })) { $documented[[string]$hp.name] = $hp }
     foreach ($p in $c.Parameters.Values) {
-        if ($common -contains $p.Name) { continue }
+        if ($common -contains $p.Name -or (Hidden $p)) { continue }
         $hp = $documented[$p.Name]
         if (-not $hp) { $problems.Add(""$($c.Name): -$($p.Name) is missing from help""); continue }
         if (-not (Text $hp.description).Trim()) { $problems.Add(""$($c.Name): -$($p.Name) has no description"") }
@@ -101,7 +103,7 @@ foreach ($c in $commands) {
     $documented = @{}
     foreach ($hp in @($h.parameters.parameter | Where-Object { $_ })) { $documented[[string]$hp.name] = $hp }
     foreach ($p in $c.Parameters.Values) {
-        if ($common -contains $p.Name) { continue }
+        if ($common -contains $p.Name -or (Hidden $p)) { continue }
         $hp = $documented[$p.Name]
         if (-not $hp) { continue }
         $byValue = @($p.ParameterSets.Values | Where-Object { $_.ValueFromPipeline }).Count -gt 0
@@ -121,14 +123,14 @@ foreach ($c in $commands) {
     $items = @($h.syntax.syntaxItem | Where-Object { $_ })
     if ($items.Count -ne $c.ParameterSets.Count) { $problems.Add(""$($c.Name): $($items.Count) syntax item(s) for $($c.ParameterSets.Count) parameter set(s)"") }
     foreach ($set in $c.ParameterSets) {
-        $names = @($set.Parameters | Where-Object { $common -notcontains $_.Name } | ForEach-Object { $_.Name })
+        $names = @($set.Parameters | Where-Object { $common -notcontains $_.Name -and -not (Hidden $_) } | ForEach-Object { $_.Name })
         $item = @($items | Where-Object {
             $inItem = @($_.parameter | ForEach-Object { [string]$_.name })
             $inItem.Count -eq $names.Count -and @($names | Where-Object { $inItem -notcontains $_ }).Count -eq 0
         })[0]
         if (-not $item) { $problems.Add(""$($c.Name): no syntax item for parameter set '$($set.Name)' ($($names -join ', '))""); continue }
         foreach ($sp in $set.Parameters) {
-            if ($common -contains $sp.Name) { continue }
+            if ($common -contains $sp.Name -or (Hidden $sp)) { continue }
             $hp = @($item.parameter | Where-Object { $_.name -eq $sp.Name })[0]
             $required = $sp.IsMandatory.ToString().ToLowerInvariant()
             if ([string]$hp.required -ne $required) { $problems.Add(""$($c.Name) [$($set.Name)] -$($sp.Name): required '$($hp.required)', expected '$required'"") }

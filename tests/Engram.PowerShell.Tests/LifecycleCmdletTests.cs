@@ -88,7 +88,7 @@ namespace Engram.PowerShell.Tests
                 Set-EngramMemory -Store $store x single 'once' -TrackProvenance
                 """);
 
-            PSObject info = Single("Set-EngramRetention -Store $store -Namespace x -MaxEntries 2");
+            PSObject info = Single("Set-EngramRetention -Store $store -Namespace x -MaxEntries 2 -PassThru");
             Assert.Equal("Engram.StoreInfo", info.TypeNames[0]);
             string yaml = File.ReadAllText(StorePath("engram.yaml"));
             Assert.Contains("retention:\n  default: forever\n  namespaces:\n    x: {maxEntries: 2}\n", yaml);

@@ -280,7 +280,8 @@ namespace Engram.PowerShell.Tests
             Assert.Equal(new[] { "longterm/alpha", "session/alpha", "shared/alpha" }, Found("-Key alpha"));
             Assert.Equal(new[] { "session/beta", "shared/apple" }, Found("-Key b*, *ple"));
             Assert.Equal(new[] { "longterm/alpha", "session/alpha" }, Found("-Namespace LongTerm, SESSION -Key alpha")); // namespaces ignore case
-            Assert.Equal(new[] { "shared/apple" }, Found("-Key A*PLE")); // so do wildcards
+            Assert.Empty(Found("-Key A*PLE")); // key patterns are case-sensitive, like keys
+            Assert.Equal(new[] { "shared/apple" }, Found("-Key a*ple"));
             AssertErrorIds(Run("Get-EngramMemory -Store $store -Namespace session -Key ALPHA"), "MemoryNotFound"); // exact keys do not
         }
 

@@ -13,7 +13,7 @@ namespace Engram.PowerShell.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Copy, "EngramStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(EngramStoreCopy))]
-    public sealed class CopyEngramStoreCommand : EngramCmdlet
+    public sealed class CopyEngramStoreCommand : EngramCommand
     {
         /// <summary>The store to copy (a folder, sqlite:&lt;path&gt; or a PostgreSQL address). It must exist.</summary>
         [Parameter(Mandatory = true, Position = 0)]
@@ -78,21 +78,6 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        /// <summary>Opens a location exactly as -Store is opened (relative paths against the PowerShell location).</summary>
-        private IEngramBackend OpenLocation(string location)
-        {
-            var saved = Store;
-            try
-            {
-                Store = location;
-                return ResolveStore();
-            }
-            finally
-            {
-                Store = saved;
-            }
-        }
-
         /// <summary>StoreAlreadyExists unless the store holds no memory, history or branch (Import checks again, atomically).</summary>
         private static void RequireEmpty(IEngramBackend destination)
         {
@@ -143,6 +128,8 @@ namespace Engram.PowerShell
 
         /// <summary>The destination, for piping into cmdlets that bind -Store by property name.</summary>
         public string Store => Destination;
+        /// <summary>The destination, which is where -Store binds from for the next cmdlet (see EngramOrigin).</summary>
+        public EngramOrigin PSOrigin => new EngramOrigin(Destination, null);
 
         public override string ToString() => $"{Source} -> {Destination}";
     }

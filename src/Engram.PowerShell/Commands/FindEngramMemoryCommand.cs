@@ -93,10 +93,16 @@ namespace Engram.PowerShell.Commands
                     }
                     else
                     {
-                        hits = store.Search(Query, namespaces, Top);
+                        hits = store.Search(Query, namespaces, Top, WriteEngramError); // malformed memories: reported, as Get does
                     }
+                    // Text ranks differ by backend (BM25F over a scan, SQLite's bm25, PostgreSQL's ts_rank): Score puts
+                    // them on one scale, relative to the best hit of the query (1); RawScore keeps the backend's rank.
+                    double best = hits.Count == 0 ? 0 : hits.Max(h => h.Score);
                     for (int i = 0; i < hits.Count; i++)
-                        WriteObject(EngramMemory.Wrap(new EngramSearchHit(hits[i], i + 1, store.Root), EngramSearchHit.TypeName));
+                    {
+                        double score = Semantic.IsPresent ? hits[i].Score : best > 0 ? hits[i].Score / best : 1.0;
+                        WriteObject(EngramMemory.Wrap(new EngramSearchHit(hits[i], i + 1, store.Root, score), EngramSearchHit.TypeName));
+                    }
                 }
                 catch (EngramException ex)
                 {

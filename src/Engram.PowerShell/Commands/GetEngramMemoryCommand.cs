@@ -22,8 +22,15 @@ namespace Engram.PowerShell.Commands
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        [ValidateNotNullOrEmpty]
+        [ValidateNotNull] // an empty key is refused with InvalidKey
         public string[] Key { get; set; } = { "*" };
+
+        /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("PSKey")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNull]
+        public string[]? LiteralKey { get; set; }
 
         /// <summary>The branch (default: main).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -33,16 +40,21 @@ namespace Engram.PowerShell.Commands
 
         /// <summary>The main line as it was at this time, rebuilt from provenance (tracked memories only).</summary>
         [Parameter]
-        public DateTime? AsOf { get; set; }
+        public DateTimeOffset? AsOf { get; set; }
 
         /// <summary>Only memories with at least one matching tag.</summary>
         [Parameter]
         [SupportsWildcards]
         public string[]? Tag { get; set; }
 
+        private bool _keyFromCommandLine;
+
+        protected override void BeginProcessing() => _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
+
         protected override void ProcessRecord()
         {
             if (!TryResolveExistingStore(out var store)) return;
+            var selector = KeySelector.From(Key, LiteralKey, _keyFromCommandLine)!;
 
             var namespaces = new List<string>();
             bool namespaceRefused = false; // an exact namespace was already reported (invalid, or without the branch)
@@ -62,7 +74,7 @@ namespace Engram.PowerShell.Commands
             namespaces = namespaces.Distinct().ToList();
             if (AsOf.HasValue)
             {
-                WriteAsOf(store, namespaces);
+                WriteAsOf(store, namespaces, selector);
                 return;
             }
             bool onBranch = Names.NormalizeBranch(Branch) != Names.DefaultBranch;
@@ -80,11 +92,10 @@ namespace Engram.PowerShell.Commands
             }
             var tagPatterns = Tag?.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToList();
 
-            foreach (var key in Key)
+            foreach (var (key, wp) in selector.Items)
             {
-                if (onBranch && WildcardPattern.ContainsWildcardCharacters(key))
+                if (onBranch && wp != null)
                 {
-                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
                     foreach (var ns in namespaces)
                     {
                         IReadOnlyList<string> keys;
@@ -101,9 +112,8 @@ namespace Engram.PowerShell.Commands
                         }
                     }
                 }
-                else if (WildcardPattern.ContainsWildcardCharacters(key))
+                else if (wp != null)
                 {
-                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
                     foreach (var ns in namespaces)
                         foreach (var location in store.List(ns))
                         {
@@ -146,7 +156,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void WriteAsOf(IEngramBackend store, List<string> namespaces)
+        private void WriteAsOf(IEngramBackend store, List<string> namespaces, KeySelector selector)
         {
             if (Names.NormalizeBranch(Branch) != Names.DefaultBranch || Tag != null)
             {
@@ -154,15 +164,15 @@ namespace Engram.PowerShell.Commands
                     "-AsOf shows the main line and cannot be combined with -Branch or -Tag.", AsOf));
                 return;
             }
-            var when = AsOf!.Value.ToUniversalTime(); // Unspecified (a typed [datetime] literal) counts as local time
-            var patterns = Key.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
+            // A [datetime] converts to a DateTimeOffset; Unspecified (a typed [datetime] literal) counts as local time.
+            var when = AsOf!.Value.UtcDateTime;
             foreach (var ns in namespaces)
             {
                 try
                 {
                     if (!store.Config.IsTracked(ns))
                         WriteWarning($"Namespace '{ns}' is not tracked by default: -AsOf shows only its memories that have provenance.");
-                    var result = store.GetAsOf(ns, when, k => Key.Contains(k) || patterns.Any(p => p.IsMatch(k)));
+                    var result = store.GetAsOf(ns, when, selector.IsMatch);
                     foreach (var k in result.Unavailable)
                         WriteWarning($"The history of '{k}' in '{ns}' before {when:u} was squashed by retention; its state then is unknown.");
                     foreach (var m in result.Memories) WriteObject(new EngramMemory(m, store.Root).ToPSObject());

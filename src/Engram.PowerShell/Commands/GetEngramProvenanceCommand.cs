@@ -1,6 +1,9 @@
+using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using Engram.Core;
+using Engram.Core.Provenance;
 
 namespace Engram.PowerShell.Commands
 {
@@ -19,8 +22,15 @@ namespace Engram.PowerShell.Commands
         [SupportsWildcards]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
-        [ValidateNotNullOrEmpty]
+        [ValidateNotNull] // an empty key is refused with InvalidKey
         public string[] Key { get; set; } = { "*" };
+
+        /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = "History")]
+        [Alias("PSKey")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNull]
+        public string[]? LiteralKey { get; set; }
 
         /// <summary>Only the newest entry of each memory: who last changed what (a blame view of a namespace).</summary>
         [Parameter(ParameterSetName = "History")]
@@ -42,6 +52,19 @@ namespace Engram.PowerShell.Commands
         [ValidateRange(1, int.MaxValue)]
         public int Last { get; set; }
 
+        /// <summary>On main: also the entries the merged branches wrote before each merge (forked, revised…), in
+        /// history order — the merged story, as git log shows it.</summary>
+        [Parameter(ParameterSetName = "History")]
+        public SwitchParameter IncludeMerged { get; set; }
+
+        private bool _keyFromCommandLine, _literalKeyFromCommandLine;
+
+        protected override void BeginProcessing()
+        {
+            _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
+            _literalKeyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(LiteralKey));
+        }
+
         protected override void ProcessRecord()
         {
             if (!TryOpen(Namespace, out var store, out var ns)) return;
@@ -52,13 +75,19 @@ namespace Engram.PowerShell.Commands
                 return;
             }
 
-            foreach (var key in Key)
+            // Memories piped in (Get-EngramMemory | Get-EngramProvenance): the untracked ones have no history to show and
+            // are skipped quietly, like a pattern skips them; a key named on the command line still gets NoProvenance.
+            bool piped = LiteralKey != null ? !_literalKeyFromCommandLine : !_keyFromCommandLine && MyInvocation.ExpectingInput;
+            foreach (var (key, wp) in KeySelector.From(Key, LiteralKey, _keyFromCommandLine)!.Items)
             {
-                if (WildcardPattern.ContainsWildcardCharacters(key))
+                if (wp != null)
                 {
-                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
                     foreach (var k in store.List(ns).Where(l => l.Key != null && (wp.IsMatch(l.Key) || l.Key == key)).Select(l => l.Key!))
                         if (store.HasProvenance(ns, k)) WriteHistory(store, ns, k);
+                }
+                else if (piped && SafeUntracked(store, ns, key))
+                {
+                    WriteVerbose($"{ns}/{key} is not tracked: it has no history.");
                 }
                 else
                 {
@@ -67,12 +96,40 @@ namespace Engram.PowerShell.Commands
             }
         }
 
+        /// <summary>True when the memory exists and has no history (an error reading it is left to WriteHistory).</summary>
+        private static bool SafeUntracked(IEngramBackend store, string ns, string key)
+        {
+            try { return !store.HasProvenance(ns, key) && store.TryGet(ns, key) != null; }
+            catch (EngramException) { return false; }
+        }
+
         private void WriteHistory(IEngramBackend store, string ns, string key) =>
             Try(() =>
             {
                 int? last = Latest ? 1 : MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;
-                foreach (var e in store.GetProvenance(ns, key, last, true, Branch))
+                IEnumerable<ProvenanceEntry> entries;
+                if (IncludeMerged && Names.NormalizeBranch(Branch) == Names.DefaultBranch)
+                {
+                    var all = store.GetProvenance(ns, key, null, true, "*").ToList();
+                    var story = MergedStory(all);
+                    entries = last.HasValue ? story.Skip(Math.Max(0, story.Count - last.Value)) : story;
+                }
+                else entries = store.GetProvenance(ns, key, last, true, Branch);
+                foreach (var e in entries)
                     WriteObject(EngramMemory.Wrap(new EngramProvenanceEntry(e, store.Root), EngramProvenanceEntry.TypeName));
             });
+
+        /// <summary>Main's entries plus, for each 'merged' entry, the entries its branch wrote before it (in seq order).</summary>
+        private static List<ProvenanceEntry> MergedStory(List<ProvenanceEntry> all)
+        {
+            // Per merged branch: the seq of its last merge into main; its entries up to there are part of main's story.
+            var mergedUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var e in all)
+                if (e.Branch == Names.DefaultBranch && e.Action == ProvenanceActions.Merged && e.Details != null
+                    && e.Details.TryGetValue("from", out var from) && from is string branch)
+                    mergedUpTo[branch] = e.Seq;
+            return all.Where(e => e.Branch == Names.DefaultBranch || (mergedUpTo.TryGetValue(e.Branch, out var upTo) && e.Seq < upTo))
+                .OrderBy(e => e.Seq).ToList();
+        }
     }
 }

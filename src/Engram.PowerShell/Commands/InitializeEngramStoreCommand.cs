@@ -6,7 +6,7 @@ using Engram.Core.Storage;
 namespace Engram.PowerShell.Commands
 {
     /// <summary>Creates an Engram store (its folder and engram.yaml) explicitly, with its provenance policy.</summary>
-    [Cmdlet(VerbsData.Initialize, "EngramStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsData.Initialize, "EngramStore", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Create")]
     [OutputType(typeof(EngramStoreInfo))]
     public sealed class InitializeEngramStoreCommand : EngramCmdlet
     {
@@ -24,14 +24,26 @@ namespace Engram.PowerShell.Commands
         public EngramDurability Durability { get; set; } = EngramDurability.Normal;
 
         /// <summary>Rewrite the provenance policy and durability of an existing store (retention, embeddings, memories and history are kept).</summary>
-        [Parameter]
+        [Parameter(ParameterSetName = "Rewrite")]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>Make sure the store exists: create it when it does not, else change nothing and emit it as it is.</summary>
+        [Parameter(ParameterSetName = "IfMissing")]
+        public SwitchParameter IfMissing { get; set; }
 
         protected override void ProcessRecord()
         {
             try
             {
                 var store = ResolveStore();
+                if (IfMissing && store.Exists)
+                {
+                    // Idempotent: an existing store (even one with another policy) is left exactly as it is.
+                    store.EnsureExists(); // a newer format is still an error
+                    WriteVerbose($"The Engram store at {store.Root} exists; nothing changed.");
+                    WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, store.Config, store.Backend), EngramStoreInfo.TypeName));
+                    return;
+                }
                 var config = new StoreConfig { TrackAll = TrackAll.IsPresent, Durability = Durability.ToCore() };
                 if (TrackedNamespace != null)
                     config.TrackedNamespaces = TrackedNamespace.Select(Names.NormalizeNamespace).Distinct().ToList();

@@ -21,8 +21,14 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(KeyCompleter))]
         public string[]? Key { get; set; }
 
+        /// <summary>Only these memories, by exact key (no character is a wildcard).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralKey { get; set; }
+
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ArgumentCompleter(typeof(ForkBranchCompleter))]
         public string Branch { get; set; } = "";
 
         /// <summary>The branch to merge into; only main is supported.</summary>
@@ -45,12 +51,8 @@ namespace Engram.PowerShell.Commands
             try { store = ResolveStore(); }
             catch (EngramException ex) { WriteEngramError(ex); return; }
 
-            Func<string, bool>? filter = null;
-            if (Key != null)
-            {
-                var patterns = Key.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
-                filter = k => Key.Contains(k) || patterns.Any(p => p.IsMatch(k));
-            }
+            var selector = KeySelector.From(Key, LiteralKey, true);
+            Func<string, bool>? filter = selector == null ? (Func<string, bool>?)null : selector.IsMatch;
 
             try
             {
@@ -70,9 +72,11 @@ namespace Engram.PowerShell.Commands
             }
             catch (MergeConflictException ex)
             {
+                // Non-terminating, after the conflicts: $c = Merge-EngramBranch ... -ErrorAction SilentlyContinue captures
+                // them, -ErrorAction Stop (or $ErrorActionPreference = 'Stop') makes it catchable.
                 foreach (var item in ex.Plan.Conflicts)
                     WriteObject(EngramMemory.Wrap(new EngramMergeConflict(ex.Plan.Namespace, ex.Plan.Branch, item), EngramMergeConflict.TypeName));
-                ThrowEngramError(ex);
+                WriteEngramError(ex);
             }
             catch (EngramException ex)
             {

@@ -14,7 +14,7 @@ namespace Engram.PowerShell.Commands
 
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [Alias("Name")]
-        [ArgumentCompleter(typeof(BranchCompleter))]
+        [ArgumentCompleter(typeof(ForkBranchCompleter))]
         public string Branch { get; set; } = "";
 
         /// <summary>Do not ask the extra question about unmerged changes (the High-impact confirmation itself is
@@ -30,6 +30,9 @@ namespace Engram.PowerShell.Commands
                 var ns = Names.NormalizeNamespace(Namespace);
                 var branch = Names.NormalizeBranch(Branch);
                 store.EnsureExists();
+                if (branch == Names.DefaultBranch)
+                    throw new EngramException(EngramErrorIds.InvalidBranch, EngramErrorKind.InvalidArgument,
+                        $"'main' is the main line of '{ns}', not a branch: it cannot be removed (remove its memories with Remove-EngramMemory).", ns + "@" + branch);
                 var info = store.GetBranches(ns).FirstOrDefault(b => b.Record.Name == branch)
                            ?? throw new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound, $"There is no branch '{branch}' of namespace '{ns}'.", ns + "@" + branch);
                 if (!ShouldProcess($"branch '{branch}' of '{ns}' ({info.ChangedCount} unmerged change(s)) in {store.Root}", "Remove branch")) return;

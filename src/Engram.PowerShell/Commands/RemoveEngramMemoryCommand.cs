@@ -6,22 +6,31 @@ using Engram.Core;
 namespace Engram.PowerShell.Commands
 {
     /// <summary>Deletes memories. Tracked memories get a 'deleted' entry; their history is kept.</summary>
-    [Cmdlet(VerbsCommon.Remove, "EngramMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommon.Remove, "EngramMemory", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = "LiteralKey")]
     public sealed class RemoveEngramMemoryCommand : EngramCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(NamespaceCompleter))]
         public string Namespace { get; set; } = "";
 
-        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Keys or wildcard patterns (case-sensitive, like keys). A piped memory binds -LiteralKey instead.</summary>
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true, ParameterSetName = "Key")]
         [SupportsWildcards]
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
+        [AllowEmptyString]
         public string[] Key { get; set; } = new string[0];
 
+        /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
+        [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralKey")]
+        [Alias("PSKey")]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [AllowEmptyString]
+        public string[] LiteralKey { get; set; } = new string[0];
 
-        /// <summary>The branch (default: main).</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+
+        /// <summary>The branch (default: main, or the branch of a piped memory object; a CSV column never sets it).</summary>
+        [Parameter]
         [ArgumentCompleter(typeof(BranchCompleter))]
         [ValidateNotNullOrEmpty]
         public string Branch { get; set; } = "main";
@@ -35,34 +44,35 @@ namespace Engram.PowerShell.Commands
         protected override void ProcessRecord()
         {
             if (!TryOpen(Namespace, out var store, out var ns)) return;
+            var branch = EffectiveBranch(Branch);
 
-            foreach (var key in Key)
+            var selector = ParameterSetName == "LiteralKey" ? KeySelector.From(null, LiteralKey, false)! : KeySelector.From(Key, null, true)!;
+            foreach (var (key, wp) in selector.Items)
             {
-                if (WildcardPattern.ContainsWildcardCharacters(key))
+                if (wp != null)
                 {
-                    var wp = new WildcardPattern(key, WildcardOptions.IgnoreCase);
                     List<string> matches;
-                    try { matches = store.ListKeys(ns, Branch).Where(k => wp.IsMatch(k) || k == key).ToList(); }
+                    try { matches = store.ListKeys(ns, branch).Where(k => wp.IsMatch(k) || k == key).ToList(); }
                     catch (EngramException ex) { WriteEngramError(ex); continue; }
-                    foreach (var k in matches) RemoveOne(store, ns, k);
+                    foreach (var k in matches) RemoveOne(store, ns, k, branch);
                 }
                 else
                 {
-                    RemoveOne(store, ns, key);
+                    RemoveOne(store, ns, key, branch);
                 }
             }
         }
 
-        private void RemoveOne(IEngramBackend store, string ns, string key)
+        private void RemoveOne(IEngramBackend store, string ns, string key, string branch)
         {
             Try(() =>
             {
                 Names.ValidateKey(key);
-                if (store.TryGet(ns, key, Branch) == null) throw new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
+                if (store.TryGet(ns, key, branch) == null) throw new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
                     $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
-                var onBranch = Names.NormalizeBranch(Branch) == Names.DefaultBranch ? "" : "@" + Branch;
+                var onBranch = Names.NormalizeBranch(branch) == Names.DefaultBranch ? "" : "@" + branch;
                 if (!ShouldProcess($"{ns}/{key}{onBranch} in {store.Root}", "Remove memory")) return;
-                var entry = store.Remove(ns, key, ResolveActor(Actor), Reason, Branch);
+                var entry = store.Remove(ns, key, ResolveActor(Actor), Reason, branch);
                 WriteVerbose(entry == null ? $"Removed {ns}/{key} (untracked: no history)." : $"Removed {ns}/{key}; history kept (entry {entry.Seq}).");
             });
         }

@@ -13,7 +13,8 @@ namespace Engram.PowerShell.Commands
         [ValidateRange(1, int.MaxValue)]
         public int Version { get; set; }
 
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>The branch (default: main, or the branch of a piped memory object; a CSV column never sets it).</summary>
+        [Parameter]
         [ArgumentCompleter(typeof(BranchCompleter))]
         [ValidateNotNullOrEmpty]
         public string Branch { get; set; } = "main";
@@ -34,7 +35,7 @@ namespace Engram.PowerShell.Commands
                 var store = ResolveStore();
                 store.EnsureExists();
                 if (!ShouldProcess($"{Namespace}/{Key} in {store.Root}", $"Restore version {Version}")) return;
-                var result = store.Restore(Namespace, Key, Version, ResolveActor(Actor), Reason, Branch);
+                var result = store.Restore(Namespace, Key, Version, ResolveActor(Actor), Reason, EffectiveBranch(Branch));
                 WriteVerbose(result.Changed
                     ? $"{Namespace}/{Key} is now version {result.Memory.Version}, with the value of version {Version}."
                     : $"{Namespace}/{Key} already holds the value of version {Version}; nothing written.");

@@ -32,6 +32,10 @@ namespace Engram.PowerShell.Commands
         [Parameter(Mandatory = true, ParameterSetName = "Disable")]
         public SwitchParameter Disable { get; set; }
 
+        /// <summary>Emit the store's configuration as written (Engram.StoreInfo); by default nothing is output.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override void ProcessRecord()
         {
             Try(() =>
@@ -42,7 +46,7 @@ namespace Engram.PowerShell.Commands
                     : $"Use {embeddings.Provider} model '{embeddings.Model}' at {embeddings.EffectiveEndpoint} for semantic search";
                 if (!ShouldProcess(store.Root, action)) return;
                 var config = store.SetEmbeddings(embeddings);
-                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config, store.Backend), EngramStoreInfo.TypeName));
+                if (PassThru) WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config, store.Backend), EngramStoreInfo.TypeName));
             });
         }
     }

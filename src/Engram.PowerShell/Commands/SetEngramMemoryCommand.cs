@@ -9,8 +9,10 @@ namespace Engram.PowerShell.Commands
     [OutputType(typeof(EngramMemory))]
     public sealed class SetEngramMemoryCommand : MemoryCmdlet
     {
-        /// <summary>Any PowerShell data: strings, numbers, booleans, dates, arrays, hashtables, objects.</summary>
-        [Parameter(Mandatory = true, Position = 2, ValueFromPipelineByPropertyName = true)]
+        /// <summary>Any PowerShell data: strings, numbers, booleans, dates, arrays, hashtables, objects. From the
+        /// pipeline: a piped object's Value property when it has one (memory objects, CSV rows), else the object itself
+        /// ('hello' | Set-EngramMemory notes readme).</summary>
+        [Parameter(Mandatory = true, Position = 2, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyString, AllowEmptyCollection]
         public object? Value { get; set; }
 
@@ -33,8 +35,8 @@ namespace Engram.PowerShell.Commands
         public SwitchParameter TrackProvenance { get; set; }
 
 
-        /// <summary>The branch (default: main).</summary>
-        [Parameter(ValueFromPipelineByPropertyName = true)]
+        /// <summary>The branch (default: main, or the branch of a piped memory object; a CSV column never sets it).</summary>
+        [Parameter]
         [ArgumentCompleter(typeof(BranchCompleter))]
         [ValidateNotNullOrEmpty]
         public string Branch { get; set; } = "main";
@@ -51,24 +53,37 @@ namespace Engram.PowerShell.Commands
 
         /// <summary>How sure the actor is of the value, from 0 to 1.</summary>
         [Parameter]
-        [ValidateRange(0.0, 1.0)]
-        public double? Confidence { get; set; }
+        public double? Confidence { get; set; } // 0..1, checked by the engine (InvalidConfidence)
 
         /// <summary>Emit the memory as written.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        private bool _valueFromCommandLine, _tagFromCommandLine;
+
+        protected override void BeginProcessing()
+        {
+            _valueFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
+            _tagFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Tag));
+        }
 
         protected override void ProcessRecord()
         {
             try
             {
                 var store = ResolveStore();
-                var request = new SetRequest(Namespace, Key, ValueConverter.ToCore(Value))
+                var branch = EffectiveBranch(Branch);
+                var value = Value;
+                var tags = Tag;
+                if (!_valueFromCommandLine) value = PipedValue(value);
+                if (!_tagFromCommandLine && PipedOrigin == null && tags != null && tags.Length == 1)
+                    tags = tags[0].Split(new[] { ',' }, System.StringSplitOptions.RemoveEmptyEntries); // a CSV row's joined Tags
+                var request = new SetRequest(Namespace, Key, ValueConverter.ToCore(value))
                 {
-                    Tags = Tag,
+                    Tags = tags,
                     Actor = ResolveActor(Actor),
                     Reason = Reason,
-                    Branch = Branch,
+                    Branch = branch,
                     Action = Action,
                     Confidence = Confidence,
                     DerivedFrom = DerivedFrom?.Select(MemoryRefConverter.Convert).ToList(),
@@ -76,7 +91,7 @@ namespace Engram.PowerShell.Commands
                 };
                 Names.NormalizeNamespace(Namespace);
                 Names.ValidateKey(Key);
-                var onBranch = Names.NormalizeBranch(Branch) == Names.DefaultBranch ? "" : "@" + Branch;
+                var onBranch = Names.NormalizeBranch(branch) == Names.DefaultBranch ? "" : "@" + branch;
                 if (!ShouldProcess($"{Namespace}/{Key}{onBranch} in {store.Root}", "Set memory")) return;
                 var result = store.Set(request);
                 if (!result.Changed) WriteVerbose($"{result.Memory.Namespace}/{Key} already holds that value (version {result.Memory.Version}); nothing written.");
@@ -87,6 +102,27 @@ namespace Engram.PowerShell.Commands
             {
                 WriteEngramError(ex);
             }
+        }
+
+        /// <summary>
+        /// The value of a piped object: its Value property when it has one (by property name: memory objects, CSV
+        /// rows, DictionaryEntry), else the object itself (by value). A CSV cell that holds only a type name
+        /// (Export-Csv writes "System.Collections.Hashtable" for a hashtable) is refused: that value was lost on export.
+        /// </summary>
+        private object? PipedValue(object? piped)
+        {
+            if (piped == null) return null;
+            var pso = PSObject.AsPSObject(piped);
+            if (pso.BaseObject is string || pso.BaseObject is System.Collections.IDictionary) return piped;
+            var property = pso.Properties["Value"];
+            if (property == null) return piped;
+            var value = property.Value;
+            if (PipedOrigin == null && (value is PSObject p ? p.BaseObject : value) is string text && ValueConverter.IsTypeNameOfCollection(text))
+                throw new EngramException(EngramErrorIds.UnsupportedValueType, EngramErrorKind.InvalidArgument,
+                    $"The piped Value of '{Key}' is the text '{text}': the name of a type, which is what Export-Csv writes for a " +
+                    "hashtable, array or object, so the value itself was lost before it reached Engram. Nothing was written. Carry such " +
+                    "values through Export-Clixml/Import-Clixml or ConvertTo-Json, or pass -Value to store this text on purpose.", text);
+            return value;
         }
     }
 }

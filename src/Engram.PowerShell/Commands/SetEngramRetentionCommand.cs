@@ -27,6 +27,10 @@ namespace Engram.PowerShell.Commands
         [Parameter(Mandatory = true, ParameterSetName = "Forever")]
         public SwitchParameter Forever { get; set; }
 
+        /// <summary>Emit the store's configuration as written (Engram.StoreInfo); by default nothing is output.</summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
         protected override void ProcessRecord()
         {
             Try(() =>
@@ -41,7 +45,7 @@ namespace Engram.PowerShell.Commands
                 var target = Namespace == null ? "the store default" : $"namespace '{Names.NormalizeNamespace(Namespace)}'";
                 if (!ShouldProcess(store.Root, $"Set retention of {target} to {policy}")) return;
                 var config = store.SetRetention(Namespace, policy);
-                WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config, store.Backend), EngramStoreInfo.TypeName));
+                if (PassThru) WriteObject(EngramMemory.Wrap(new EngramStoreInfo(store.Root, config, store.Backend), EngramStoreInfo.TypeName));
             });
         }
     }

@@ -23,6 +23,12 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(KeyCompleter))]
         public string[]? Key { get; set; }
 
+        /// <summary>Only these memories, by exact key (no character is a wildcard).</summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[]? LiteralKey { get; set; }
+
         /// <summary>A head from Get-EngramProvenance -Head (also after a round trip through JSON or CliXml).</summary>
         [Parameter]
         public PSObject? Anchor { get; set; }
@@ -47,8 +53,8 @@ namespace Engram.PowerShell.Commands
                 }
                 else
                 {
-                    var patterns = Key?.Select(k => new WildcardPattern(k, WildcardOptions.IgnoreCase)).ToList();
-                    report = store.VerifyProvenance(Namespace, patterns == null ? (Func<string, bool>?)null : k => patterns.Any(p => p.IsMatch(k)));
+                    var selector = KeySelector.From(Key, LiteralKey, true);
+                    report = store.VerifyProvenance(Namespace, selector == null ? (Func<string, bool>?)null : selector.IsMatch);
                 }
                 foreach (var f in report.Findings)
                 {
