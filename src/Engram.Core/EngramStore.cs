@@ -268,7 +268,7 @@ namespace Engram.Core
                     _config = config;
                 }
                 _ = Config;
-                if (StorePaths.Attributes(Path.Combine(Root, Transaction.Folder)) != null) // a folder, or a link Recover refuses
+                if (StorePaths.Exists(Path.Combine(Root, Transaction.Folder))) // a folder, or a link Recover refuses
                     LastRecovery = Transaction.Recover(_paths, Config.Durability, quarantineCorrupt);
                 return l;
             }
@@ -333,9 +333,10 @@ namespace Engram.Core
         /// <summary>Memory files at least this large (bytes) are read from their header alone by writers.</summary>
         internal const int TrustHeaderFrom = 8 * 1024;
 
-        internal MemoryRecord? TryGetForWrite(string ns, string key)
+        /// <param name="path">The memory's path when the caller has just built (and so proven) it.</param>
+        internal MemoryRecord? TryGetForWrite(string ns, string key, string? path = null)
         {
-            var path = MemoryPath(ns, key);
+            path = path ?? MemoryPath(ns, key);
             FileStream fs;
             try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None); }
             catch (FileNotFoundException) { return null; }
@@ -464,7 +465,7 @@ namespace Engram.Core
             using (LockForWrite())
             {
                 var durability = Config.Durability;
-                var current = TryGetForWrite(ns, key);
+                var current = TryGetForWrite(ns, key, memoryPath);
                 bool hasHistory = log.Exists;
                 bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
 
@@ -597,7 +598,7 @@ namespace Engram.Core
             EnsureExists();
             using (LockForWrite())
             {
-                var current = TryGetForWrite(ns, key) ?? throw NotFound(ns, key); // header only: the old value is read only for a branch's merge base
+                var current = TryGetForWrite(ns, key, memoryPath) ?? throw NotFound(ns, key); // header only: the old value is read only for a branch's merge base
                 ProvenanceEntry? entry = null;
                 LogTail? tail = null;
                 long appendedAt = -1;

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 
 namespace Engram.Core.Storage
 {
@@ -65,15 +66,17 @@ namespace Engram.Core.Storage
             return kind;
         }
 
-        /// <summary><see cref="Prove"/> that returns the path; for builders.</summary>
+        /// <summary><see cref="Prove"/> that returns the path (without asking what it is: one system call less); for builders.</summary>
         public string Proven(string path)
         {
-            Prove(path);
+            var problem = Check(path, out var offender, out _, needKind: false);
+            if (problem != null) throw Unsafe(offender!, problem);
             return path;
         }
 
         /// <summary>Like <see cref="Prove"/>, without throwing: null when safe, else why (and which path).</summary>
-        public string? Check(string path, out string? offender, out PathKind kind)
+        /// <param name="needKind">False: <paramref name="kind"/> is only Missing or File (= exists), saving a system call.</param>
+        public string? Check(string path, out string? offender, out PathKind kind, bool needKind = true)
         {
             kind = PathKind.Missing;
             offender = path;
@@ -95,20 +98,20 @@ namespace Engram.Core.Storage
                     start = sep + 1;
                     continue;
                 }
-                var attrs = Attributes(level);
-                if (attrs == null) return null; // missing: nothing deeper exists, nothing to follow
-                if ((attrs.Value & FileAttributes.ReparsePoint) != 0)
+                var probe = ProbeLevel(level);
+                if (probe == Level.Missing) return null; // nothing deeper exists, nothing to follow
+                if (probe == Level.Link)
                 {
                     offender = level;
                     return "it is a symbolic link or another reparse point; Engram does not follow links inside a store";
                 }
-                bool isDir = (attrs.Value & FileAttributes.Directory) != 0;
                 if (sep < 0)
                 {
-                    kind = isDir ? PathKind.Directory : PathKind.File;
+                    var attrs = needKind ? Attributes(level) : FileAttributes.Normal;
+                    kind = attrs == null ? PathKind.Missing : (attrs.Value & FileAttributes.Directory) != 0 ? PathKind.Directory : PathKind.File;
                     return null;
                 }
-                if (!isDir) return null; // a file where a folder should be: the operation itself fails on it
+                // (a file where a folder should be is no link: the operation itself fails on it)
                 if (cacheable) _realDirs.TryAdd(level, 0);
                 start = sep + 1;
             }
@@ -127,6 +130,40 @@ namespace Engram.Core.Storage
             return true;
         }
 
+        private enum Level { Missing, Real, Link }
+
+        // On Unix a level is probed with readlink(2): one system call that says "a link", "not a link" (EINVAL) or
+        // "missing" (ENOENT, ENOTDIR). FileInfo.Attributes costs two there (lstat and geteuid, for ReadOnly).
+        private static readonly bool Unix = Path.DirectorySeparatorChar == '/';
+        private static volatile bool _noReadlink;
+        private static readonly byte[] LinkBuffer = new byte[1]; // what readlink writes is never read
+
+        [DllImport("libc", EntryPoint = "readlink", SetLastError = true, CharSet = CharSet.Ansi)] // Ansi is UTF-8 on Unix
+        private static extern IntPtr ReadLink(string path, byte[] buffer, IntPtr size);
+
+        private static Level ProbeLevel(string path)
+        {
+            if (Unix && !_noReadlink)
+            {
+                try
+                {
+                    if ((long)ReadLink(path, LinkBuffer, (IntPtr)1) >= 0) return Level.Link;
+                    switch (Marshal.GetLastWin32Error())
+                    {
+                        case 22: return Level.Real;     // EINVAL: exists, not a link
+                        case 2: return Level.Missing;   // ENOENT
+                        case 20: return Level.Missing;  // ENOTDIR: a file where a folder should be
+                    } // anything else (EACCES, ELOOP…): ask .NET
+                }
+                catch (Exception ex) when (ex is DllNotFoundException || ex is EntryPointNotFoundException)
+                {
+                    _noReadlink = true;
+                }
+            }
+            var a = Attributes(path);
+            return a == null ? Level.Missing : (a.Value & FileAttributes.ReparsePoint) != 0 ? Level.Link : Level.Real;
+        }
+
         /// <summary>The path's attributes without following a final link; null when it does not exist.</summary>
         internal static FileAttributes? Attributes(string path)
         {
@@ -140,11 +177,10 @@ namespace Engram.Core.Storage
         }
 
         /// <summary>True when <paramref name="path"/> itself is a link or another reparse point (dangling ones too).</summary>
-        internal static bool IsLink(string path)
-        {
-            var a = Attributes(path);
-            return a != null && (a.Value & FileAttributes.ReparsePoint) != 0;
-        }
+        internal static bool IsLink(string path) => ProbeLevel(path) == Level.Link;
+
+        /// <summary>True when something (a file, a folder, a link) is at <paramref name="path"/>; one system call on Unix.</summary>
+        internal static bool Exists(string path) => ProbeLevel(path) != Level.Missing;
 
         internal static EngramException Unsafe(string path, string why) =>
             new EngramException(EngramErrorIds.UnsafeStorePath, EngramErrorKind.InvalidData,
