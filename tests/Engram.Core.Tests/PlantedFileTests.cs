@@ -233,6 +233,28 @@ namespace Engram.Core.Tests
             Assert.False(Directory.Exists(TxnDir));
         }
 
+        [Theory]
+        [InlineData("Config")]
+        [InlineData("../x")]
+        [InlineData("a.b")]
+        [InlineData("con")]
+        [InlineData("ünïcödé key")]
+        [InlineData("a very long key ............................................................................................................................................................................ end")]
+        public void RealRecords_OfEveryKeyShape_AreReplayedAfterACrash(string key)
+        {
+            // Every stem Engram writes passes the layout rule: a crash after the commit point is finished by the next writer.
+            _t.Set("shared", key, "main");
+            var s = _t.Reopen();
+            s.FaultHook = step => { if (step == "committed") throw new Engram.Core.Storage.SimulatedCrashException(step); };
+            Assert.Throws<Engram.Core.Storage.SimulatedCrashException>(() => s.Set(new SetRequest("shared", key, "branch value") { Branch = "b1", Actor = "t" }));
+            Assert.Single(Directory.GetDirectories(_t.P("_txn")));
+            var report = _t.Reopen().Verify();
+            Assert.DoesNotContain(report.Findings, f => f.Severity == FindingSeverity.Error);
+            _t.Reopen().Set(new SetRequest("session", "after", "v") { Actor = "t" });
+            Assert.Equal("branch value", _t.Reopen().TryGet("shared", key, "b1")!.Value);
+            Assert.False(Directory.Exists(_t.P("_txn")));
+        }
+
         private void AssertRefusedReportedQuarantined(string name, string errorId, string findingKind, string findingPath)
         {
             var outside = Outside();
@@ -425,6 +447,22 @@ namespace Engram.Core.Tests
             foreach (var op in new Action<EngramStore>[] { s => s.Get("shared", "k"), SetK, s => s.Verify() })
                 Assert.Contains(link, Refused("UnsafeStorePath", () => op(_t.Reopen())).Message);
             Same(outside, Outside(), "engram.yaml");
+        }
+
+        [Theory]
+        [InlineData("name: ../../../outside", "name")]
+        [InlineData("namespace: ../../outside", "namespace")]
+        [InlineData("namespace: /tmp", "namespace")]
+        public void PlantedBranchRecord_NamingAPathOutside_IsRefused(string line, string field)
+        {
+            var record = _t.P("_branches", "shared", "b1", "branch.yaml");
+            var text = File.ReadAllLines(record).Select(l => l.StartsWith(field + ":", StringComparison.Ordinal) ? line : l);
+            File.WriteAllLines(record, text);
+            var outside = Outside();
+            Refused("MalformedMemoryFile", () => _t.Reopen().GetBranches("shared"));
+            Refused("MalformedMemoryFile", () => _t.Reopen().Export().Branches.ToList());
+            Assert.Contains(_t.Reopen().Verify().Findings, f => f.Kind == "MalformedBranch" && f.Severity == FindingSeverity.Error);
+            Same(outside, Outside(), "branch record " + field);
         }
 
         [Fact]
