@@ -70,6 +70,13 @@ namespace Engram.Core
                     $"The branch record '{path}' uses format {format}, but this version of Engram only knows formats up to {CurrentFormat}.", path);
             var name = Get("name") as string ?? throw Malformed(path, "'name' is missing");
             var ns = Get("namespace") as string ?? throw Malformed(path, "'namespace' is missing");
+            // Read from disk: the names must be ones Engram writes, so no path is ever built from anything else.
+            if (!(ns.Length > 0 && ns[0] != '_' && Names.IsValidNamespace(ns) && ns == ns.ToLowerInvariant()))
+                throw Malformed(path, $"'namespace' ({ns}) is not a valid namespace name");
+            string? canonical;
+            try { canonical = Names.NormalizeBranch(name); }
+            catch (EngramException) { canonical = null; }
+            if (canonical != name || name == Names.DefaultBranch) throw Malformed(path, $"'name' ({name}) is not a valid branch name");
             var created = DateTime.Parse(Get("created") as string ?? "0001-01-01T00:00:00Z", CultureInfo.InvariantCulture,
                 DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
             List<string>? keys = null;

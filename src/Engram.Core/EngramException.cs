@@ -45,6 +45,8 @@ namespace Engram.Core
         public const string MergeConflict = "MergeConflict";
         public const string UnsupportedMergeTarget = "UnsupportedMergeTarget";
         public const string TransactionCorrupt = "TransactionCorrupt";
+        /// <summary>A path under a file store is a link (or reparse point), or would lead outside the store.</summary>
+        public const string UnsafeStorePath = "UnsafeStorePath";
         public const string VersionNotFound = "VersionNotFound";
         public const string OutputFileExists = "OutputFileExists";
         public const string StoreUpgradeRequired = "StoreUpgradeRequired";

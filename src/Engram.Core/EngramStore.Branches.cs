@@ -14,11 +14,12 @@ namespace Engram.Core
 
         // ------------------------------------------------------------------ layout
 
-        internal string BranchesDir(string ns) => Path.Combine(Root, BranchesFolder, ns);
-        internal string BranchDir(string ns, string branch) => Path.Combine(BranchesDir(ns), branch);
-        internal string BranchRecordPath(string ns, string branch) => Path.Combine(BranchDir(ns, branch), "branch.yaml");
-        internal string OverlayPath(string ns, string branch, string key) => Path.Combine(BranchDir(ns, branch), "mem", Names.EncodeKey(key) + ".yaml");
-        internal string BasePath(string ns, string branch, string key) => Path.Combine(BranchDir(ns, branch), "base", Names.EncodeKey(key) + ".yaml");
+        // Each path is proven (StorePaths) when it is built.
+        internal string BranchesDir(string ns) => _paths.Proven(Path.Combine(Root, BranchesFolder, ns));
+        internal string BranchDir(string ns, string branch) => _paths.Proven(Path.Combine(Root, BranchesFolder, ns, branch));
+        internal string BranchRecordPath(string ns, string branch) => _paths.Proven(Path.Combine(Root, BranchesFolder, ns, branch, "branch.yaml"));
+        internal string OverlayPath(string ns, string branch, string key) => _paths.Proven(Path.Combine(Root, BranchesFolder, ns, branch, "mem", Names.EncodeKey(key) + ".yaml"));
+        internal string BasePath(string ns, string branch, string key) => _paths.Proven(Path.Combine(Root, BranchesFolder, ns, branch, "base", Names.EncodeKey(key) + ".yaml"));
 
         // ------------------------------------------------------------------ branch records
 
@@ -41,20 +42,20 @@ namespace Engram.Core
             var result = new List<BranchInfo>();
             var namespaces = ns != null ? new[] { Names.NormalizeNamespace(ns) }
                 : Directory.Exists(Path.Combine(Root, BranchesFolder))
-                    ? Directory.EnumerateDirectories(Path.Combine(Root, BranchesFolder)).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!).ToArray()
+                    ? _paths.Directories(Path.Combine(Root, BranchesFolder)).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!).ToArray()
                     : Array.Empty<string>();
             foreach (var n in namespaces.OrderBy(x => x, StringComparer.Ordinal))
             {
                 var dir = BranchesDir(n);
                 if (!Directory.Exists(dir)) continue;
-                foreach (var bdir in Directory.EnumerateDirectories(dir).OrderBy(x => x, StringComparer.Ordinal))
+                foreach (var bdir in _paths.Directories(dir).OrderBy(x => x, StringComparer.Ordinal))
                 {
-                    var path = Path.Combine(bdir, "branch.yaml");
+                    var path = _paths.Proven(Path.Combine(bdir, "branch.yaml"));
                     var text = TryReadText(path);
                     if (text == null) continue;
                     var record = BranchRecord.Parse(text, path);
                     var mem = Path.Combine(bdir, "mem");
-                    int changed = Directory.Exists(mem) ? Directory.EnumerateFiles(mem, "*.yaml").Count() : 0;
+                    int changed = Directory.Exists(mem) ? _paths.Files(mem, "*.yaml", proveEach: false).Count() : 0;
                     result.Add(new BranchInfo(record, changed));
                 }
             }
@@ -64,13 +65,13 @@ namespace Engram.Core
         /// <summary>Live branches of <paramref name="ns"/> that read <paramref name="key"/> from main and have no merge base for it yet.</summary>
         internal List<string> BranchesNeedingBase(string ns, string key)
         {
-            var dir = BranchesDir(ns);
+            var dir = Path.Combine(Root, BranchesFolder, ns);
             var result = new List<string>();
-            if (!Directory.Exists(dir)) return result;
-            foreach (var bdir in Directory.EnumerateDirectories(dir))
+            if (_paths.Prove(dir) != PathKind.Directory) return result; // one probe on the hot path when there are no branches
+            foreach (var bdir in _paths.Directories(dir))
             {
                 var branch = Path.GetFileName(bdir);
-                var recordText = TryReadText(Path.Combine(bdir, "branch.yaml"));
+                var recordText = TryReadText(_paths.Proven(Path.Combine(bdir, "branch.yaml")));
                 if (recordText == null) continue;
                 var record = BranchRecord.Parse(recordText, Path.Combine(bdir, "branch.yaml"));
                 if (!record.Covers(key)) continue;
@@ -140,7 +141,7 @@ namespace Engram.Core
             {
                 var dir = Path.Combine(BranchDir(ns, b), sub);
                 if (!Directory.Exists(dir)) continue;
-                foreach (var f in Directory.EnumerateFiles(dir, "*.yaml"))
+                foreach (var f in _paths.Files(dir, "*.yaml"))
                 {
                     var m = ReadFile(f, ns, b);
                     if (m != null && !own.ContainsKey(m.Key)) own[m.Key] = !m.Deleted;

@@ -91,7 +91,7 @@ namespace Engram.Core
         // ------------------------------------------------------------------ derived-from index (keeps "down" lineage cheap)
 
         internal string DerivedIndexPath(string ns, string key) =>
-            Path.Combine(Root, Names.ProvenanceNamespace, "_derived", ns, Names.EncodeKey(key) + ".idx");
+            _paths.Proven(Path.Combine(Root, Names.ProvenanceNamespace, "_derived", ns, Names.EncodeKey(key) + ".idx"));
 
         /// <summary>Appends "derived ns, key, version, source version, seq, branch" lines to each source's index.</summary>
         private void StageDerivedIndex(Transaction txn, List<ResolvedSource> sources, ProvenanceEntry entry)

@@ -90,7 +90,7 @@ namespace Engram.Core
             if (from == StoreConfig.CurrentFormat || dryRun) return new UpgradeReport(from, StoreConfig.CurrentFormat, false);
             using (LockForWrite())
             {
-                var config = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath);
+                var config = StoreConfig.Parse(ReadConfigText(), ConfigPath);
                 using (var txn = BeginTransaction())
                 {
                     // 1 → 2: the configuration gains retention (default: forever). Memory files and schema-1 entries
@@ -131,7 +131,7 @@ namespace Engram.Core
         {
             using (LockForWrite())
             {
-                var config = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath);
+                var config = StoreConfig.Parse(ReadConfigText(), ConfigPath);
                 edit(config);
                 FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
                 _config = config;
@@ -153,7 +153,7 @@ namespace Engram.Core
             var now = nowUtc ?? DateTime.UtcNow;
             var provRoot = Path.Combine(Root, Names.ProvenanceNamespace);
             var namespaces = Directory.Exists(provRoot)
-                ? Directory.EnumerateDirectories(provRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!)
+                ? _paths.Directories(provRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!)
                     .Where(n => namespaceFilter == null || namespaceFilter(n)).OrderBy(n => n, StringComparer.Ordinal).ToList()
                 : new List<string>();
             var reports = new List<OptimizeReport>();
@@ -171,7 +171,7 @@ namespace Engram.Core
                     var branches = GetBranches(ns).Select(b => b.Record).ToList();
                     using (var txn = dryRun ? null : BeginTransaction())
                     {
-                        foreach (var path in Directory.EnumerateFiles(Path.Combine(provRoot, ns), "*.prov").OrderBy(p => p, StringComparer.Ordinal))
+                        foreach (var path in _paths.Files(Path.Combine(provRoot, ns), "*.prov").OrderBy(p => p, StringComparer.Ordinal))
                         {
                             report.HistoriesChecked++;
                             long before = new FileInfo(path).Length;
@@ -342,7 +342,7 @@ namespace Engram.Core
             var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
             var list = new List<HeadEntry>();
             if (Directory.Exists(dir))
-                foreach (var path in Directory.EnumerateFiles(dir, "*.prov"))
+                foreach (var path in _paths.Files(dir, "*.prov"))
                 {
                     var log = new ProvenanceLog(path);
                     var tail = log.ReadTail();
@@ -365,22 +365,32 @@ namespace Engram.Core
             foreach (var anchored in head.Entries)
             {
                 report.HistoriesChecked++;
-                var log = new ProvenanceLog(ProvenancePath(ns, anchored.Key));
+                var path = Path.Combine(Root, Names.ProvenanceNamespace, ns, Names.EncodeKey(anchored.Key) + ".prov");
+                if (UnsafeFinding(path, ns, anchored.Key, report) || UnsafeFinding(Path.Combine(Root, ns, Names.EncodeKey(anchored.Key) + ".yaml"), ns, anchored.Key, report)) continue;
+                var log = new ProvenanceLog(path);
                 if (!log.Exists)
                 {
                     report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMissing",
                         $"The history of '{anchored.Key}' in '{ns}' was anchored at entry {anchored.Seq} but no longer exists.", log.Path, ns, anchored.Key, anchored.Seq));
                     continue;
                 }
-                int before = report.Findings.Count;
-                MemoryRecord? memory;
-                try { memory = TryGet(ns, anchored.Key); }
-                catch (EngramException ex) { report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", ex.Message, MemoryPath(ns, anchored.Key), ns, anchored.Key)); continue; }
-                if (memory != null) report.MemoriesChecked++;
-                VerifyHistory(ns, anchored.Key, log, memory, false, report); // counts the entries it walks
-                if (report.Findings.Count > before) continue; // chain itself is broken: already reported
-                var entries = log.ReadAll(log.ReadTail()!.ValidLength, includeValues: false).ToList();
-                CheckAnchor(anchored, entries, ns, log.Path, report);
+                Rechecked(report, false, r => // a finding is re-read under the lock: a write in progress is not damage
+                {
+                    int before = r.Findings.Count;
+                    MemoryRecord? memory;
+                    try { memory = TryGet(ns, anchored.Key); }
+                    catch (EngramException ex)
+                    {
+                        r.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsafeStorePath ? "UnsafeStorePath" : "MalformedMemory",
+                            ex.Message, ex.Target as string, ns, anchored.Key));
+                        return;
+                    }
+                    if (memory != null) r.MemoriesChecked++;
+                    VerifyHistory(ns, anchored.Key, log, memory, false, r); // counts the entries it walks
+                    if (r.Findings.Count > before) return; // chain itself is broken: already reported
+                    var entries = log.ReadAll(log.ReadTail()!.ValidLength, includeValues: false).ToList();
+                    CheckAnchor(anchored, entries, ns, log.Path, r);
+                });
             }
             return report;
         }
@@ -392,9 +402,10 @@ namespace Engram.Core
             EnsureExists();
             var report = new StoreReport(Root);
             var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
-            if (!Directory.Exists(dir)) return report;
+            if (!Directory.Exists(dir) || UnsafeFinding(dir, ns, null, report)) return report;
             foreach (var path in Directory.EnumerateFiles(dir, "*.prov").OrderBy(p => p, StringComparer.Ordinal))
             {
+                if (UnsafeFinding(path, ns, Names.DecodeKey(Path.GetFileNameWithoutExtension(path)), report)) continue;
                 var log = new ProvenanceLog(path);
                 var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path));
                 if (key == null)
@@ -405,11 +416,19 @@ namespace Engram.Core
                 }
                 if (keyFilter != null && !keyFilter(key)) continue;
                 report.HistoriesChecked++;
-                MemoryRecord? memory = null;
-                try { memory = TryGet(ns, key); }
-                catch (EngramException ex) { report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", ex.Message, MemoryPath(ns, key), ns, key)); continue; }
-                if (memory != null) report.MemoriesChecked++;
-                VerifyHistory(ns, key, log, memory, false, report);
+                Rechecked(report, false, r => // a finding is re-read under the lock: a write in progress is not damage
+                {
+                    MemoryRecord? memory = null;
+                    try { memory = TryGet(ns, key); }
+                    catch (EngramException ex)
+                    {
+                        r.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsafeStorePath ? "UnsafeStorePath" : "MalformedMemory",
+                            ex.Message, ex.Target as string, ns, key));
+                        return;
+                    }
+                    if (memory != null) r.MemoriesChecked++;
+                    VerifyHistory(ns, key, log, memory, false, r);
+                });
             }
             return report;
         }
@@ -455,7 +474,7 @@ namespace Engram.Core
             var result = new AsOfResult();
             var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
             if (!Directory.Exists(dir)) return result;
-            foreach (var path in Directory.EnumerateFiles(dir, "*.prov"))
+            foreach (var path in _paths.Files(dir, "*.prov"))
             {
                 var log = new ProvenanceLog(path);
                 var tail = log.ReadTail();

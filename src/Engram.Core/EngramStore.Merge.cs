@@ -139,7 +139,7 @@ namespace Engram.Core
             var memDir = Path.Combine(BranchDir(ns, branch), "mem");
             if (Directory.Exists(memDir))
             {
-                foreach (var file in Directory.EnumerateFiles(memDir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
+                foreach (var file in _paths.Files(memDir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
                 {
                     var theirsRaw = ReadFile(file, ns, branch);
                     if (theirsRaw == null) continue;

@@ -78,7 +78,7 @@ namespace Engram.Core
         internal const string VectorsFolder = "_vectors";
 
         /// <summary>Where a namespace's vectors live: <c>&lt;root&gt;/_vectors/&lt;namespace&gt;.vec</c>.</summary>
-        public string VectorPath(string ns) => Path.Combine(Root, VectorsFolder, Names.NormalizeNamespace(ns) + ".vec");
+        public string VectorPath(string ns) => _paths.Proven(Path.Combine(Root, VectorsFolder, Names.NormalizeNamespace(ns) + ".vec"));
 
         /// <summary>
         /// The stored embedding vectors of a namespace, sorted by key. They are derived data (recomputed when

@@ -16,7 +16,7 @@ namespace Engram.Core
         {
             var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
             if (!Directory.Exists(dir)) yield break;
-            foreach (var path in Directory.EnumerateFiles(dir, "*.prov").OrderBy(p => p, StringComparer.Ordinal))
+            foreach (var path in _paths.Files(dir, "*.prov").OrderBy(p => p, StringComparer.Ordinal))
             {
                 var log = new ProvenanceLog(path);
                 var tail = log.ReadTail();
@@ -29,7 +29,7 @@ namespace Engram.Core
         {
             var provRoot = Path.Combine(Root, Names.ProvenanceNamespace);
             return Directory.Exists(provRoot)
-                ? Directory.EnumerateDirectories(provRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!)
+                ? _paths.Directories(provRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!)
                     .OrderBy(n => n, StringComparer.Ordinal).ToList()
                 : new List<string>();
         }
@@ -57,7 +57,7 @@ namespace Engram.Core
                 {
                     var dir = Path.Combine(BranchDir(r.Namespace, r.Name), sub);
                     if (!Directory.Exists(dir)) return Array.Empty<MemoryRecord>();
-                    return Directory.EnumerateFiles(dir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal)
+                    return _paths.Files(dir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal)
                         .Select(f => ReadFile(f, r.Namespace, r.Name)).Where(m => m != null).Select(m => m!).ToList();
                 }
                 yield return new BranchExport(r, ReadAll("mem"), ReadAll("base"));

@@ -153,6 +153,7 @@ namespace Engram.Core
     public sealed partial class EngramStore : IEngramBackend
     {
         private readonly EngramStoreOptions _options;
+        private readonly StorePaths _paths;
         private StoreConfig? _config;
 
         public EngramStore(string root, EngramStoreOptions? options = null)
@@ -165,6 +166,7 @@ namespace Engram.Core
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{root}' is not a valid store path: {ex.Message}", root, ex);
             }
             _options = options ?? new EngramStoreOptions();
+            _paths = new StorePaths(Root);
         }
 
         /// <summary>The store at the default location (see <see cref="StoreLocator.DefaultRoot"/>).</summary>
@@ -187,7 +189,7 @@ namespace Engram.Core
 
         public string ConfigPath => Path.Combine(Root, StoreConfig.FileName);
 
-        private string TempDir => Path.Combine(Root, "_tmp");
+        private string TempDir => _paths.Proven(Path.Combine(Root, "_tmp"));
 
         /// <summary>True when the root holds an engram.yaml.</summary>
         public bool Exists => File.Exists(ConfigPath);
@@ -198,17 +200,22 @@ namespace Engram.Core
             get
             {
                 if (_config != null) return _config;
-                return _config = File.Exists(ConfigPath) ? StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath) : new StoreConfig();
+                return _config = File.Exists(ConfigPath) ? StoreConfig.Parse(ReadConfigText(), ConfigPath) : new StoreConfig();
             }
         }
 
+        /// <summary>engram.yaml's text (proven: not a link).</summary>
+        private string ReadConfigText() => FileOps.ReadAllText(_paths.Proven(ConfigPath));
+
         // ------------------------------------------------------------------ paths
+        // Every path is proven before it is handed out (StorePaths: inside the store, no link on the way); a path
+        // found by listing is proven before it is read.
 
         public string MemoryPath(string ns, string key) =>
-            Path.Combine(Root, Names.NormalizeNamespace(ns), Names.EncodeKey(key) + ".yaml");
+            _paths.Proven(Path.Combine(Root, Names.NormalizeNamespace(ns), Names.EncodeKey(key) + ".yaml"));
 
         public string ProvenancePath(string ns, string key) =>
-            Path.Combine(Root, Names.ProvenanceNamespace, Names.NormalizeNamespace(ns), Names.EncodeKey(key) + ".prov");
+            _paths.Proven(Path.Combine(Root, Names.ProvenanceNamespace, Names.NormalizeNamespace(ns), Names.EncodeKey(key) + ".prov"));
 
         // ------------------------------------------------------------------ store lifecycle
 
@@ -220,13 +227,13 @@ namespace Engram.Core
             config = config ?? new StoreConfig();
             if (File.Exists(Root))
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
-            if (File.Exists(ConfigPath)) _ = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath); // a newer format is refused before anything (even _lock) is created
+            if (File.Exists(ConfigPath)) _ = StoreConfig.Parse(ReadConfigText(), ConfigPath); // a newer format is refused before anything (even _lock) is created
             Directory.CreateDirectory(Root);
             using (StoreLock.Acquire(Root, _options.LockTimeout))
             {
                 if (File.Exists(ConfigPath))
                 {
-                    var existing = StoreConfig.Parse(FileOps.ReadAllText(ConfigPath), ConfigPath); // refuses newer formats
+                    var existing = StoreConfig.Parse(ReadConfigText(), ConfigPath); // refuses newer formats
                     if (!force) throw StoreErrors.StoreExists(Root);
                     config.KeepSectionsOf(existing);
                 }
@@ -243,7 +250,9 @@ namespace Engram.Core
             _ = Config; // validates format
         }
 
-        internal StoreLock LockForWrite()
+        /// <param name="quarantineCorrupt">Test-EngramStore -Repair: an interrupted transaction that must not be replayed
+        /// is moved to <c>_quarantine/</c> instead of refusing the write (see <see cref="Transaction.Recover"/>).</param>
+        internal StoreLock LockForWrite(bool quarantineCorrupt = false)
         {
             if (File.Exists(Root))
                 throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
@@ -259,8 +268,8 @@ namespace Engram.Core
                     _config = config;
                 }
                 _ = Config;
-                if (Directory.Exists(Path.Combine(Root, Transaction.Folder)))
-                    LastRecovery = Transaction.Recover(Root, Config.Durability);
+                if (StorePaths.Exists(Path.Combine(Root, Transaction.Folder))) // a folder, or a link Recover refuses
+                    LastRecovery = Transaction.Recover(_paths, Config.Durability, quarantineCorrupt);
                 return l;
             }
             catch
@@ -302,6 +311,7 @@ namespace Engram.Core
         /// <summary>Reads the memory stored at a listed location.</summary>
         public MemoryRecord Read(MemoryLocation location)
         {
+            _paths.Prove(location.Path); // found by listing: proven before it is read
             var text = TryReadText(location.Path) ?? throw NotFound(location.Namespace, location.Key ?? Path.GetFileName(location.Path));
             var m = MemoryFile.Parse(text, location.Namespace, location.Path);
             // Like TryGet: a file must hold the key its name stands for (else one key could be listed twice).
@@ -323,9 +333,10 @@ namespace Engram.Core
         /// <summary>Memory files at least this large (bytes) are read from their header alone by writers.</summary>
         internal const int TrustHeaderFrom = 8 * 1024;
 
-        internal MemoryRecord? TryGetForWrite(string ns, string key)
+        /// <param name="path">The memory's path when the caller has just built (and so proven) it.</param>
+        internal MemoryRecord? TryGetForWrite(string ns, string key, string? path = null)
         {
-            var path = MemoryPath(ns, key);
+            path = path ?? MemoryPath(ns, key);
             FileStream fs;
             try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None); }
             catch (FileNotFoundException) { return null; }
@@ -411,7 +422,7 @@ namespace Engram.Core
             foreach (var s in Names.StandardNamespaces) all.Add(s);
             var config = Config;
             return all.Select(n => new NamespaceInfo(n, config.IsTracked(n),
-                existing.Contains(n) ? Directory.EnumerateFiles(Path.Combine(Root, n), "*.yaml").Count() : 0,
+                existing.Contains(n) ? _paths.Files(Path.Combine(Root, n), "*.yaml", proveEach: false).Count() : 0,
                 Names.StandardNamespaces.Contains(n), existing.Contains(n))).ToList();
         }
 
@@ -422,7 +433,7 @@ namespace Engram.Core
             var dir = Path.Combine(Root, ns);
             if (!Directory.Exists(dir)) return Array.Empty<MemoryLocation>();
             var list = new List<MemoryLocation>();
-            foreach (var path in Directory.EnumerateFiles(dir, "*.yaml"))
+            foreach (var path in _paths.Files(dir, "*.yaml", proveEach: false)) // each is proven when read (Read)
             {
                 var stem = Path.GetFileNameWithoutExtension(path);
                 var key = Names.DecodeKey(stem);
@@ -454,7 +465,7 @@ namespace Engram.Core
             using (LockForWrite())
             {
                 var durability = Config.Durability;
-                var current = TryGetForWrite(ns, key);
+                var current = TryGetForWrite(ns, key, memoryPath);
                 bool hasHistory = log.Exists;
                 bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
 
@@ -591,7 +602,7 @@ namespace Engram.Core
             EnsureExists();
             using (LockForWrite())
             {
-                var current = TryGetForWrite(ns, key) ?? throw NotFound(ns, key); // header only: the old value is read only for a branch's merge base
+                var current = TryGetForWrite(ns, key, memoryPath) ?? throw NotFound(ns, key); // header only: the old value is read only for a branch's merge base
                 ProvenanceEntry? entry = null;
                 LogTail? tail = null;
                 long appendedAt = -1;
@@ -836,7 +847,7 @@ namespace Engram.Core
         }
 
         /// <summary>Starts a multi-file transaction. The caller must hold the write lock.</summary>
-        internal Transaction BeginTransaction() => new Transaction(Root, Config.Durability, FaultHook);
+        internal Transaction BeginTransaction() => new Transaction(_paths, Config.Durability, FaultHook);
 
         /// <summary>Strings at least this long (chars) are hashed on a worker thread while a file-store Set does its I/O.</summary>
         internal const int OverlapHashingFrom = 64 * 1024;

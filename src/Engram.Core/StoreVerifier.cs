@@ -28,7 +28,8 @@ namespace Engram.Core
 
         public FindingSeverity Severity { get; }
         /// <summary>Stable kind: MalformedMemory, MissingMemory, MalformedProvenance, BrokenChain, TamperedValue, SequenceGap,
-        /// VersionGap, TrailerMismatch, TornAppend, DanglingEntry, HistoryMismatch, InterruptedTransaction, OrphanTempFile,
+        /// VersionGap, TrailerMismatch, TornAppend, DanglingEntry, HistoryMismatch, InterruptedTransaction, CorruptTransaction,
+        /// UnsafeStorePath, OrphanTempFile,
         /// MalformedBranch, UnsupportedFormat.</summary>
         public string Kind { get; }
         public string Message { get; }
@@ -45,12 +46,40 @@ namespace Engram.Core
     {
         internal StoreReport(string root) { Root = root; }
 
+        private StoreReport(string root, HashSet<string> links) { Root = root; Links = links; }
+
+        /// <summary>An empty report for one part of a verification, sharing the links found (see EngramStore.Rechecked).</summary>
+        internal StoreReport Scratch() => new StoreReport(Root, Links);
+
+        /// <summary>Findings seen while the store was being written that were gone when re-read under its lock.</summary>
+        internal int DismissedOnRecheck { get; set; }
+
+        internal void AddCounts(StoreReport part)
+        {
+            DismissedOnRecheck += part.DismissedOnRecheck;
+            MemoriesChecked += part.MemoriesChecked;
+            HistoriesChecked += part.HistoriesChecked;
+            EntriesChecked += part.EntriesChecked;
+            BranchesChecked += part.BranchesChecked;
+        }
+
         public string Root { get; }
         public int MemoriesChecked { get; internal set; }
         public int HistoriesChecked { get; internal set; }
         public long EntriesChecked { get; internal set; }
         public int BranchesChecked { get; internal set; }
         public List<StoreFinding> Findings { get; } = new List<StoreFinding>();
+        /// <summary>Links found inside the store by this verification: never followed, everything under them skipped.</summary>
+        internal HashSet<string> Links { get; } = new HashSet<string>(System.StringComparer.Ordinal);
+
+        /// <summary>True when <paramref name="path"/> is, or lies under, a link this verification found.</summary>
+        internal bool Covers(string path)
+        {
+            if (Links.Count == 0) return false;
+            for (var p = path; p != null && p.Length > Root.Length; p = System.IO.Path.GetDirectoryName(p))
+                if (Links.Contains(p)) return true;
+            return false;
+        }
         /// <summary>True when no warning or error remains unrepaired.</summary>
         public bool Healthy => Findings.All(f => f.Repaired || f.Severity == FindingSeverity.Information);
     }
@@ -65,38 +94,37 @@ namespace Engram.Core
         /// be an unfinished append, see <see cref="ProvenanceLog.ReadTail"/>), and rebuilds a missing or malformed memory
         /// file from its intact history (a <c>repaired</c> entry records it).
         /// </summary>
+        /// <remarks>
+        /// Consistent on a live store without blocking its writers for long: the store is read without the lock, and
+        /// whatever looks wrong (a memory, a history, a branch, a transaction folder, a temp file) is checked again under
+        /// the store's lock, briefly, and reported only if it is still wrong then: a write in progress is not damage.
+        /// With <paramref name="repair"/> the lock is held throughout. Links inside the store are reported (Error
+        /// <c>UnsafeStorePath</c>) and never followed; a transaction record that must not be replayed is an Error
+        /// (<c>CorruptTransaction</c>) that repair moves to <c>_quarantine/</c>.
+        /// </remarks>
         public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
         {
             EnsureExists();
             var report = new StoreReport(Root);
+            _paths.Forget();
             IDisposable? writeLock = null;
             try
             {
                 // LockForWrite also recovers interrupted transactions; record them first so the report says so.
-                foreach (var dir in Transaction.Pending(Root))
-                {
-                    bool committed = File.Exists(Path.Combine(dir, "committed"));
-                    report.Findings.Add(new StoreFinding(FindingSeverity.Warning, "InterruptedTransaction",
-                        $"Transaction '{System.IO.Path.GetFileName(dir)}' was interrupted {(committed ? "after it committed: it will be finished" : "before it committed: it will be discarded")}.", dir));
-                }
+                Rechecked(report, repair, VerifyTransactions);
                 if (repair)
                 {
-                    writeLock = LockForWrite();
-                    foreach (var f in report.Findings) f.Repaired = true;
+                    try { writeLock = LockForWrite(quarantineCorrupt: true); }
+                    catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.UnsafeStorePath) { repair = false; } // a link in the way (reported below): nothing is repaired
+                    if (writeLock != null) foreach (var f in report.Findings) f.Repaired = true;
                 }
+                ScanLinks(report);
 
-                var tmp = Path.Combine(Root, "_tmp");
-                if (Directory.Exists(tmp))
-                    foreach (var f in Directory.EnumerateFiles(tmp))
-                    {
-                        var finding = new StoreFinding(FindingSeverity.Warning, "OrphanTempFile", $"Temporary file left by an interrupted write: '{f}'.", f);
-                        report.Findings.Add(finding);
-                        if (repair) { FileOps.TryDelete(f); finding.Repaired = !File.Exists(f); }
-                    }
+                Rechecked(report, repair, r => VerifyTempFiles(r, repair));
 
                 var namespaces = ListNamespaces();
                 var provRoot = Path.Combine(Root, Names.ProvenanceNamespace);
-                var provNamespaces = Directory.Exists(provRoot)
+                var provNamespaces = Directory.Exists(provRoot) && !report.Covers(provRoot)
                     ? Directory.EnumerateDirectories(provRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n)).Select(n => n!)
                     : Enumerable.Empty<string>();
                 var all = namespaces.Union(provNamespaces).OrderBy(n => n, StringComparer.Ordinal).ToList();
@@ -104,9 +132,9 @@ namespace Engram.Core
                 foreach (var ns in all)
                 {
                     progress?.Invoke(++nsDone, all.Count, ns);
-                    VerifyNamespace(ns, repair, report);
+                    RecheckedByStem(report, repair, (r, only) => VerifyNamespace(ns, repair, r, only));
                 }
-                VerifyBranches(report);
+                Rechecked(report, repair, VerifyBranches);
             }
             finally
             {
@@ -115,16 +143,18 @@ namespace Engram.Core
             return report;
         }
 
-        private void VerifyNamespace(string ns, bool repair, StoreReport report)
+        /// <param name="only">When set, only the memories (and histories) whose file name stem it accepts.</param>
+        private void VerifyNamespace(string ns, bool repair, StoreReport report, Func<string, bool>? only = null)
         {
             var memories = new Dictionary<string, MemoryRecord?>(StringComparer.Ordinal); // stem -> record (null: malformed)
             var malformed = new Dictionary<string, StoreFinding>(StringComparer.Ordinal); // stem -> its MalformedMemory finding
             var dir = Path.Combine(Root, ns);
             if (Directory.Exists(dir))
-                foreach (var path in Directory.EnumerateFiles(dir, "*.yaml"))
+                foreach (var path in VerifiableFiles(dir, "*.yaml", report))
                 {
-                    report.MemoriesChecked++;
                     var stem = Path.GetFileNameWithoutExtension(path);
+                    if (only != null && !only(stem)) continue;
+                    report.MemoriesChecked++;
                     try
                     {
                         var text = FileOps.ReadAllText(path);
@@ -157,10 +187,12 @@ namespace Engram.Core
 
             var provDir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
             if (!Directory.Exists(provDir)) return;
-            foreach (var path in Directory.EnumerateFiles(provDir, "*.prov"))
+            foreach (var path in VerifiableFiles(provDir, "*.prov", report))
             {
-                report.HistoriesChecked++;
                 var stem = Path.GetFileNameWithoutExtension(path);
+                if (only != null && !only(stem)) continue;
+                if (report.Covers(Path.Combine(dir, stem + ".yaml"))) continue; // its memory file is behind a link (reported): no verdict, no repair
+                report.HistoriesChecked++;
                 memories.TryGetValue(stem, out var memory);
                 malformed.TryGetValue(stem, out var damaged);
                 if (memories.ContainsKey(stem) && memory == null && damaged == null) continue; // already reported: a newer format, never rewritten
@@ -452,14 +484,15 @@ namespace Engram.Core
         private void VerifyBranches(StoreReport report)
         {
             var root = Path.Combine(Root, BranchesFolder);
-            if (!Directory.Exists(root)) return;
-            foreach (var nsDir in Directory.EnumerateDirectories(root))
+            if (!Directory.Exists(root) || report.Covers(root)) return;
+            foreach (var nsDir in Directory.EnumerateDirectories(root).Where(d => !report.Covers(d)))
             {
                 var ns = Path.GetFileName(nsDir);
-                foreach (var bdir in Directory.EnumerateDirectories(nsDir))
+                foreach (var bdir in Directory.EnumerateDirectories(nsDir).Where(d => !report.Covers(d)))
                 {
-                    report.BranchesChecked++;
                     var recordPath = Path.Combine(bdir, "branch.yaml");
+                    if (report.Covers(recordPath)) continue; // reported as a link
+                    report.BranchesChecked++;
                     try
                     {
                         if (!File.Exists(recordPath)) throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"The branch folder '{bdir}' has no branch.yaml.", bdir);
@@ -470,7 +503,7 @@ namespace Engram.Core
                         {
                             var d = Path.Combine(bdir, sub);
                             if (!Directory.Exists(d)) continue;
-                            foreach (var f in Directory.EnumerateFiles(d, "*.yaml"))
+                            foreach (var f in VerifiableFiles(d, "*.yaml", report))
                             {
                                 var m = MemoryFile.Parse(FileOps.ReadAllText(f), ns, f, record.Name);
                                 if (!record.Covers(m.Key))

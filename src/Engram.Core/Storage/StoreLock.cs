@@ -33,6 +33,9 @@ namespace Engram.Core.Storage
             if (!gate.Wait(timeout)) throw Busy(root, timeout);
             try
             {
+                // Opening a link would lock (or, dangling, create) a file outside the store.
+                if (StorePaths.IsLink(lockPath))
+                    throw StorePaths.Unsafe(lockPath, "it is a symbolic link or another reparse point; Engram does not follow links inside a store");
                 int delay = 1;
                 while (true)
                 {

@@ -29,11 +29,11 @@ namespace Engram.Core.Storage
     /// is byte-for-byte as before. A process that dies leaves the folder; <see cref="Recover"/> (run by the next writer)
     /// finishes a committed transaction and discards an uncommitted one.
     /// </summary>
-    public sealed class Transaction : IDisposable
+    public sealed partial class Transaction : IDisposable
     {
-        private enum OpKind { Write, Delete, Append, DeleteTree }
+        internal enum OpKind { Write, Delete, Append, DeleteTree }
 
-        private sealed class Op
+        internal sealed class Op
         {
             public OpKind Kind;
             public string Target = "";   // relative to the store root, '/'-separated
@@ -41,6 +41,7 @@ namespace Engram.Core.Storage
             public int Index;
         }
 
+        private readonly StorePaths _paths;
         private readonly string _root;
         private readonly string _dir;
         private readonly Durability _durability;
@@ -53,24 +54,26 @@ namespace Engram.Core.Storage
 
         internal const string Folder = "_txn";
 
-        internal Transaction(string root, Durability durability, Action<string>? hook)
+        internal Transaction(StorePaths paths, Durability durability, Action<string>? hook)
         {
-            _root = root;
+            _paths = paths;
+            _root = paths.Root;
             _durability = durability;
             _hook = hook;
-            _dir = Path.Combine(root, Folder, DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            _dir = Path.Combine(_root, Folder, DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+            paths.Prove(_dir); // _txn must not be a link
             Directory.CreateDirectory(_dir);
         }
 
         public int Count => _ops.Count;
 
-        private string Rel(string fullPath)
+        private string Rel(string fullPath, OpKind kind)
         {
-            var full = Path.GetFullPath(fullPath);
-            var root = _root.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal) ? _root : _root + Path.DirectorySeparatorChar;
-            if (!full.StartsWith(root, StringComparison.Ordinal))
-                throw new InvalidOperationException($"'{fullPath}' is outside the store.");
-            var rel = full.Substring(root.Length).Replace(Path.DirectorySeparatorChar, '/');
+            // The same rule as for a record read back from disk (TransactionRecord.TargetProblem): a transaction only
+            // ever names a store file of a known kind, so a record naming anything else can only be planted.
+            var rel = _paths.Relative(fullPath);
+            var problem = TargetProblem(kind.ToString(), rel);
+            if (problem != null) throw new InvalidOperationException($"A transaction cannot {kind} '{rel}': {problem}.");
             if (!_targets.Add(rel)) throw new InvalidOperationException($"'{rel}' is changed twice in one transaction.");
             return rel;
         }
@@ -80,7 +83,7 @@ namespace Engram.Core.Storage
         /// <summary>Stages the new content of a file (created or replaced at commit).</summary>
         public void Write(string path, string content)
         {
-            var op = new Op { Kind = OpKind.Write, Target = Rel(path), Index = _ops.Count };
+            var op = new Op { Kind = OpKind.Write, Target = Rel(path, OpKind.Write), Index = _ops.Count };
             var staged = Path.Combine(_dir, "s" + op.Index.ToString(CultureInfo.InvariantCulture));
             var bytes = FileOps.GetBytes(content);
             using (var fs = new FileStream(staged, FileMode.CreateNew, FileAccess.Write))
@@ -92,15 +95,15 @@ namespace Engram.Core.Storage
         }
 
         /// <summary>Deletes a file at commit (no-op if it does not exist then).</summary>
-        public void Delete(string path) => _ops.Add(new Op { Kind = OpKind.Delete, Target = Rel(path), Index = _ops.Count });
+        public void Delete(string path) => _ops.Add(new Op { Kind = OpKind.Delete, Target = Rel(path, OpKind.Delete), Index = _ops.Count });
 
         /// <summary>Deletes a folder and everything in it at commit.</summary>
-        public void DeleteTree(string path) => _ops.Add(new Op { Kind = OpKind.DeleteTree, Target = Rel(path), Index = _ops.Count });
+        public void DeleteTree(string path) => _ops.Add(new Op { Kind = OpKind.DeleteTree, Target = Rel(path, OpKind.DeleteTree), Index = _ops.Count });
 
         /// <summary>Appends to a file at commit; the file's current length is recorded for replay and rollback.</summary>
         public void Append(string path, string content, long currentLength)
         {
-            var op = new Op { Kind = OpKind.Append, Target = Rel(path), Length = currentLength, Index = _ops.Count };
+            var op = new Op { Kind = OpKind.Append, Target = Rel(path, OpKind.Append), Length = currentLength, Index = _ops.Count };
             File.WriteAllBytes(Path.Combine(_dir, "s" + op.Index.ToString(CultureInfo.InvariantCulture)), FileOps.GetBytes(content));
             _ops.Add(op);
         }
@@ -112,6 +115,12 @@ namespace Engram.Core.Storage
         {
             if (_done) throw new InvalidOperationException("The transaction is finished.");
             int applied = 0;
+            // Validate, then mutate: every target is proven (no link on its way) before the commit point.
+            foreach (var op in _ops)
+            {
+                var problem = TargetStateProblem(_paths, _dir, op, fromDisk: false, out var unsafePath);
+                if (problem != null) throw StorePaths.Unsafe(unsafePath ?? Abs(op.Target), problem);
+            }
             try
             {
                 Hook("staged");
@@ -157,6 +166,7 @@ namespace Engram.Core.Storage
                     Undo(_ops[i]);
                 }
                 RemoveCreatedFolders();
+                _paths.Forget(); // folders it created are gone again
                 if (_committed) File.Delete(Path.Combine(_dir, "committed"));
                 _done = true;
                 Cleanup(_dir);
@@ -276,78 +286,6 @@ namespace Engram.Core.Storage
                 sb.Append(op.Kind).Append(' ').Append(op.Index).Append(' ').Append(op.Length).Append(' ').Append(op.Target).Append('\n');
             sb.Append("end\n");
             return sb.ToString();
-        }
-
-        private static List<Op>? Parse(string text)
-        {
-            var lines = text.Split('\n');
-            if (lines.Length < 2 || lines[0] != "engram-txn 1") return null;
-            var ops = new List<Op>();
-            bool ended = false;
-            foreach (var line in lines.Skip(1))
-            {
-                if (line == "end") { ended = true; break; }
-                var parts = line.Split(new[] { ' ' }, 4);
-                if (parts.Length != 4) return null;
-                ops.Add(new Op
-                {
-                    Kind = (OpKind)Enum.Parse(typeof(OpKind), parts[0]),
-                    Index = int.Parse(parts[1], CultureInfo.InvariantCulture),
-                    Length = long.Parse(parts[2], CultureInfo.InvariantCulture),
-                    Target = parts[3],
-                });
-            }
-            return ended ? ops : null;
-        }
-
-        /// <summary>What <see cref="Recover"/> did to one interrupted transaction.</summary>
-        public sealed class RecoveryAction
-        {
-            internal RecoveryAction(string id, bool finished, int operations)
-            {
-                Id = id;
-                Finished = finished;
-                Operations = operations;
-            }
-
-            public string Id { get; }
-            /// <summary>True: it had committed and was finished; false: it had not and was discarded.</summary>
-            public bool Finished { get; }
-            public int Operations { get; }
-        }
-
-        /// <summary>Lists interrupted transactions without touching them.</summary>
-        public static IReadOnlyList<string> Pending(string root)
-        {
-            var dir = Path.Combine(root, Folder);
-            if (!Directory.Exists(dir)) return Array.Empty<string>();
-            return Directory.EnumerateDirectories(dir).OrderBy(d => d, StringComparer.Ordinal).ToList();
-        }
-
-        /// <summary>Finishes committed and discards uncommitted transactions left by a dead process. Caller holds the lock.</summary>
-        public static IReadOnlyList<RecoveryAction> Recover(string root, Durability durability)
-        {
-            var done = new List<RecoveryAction>();
-            foreach (var dir in Pending(root))
-            {
-                var id = Path.GetFileName(dir);
-                var committed = Path.Combine(dir, "committed");
-                if (File.Exists(committed))
-                {
-                    var ops = Parse(File.ReadAllText(committed));
-                    if (ops == null)
-                        throw new EngramException(EngramErrorIds.TransactionCorrupt, EngramErrorKind.InvalidData,
-                            $"The interrupted transaction '{dir}' has an unreadable commit record; it was left in place for inspection.", dir);
-                    foreach (var op in ops) Apply(root, dir, op, durability);
-                    done.Add(new RecoveryAction(id, true, ops.Count));
-                }
-                else
-                {
-                    done.Add(new RecoveryAction(id, false, 0));
-                }
-                Cleanup(dir);
-            }
-            return done;
         }
     }
 }
