@@ -53,6 +53,12 @@ namespace Engram.Core
         public const string InvalidSearchQuery = "InvalidSearchQuery";
         public const string EmbeddingsNotConfigured = "EmbeddingsNotConfigured";
         public const string EmbeddingFailed = "EmbeddingFailed";
+        public const string InsecureEndpoint = "InsecureEndpoint";
+        public const string InvalidAnchor = "InvalidAnchor";
+        public const string ValueTooLarge = "ValueTooLarge";
+        public const string StoreUnavailable = "StoreUnavailable";
+        public const string InvalidValue = "InvalidValue";
+        public const string UnexpectedError = "UnexpectedError";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>
