@@ -13,6 +13,8 @@ namespace Engram.Core
         ResourceBusy,
         InvalidOperation,
         WriteError,
+        /// <summary>A resource (a database server) cannot be reached now; retrying later may work.</summary>
+        ResourceUnavailable,
     }
 
     /// <summary>Stable error ids. They are part of the public contract (scripts match on them): never rename one.</summary>

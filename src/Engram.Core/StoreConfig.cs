@@ -37,7 +37,13 @@ namespace Engram.Core
         /// The largest value a write accepts (<c>maxValueBytes</c>), measured by <see cref="Values.ValueCodec.Size"/>:
         /// the UTF-8 bytes of its text. Larger values are refused with ValueTooLarge before anything is written.
         /// </summary>
-        public long MaxValueBytes { get; set; } = DefaultMaxValueBytes;
+        public long MaxValueBytes
+        {
+            get => _maxValueBytes ?? DefaultMaxValueBytes;
+            set => _maxValueBytes = value;
+        }
+
+        private long? _maxValueBytes; // null: not set (the default; engram.yaml shows it as a comment)
 
         /// <summary>
         /// The largest memory file a reader loads: <see cref="MaxValueBytes"/> × <see cref="ReadAllowanceFactor"/> + 1 MiB
@@ -72,7 +78,7 @@ namespace Engram.Core
             if (DefaultRetention.IsForever) DefaultRetention = existing.DefaultRetention;
             if (NamespaceRetention.Count == 0) NamespaceRetention = new Dictionary<string, RetentionPolicy>(existing.NamespaceRetention, StringComparer.Ordinal);
             if (Embeddings == null) Embeddings = existing.Embeddings;
-            if (MaxValueBytes == DefaultMaxValueBytes) MaxValueBytes = existing.MaxValueBytes;
+            if (_maxValueBytes == null) _maxValueBytes = existing._maxValueBytes;
             return this;
         }
 
@@ -115,7 +121,7 @@ namespace Engram.Core
                 }
             }
             sb.Append("# The largest value a write accepts, in bytes (UTF-8 of its text; default 16 MiB = ").Append(DefaultMaxValueBytes).Append(").\n");
-            if (MaxValueBytes == DefaultMaxValueBytes) sb.Append("# maxValueBytes: ").Append(DefaultMaxValueBytes).Append('\n');
+            if (_maxValueBytes == null) sb.Append("# maxValueBytes: ").Append(DefaultMaxValueBytes).Append('\n');
             else sb.Append("maxValueBytes: ").Append(MaxValueBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
             Embeddings?.AppendYaml(sb);
             return sb.ToString();

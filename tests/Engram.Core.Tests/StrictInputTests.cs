@@ -74,6 +74,9 @@ namespace Engram.Core.Tests
             Assert.Contains("\nmaxValueBytes: 1000\n", config.ToYaml());
             Assert.Equal(1000, StoreConfig.Parse(config.ToYaml(), "e").MaxValueBytes);
             Assert.Equal(1000, new StoreConfig().KeepSectionsOf(config).MaxValueBytes);
+            var explicitDefault = new StoreConfig { MaxValueBytes = StoreConfig.DefaultMaxValueBytes }.KeepSectionsOf(config);
+            Assert.Equal(StoreConfig.DefaultMaxValueBytes, explicitDefault.MaxValueBytes);
+            Assert.Contains("\nmaxValueBytes: 16777216\n", explicitDefault.ToYaml());
 
             foreach (var bad in new[] { "0", "-1", "1.5", "lots", "[1]", "99999999999999999999" })
                 Assert.Contains("'maxValueBytes' must be a positive whole number",

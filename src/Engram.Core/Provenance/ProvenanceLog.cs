@@ -352,8 +352,7 @@ namespace Engram.Core.Provenance
                 {
                     int trailer = text.IndexOf("\n" + TrailerPrefix, pos, StringComparison.Ordinal);
                     if (!includeValues) break;
-                    var section = trailer < 0 ? text.Substring(pos) : text.Substring(pos, trailer + 1 - pos);
-                    if (!MemoryFile.TryReadValueSection(section, out var value)) return null;
+                    if (!MemoryFile.TryReadValueSection(text, pos, trailer < 0 ? text.Length : trailer + 1, out var value)) return null; // in place: no copy of a large section
                     e.Value = value;
                     e.HasValue = true;
                     break;
