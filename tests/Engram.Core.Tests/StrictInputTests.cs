@@ -1,6 +1,8 @@
 using System;
 using System.IO;
+using System.Linq;
 using Engram.Core;
+using Engram.Core.Values;
 using Xunit;
 using static Engram.Core.Tests.TestUtil;
 
@@ -61,6 +63,56 @@ namespace Engram.Core.Tests
         }
 
         // ------------------------------------------------------------------ maxValueBytes
+
+        [Fact]
+        public void An_oversized_memory_file_planted_by_hand_is_refused_unread()
+        {
+            _t.Store.Initialize(new StoreConfig { MaxValueBytes = 1000, TrackAll = true });
+            _t.Set("session", "small", "ok");
+            _t.Set("session", "planted", "soon large");
+            var path = _t.P("session", "planted.yaml");
+            var text = File.ReadAllText(path);
+            long limit = _t.Store.Config.MaxMemoryFileBytes;
+            Assert.Equal(1000L * StoreConfig.ReadAllowanceFactor + 1024 * 1024, limit);
+            // Still a valid memory file, just larger than any value within the limit can make.
+            File.WriteAllText(path, text.Replace("value: soon large\n", "value: |-\n" + string.Concat(Enumerable.Repeat("  " + new string('x', 78) + "\n", (int)(limit / 80) + 1))));
+            Assert.True(new FileInfo(path).Length > limit);
+            var before = StoreSnapshot.Take(_t.Root);
+
+            var store = _t.Reopen();
+            var ex = Throws(EngramErrorIds.ValueTooLarge, () => store.Get("session", "planted"));
+            Assert.Contains(path, ex.Message);
+            Assert.Contains("maxValueBytes", ex.Message);
+            Throws(EngramErrorIds.ValueTooLarge, () => store.Set(new SetRequest("session", "planted", "x")));
+            Assert.Equal("ok", store.Get("session", "small").Value);
+            var report = store.Verify();
+            var finding = Assert.Single(report.Findings, f => f.Kind == "ValueTooLarge");
+            Assert.Equal(FindingSeverity.Error, finding.Severity);
+            Assert.False(report.Healthy);
+            StoreSnapshot.AssertSameFiles(before, StoreSnapshot.Take(_t.Root), "after the refused reads and write");
+
+            // Raising the limit makes it readable again.
+            File.WriteAllText(_t.P("engram.yaml"), File.ReadAllText(_t.P("engram.yaml")).Replace("maxValueBytes: 1000", "maxValueBytes: 200000"));
+            Assert.StartsWith("xxxx", (string)_t.Reopen().Get("session", "planted").Value!);
+        }
+
+        [Fact]
+        public void Size_counts_utf8_text_binary_as_base64_and_nesting()
+        {
+            Assert.Equal(3, ValueCodec.Measure("abc", 0, exact: true, long.MaxValue));
+            Assert.Equal(4, ValueCodec.Measure("éé", 0, exact: true, long.MaxValue));
+            Assert.Equal(8, ValueCodec.Measure(42, 0, exact: true, long.MaxValue));
+            Assert.Equal(4, ValueCodec.Measure(new byte[3], 0, exact: true, long.MaxValue));
+            Assert.Equal(0, ValueCodec.Measure(new byte[0], 0, exact: true, long.MaxValue));
+            var map = new EngramMap { ["k"] = "vv", ["l"] = new object?[] { 1 } };
+            // k: 2 (indent) + 1 + 2; l: 2 + 1 + (4 (indent) + 8)
+            Assert.Equal(5 + 15, ValueCodec.Measure(map, 0, exact: true, long.MaxValue));
+            Throws(EngramErrorIds.ValueTooDeep, () => ValueCodec.Measure(Nest(70), 0, exact: true, long.MaxValue));
+            ValueCodec.CheckSize(new string('x', 10), 10);
+            Throws(EngramErrorIds.ValueTooLarge, () => ValueCodec.CheckSize(new string('x', 11), 10));
+        }
+
+        private static object?[] Nest(int depth) => depth == 0 ? new object?[0] : new object?[] { Nest(depth - 1) };
 
         [Fact]
         public void MaxValueBytes_defaults_to_16_MiB_and_round_trips()
