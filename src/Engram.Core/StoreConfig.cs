@@ -144,13 +144,13 @@ namespace Engram.Core
             }
 
             var config = new StoreConfig();
-            CheckKeys(root, TopLevelKeys, path, null);
             if (!TryScalar(root, "format", out var format) || !int.TryParse(format, out var f) || f < 1)
                 throw Malformed(path, "'format' must be a positive whole number");
             if (f > CurrentFormat)
                 throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
                     $"The store at '{Path.GetDirectoryName(path)}' uses format {f}, but this version of Engram only knows formats up to {CurrentFormat}. Update the Engram module; the store was not changed.", path);
             config.Format = f;
+            CheckKeys(root, TopLevelKeys, path, null); // after the format: a newer format may have keys this build does not know
 
             if (root.Children.TryGetValue(new YamlScalarNode("provenance"), out var provNode))
             {
