@@ -123,28 +123,10 @@ namespace Engram.Core
                     var stem = Path.GetFileNameWithoutExtension(path);
                     try
                     {
-                        var bytes = ReadMemoryBytes(path);
-                        var text = FileOps.DecodeText(bytes);
-                        var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
-                        if (Names.EncodeKey(m.Key) != stem)
-                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
-                        else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text, bytes)))
-                        {
-                            // Writers trust the header's content hash (so they need not parse the old value): a value
-                            // edited by hand must get a header that matches it again.
-                            var f = new StoreFinding(FindingSeverity.Warning, "StaleContentHash",
-                                $"The header of '{path}' records a content hash or value size that does not match its value (was the value edited by hand?). Repair rewrites the header.", path, ns, m.Key);
-                            report.Findings.Add(f);
-                            if (repair)
-                            {
-                                FileOps.WriteAtomic(path, MemoryFile.Serialize(m), TempDir, Config.Durability);
-                                f.Repaired = true;
-                            }
-                        }
-                        // Kept until the namespace's histories are checked: without its value (only version, hash and
-                        // key are compared), so the verifier holds one value at a time however many memories there are.
-                        var hash = m.ContentHash;
-                        memories[stem] = new MemoryRecord(m.Id, ns, m.Key, () => throw new InvalidOperationException("not kept"), hash, m.Tags, m.Version, m.CreatedUtc, m.UpdatedUtc);
+                        memories[stem] = CheckMemoryFile(path, ns, stem, repair, report, out var fileBytes);
+                        // Reading a large file leaves copies of its value as garbage, which the runtime frees only at a
+                        // full collection: without one, the histories read next would add theirs on top (see CheckChain).
+                        if (fileBytes >= LargeEntryChars) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
                     }
                     catch (EngramException ex)
                     {
@@ -164,6 +146,34 @@ namespace Engram.Core
                 if (memories.ContainsKey(stem) && memory == null) continue; // already reported: memory file unreadable
                 VerifyHistory(ns, Names.DecodeKey(stem) ?? memory?.Key ?? stem, new ProvenanceLog(path), memory, repair, report);
             }
+        }
+
+        /// <summary>Checks one memory file (key, header against value); returns it without its value (only version,
+        /// hash and key are compared with its history), so the verifier holds one value at a time.</summary>
+        private MemoryRecord CheckMemoryFile(string path, string ns, string stem, bool repair, StoreReport report, out long fileBytes)
+        {
+            var bytes = ReadMemoryBytes(path);
+            fileBytes = bytes.Length;
+            var text = FileOps.DecodeText(bytes);
+            var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
+            if (Names.EncodeKey(m.Key) != stem)
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
+            else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text, bytes)))
+            {
+                // Writers trust the header's content hash (so they need not parse the old value): a value
+                // edited by hand must get a header that matches it again.
+                var f = new StoreFinding(FindingSeverity.Warning, "StaleContentHash",
+                    $"The header of '{path}' records a content hash or value size that does not match its value (was the value edited by hand?). Repair rewrites the header.", path, ns, m.Key);
+                report.Findings.Add(f);
+                if (repair)
+                {
+                    FileOps.WriteAtomic(path, MemoryFile.Serialize(m), TempDir, Config.Durability);
+                    f.Repaired = true;
+                }
+            }
+            // Kept until the namespace's histories are checked, without its value however many memories there are.
+            var hash = m.ContentHash;
+            return new MemoryRecord(m.Id, ns, m.Key, () => throw new InvalidOperationException("not kept"), hash, m.Tags, m.Version, m.CreatedUtc, m.UpdatedUtc);
         }
 
         /// <summary>The UTF-8 length of the value section: the file's bytes minus those of the header (and of a

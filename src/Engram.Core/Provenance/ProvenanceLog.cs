@@ -309,8 +309,9 @@ namespace Engram.Core.Provenance
                 {
                     entry.Append(line).Append('\n');
                     if (!line.StartsWith(TrailerPrefix, StringComparison.Ordinal)) continue;
-                    yield return ParseEntryText(entry.ToString(), includeValues);
-                    entry.Clear();
+                    var text = entry.ToString();
+                    entry.Clear(); // before parsing: a large entry is not held twice while its value is built
+                    yield return ParseEntryText(text, includeValues);
                 }
                 if (entry.ToString().Trim().Length > 0) yield return ParseEntryText(entry.ToString(), includeValues); // an entry without a trailer (hand-made)
             }
