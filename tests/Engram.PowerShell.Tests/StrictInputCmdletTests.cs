@@ -85,6 +85,15 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void An_unforeseen_failure_still_has_an_Engram_error_id()
+        {
+            Ok("Set-EngramMemory -Store $store session a 1");
+            Directory.CreateDirectory(StorePath("session", "x.yaml")); // a folder where a memory file belongs
+            ErrorRecord e = SingleError(Run("Remove-EngramMemory -Store $store session x -Confirm:$false"), "UnexpectedError", ErrorCategory.InvalidOperation);
+            Assert.Contains("UnauthorizedAccessException", e.Exception.Message);
+        }
+
+        [Fact]
         public void A_value_past_maxValueBytes_is_ValueTooLarge_and_changes_nothing()
         {
             Ok("Initialize-EngramStore -Store $store -MaxValueBytes 1000");
