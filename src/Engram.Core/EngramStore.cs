@@ -850,7 +850,7 @@ namespace Engram.Core
             }
             w.Tags = NormalizeTags(request.Tags);
             w.Actor = NormalizeActor(request.Actor);
-            ValueCodec.CheckSize(request.Value, maxValueBytes, $"'{w.Key}' in '{w.Namespace}'"); // before it is hashed, rendered or written
+            ValueCodec.CheckSize(request.Value, maxValueBytes, $"'{w.Key}' in '{w.Namespace}'", w.Namespace + "/" + w.Key); // before it is hashed, rendered or written
             if (overlapHashing && request.Value is string large && large.Length >= OverlapHashingFrom) w.StartHashing(large); // validated when awaited
             else w.ContentHash = ValueCodec.ContentHash(request.Value); // validates the value
             ValidateCognition(request, w.Namespace, w.Key);

@@ -304,7 +304,7 @@ namespace Engram.Core.Values
         /// ValueTooLarge. Cheap for small values: an upper bound (3 bytes per UTF-16 character) decides most values
         /// without counting; the exact count is made only when the bound exceeds the limit.
         /// </summary>
-        public static void CheckSize(object? value, long limit, string? what = null)
+        public static void CheckSize(object? value, long limit, string? what = null, object? target = null)
         {
             if (Measure(value, 0, exact: false, limit) <= limit) return;
             long size = Measure(value, 0, exact: true, limit);
@@ -312,7 +312,7 @@ namespace Engram.Core.Values
             throw new EngramException(EngramErrorIds.ValueTooLarge, EngramErrorKind.InvalidArgument,
                 $"The value{(what == null ? "" : " of " + what)} is {size:N0} bytes, more than the store's limit of {limit:N0} bytes (maxValueBytes). " +
                 "Keep large data in a file and store its path, or raise the limit: 'maxValueBytes: <bytes>' in engram.yaml, or Initialize-EngramStore -Force -MaxValueBytes <bytes> (any backend). Nothing was written.",
-                what);
+                target ?? what);
         }
 
         /// <summary>The size <see cref="CheckSize"/> measures (exact), or, when <paramref name="exact"/> is false, an
