@@ -13,6 +13,8 @@ namespace Engram.Core
         ResourceBusy,
         InvalidOperation,
         WriteError,
+        /// <summary>A resource (a database server) cannot be reached now; retrying later may work.</summary>
+        ResourceUnavailable,
     }
 
     /// <summary>Stable error ids. They are part of the public contract (scripts match on them): never rename one.</summary>
@@ -55,6 +57,12 @@ namespace Engram.Core
         public const string InvalidSearchQuery = "InvalidSearchQuery";
         public const string EmbeddingsNotConfigured = "EmbeddingsNotConfigured";
         public const string EmbeddingFailed = "EmbeddingFailed";
+        public const string InsecureEndpoint = "InsecureEndpoint";
+        public const string InvalidAnchor = "InvalidAnchor";
+        public const string ValueTooLarge = "ValueTooLarge";
+        public const string StoreUnavailable = "StoreUnavailable";
+        public const string InvalidValue = "InvalidValue";
+        public const string UnexpectedError = "UnexpectedError";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

@@ -359,6 +359,7 @@ namespace Engram.Core
         /// </summary>
         public StoreReport VerifyAgainst(ProvenanceHead head)
         {
+            CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
             EnsureExists();
             var report = new StoreReport(Root);
@@ -432,6 +433,30 @@ namespace Engram.Core
             }
             return report;
         }
+
+        /// <summary>
+        /// Refuses a head that cannot prove anything (InvalidAnchor): no entries (it would verify healthy against any
+        /// store, even one whose histories were all deleted), an entry without a key or hash, a sequence number below 1,
+        /// or a key twice. Shared by every backend, before anything is read.
+        /// </summary>
+        internal static void CheckAnchorHead(ProvenanceHead head)
+        {
+            if (head == null) throw new ArgumentNullException(nameof(head));
+            if (head.Entries.Count == 0)
+                throw InvalidAnchor($"The anchor for namespace '{head.Namespace}' has no entries, so it proves nothing (it would verify against any history, or none). " +
+                    "Take an anchor with Get-EngramProvenance -Head once the namespace has tracked memories.", head.Namespace);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var e in head.Entries)
+            {
+                if (string.IsNullOrEmpty(e.Key) || string.IsNullOrEmpty(e.Hash) || e.Seq < 1)
+                    throw InvalidAnchor($"The anchor for namespace '{head.Namespace}' has an entry without a key, a hash or a sequence number of 1 or more ('{e.Key}', {e.Seq}).", e.Key);
+                if (!seen.Add(e.Key))
+                    throw InvalidAnchor($"The anchor for namespace '{head.Namespace}' names '{e.Key}' twice.", e.Key);
+            }
+        }
+
+        internal static EngramException InvalidAnchor(string message, object? target) =>
+            new EngramException(EngramErrorIds.InvalidAnchor, EngramErrorKind.InvalidArgument, message, target);
 
         /// <summary>Checks one anchored entry against a (verified) history: present with the same hash, or covered by a squash. Shared by every backend.</summary>
         internal static void CheckAnchor(HeadEntry anchored, List<ProvenanceEntry> entries, string ns, string path, StoreReport report)

@@ -379,6 +379,7 @@ namespace Engram.Core
                     }
                 }
                 // The whole file, from the stream already open: the part read so far, then the rest.
+                CheckFileSize(path, length);
                 if (buf.Length < length) Array.Resize(ref buf, (int)length);
                 while (filled < length)
                 {
@@ -391,11 +392,39 @@ namespace Engram.Core
             }
         }
 
-        private static string? TryReadText(string path)
+        /// <summary>A memory file's text; null when it does not exist. A file larger than the configuration allows
+        /// (<see cref="StoreConfig.MaxMemoryFileBytes"/>: put there by hand) is refused before it is read.</summary>
+        private string? TryReadText(string path)
         {
-            try { return FileOps.ReadAllText(path); }
+            FileStream fs;
+            try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None); }
             catch (FileNotFoundException) { return null; }
             catch (DirectoryNotFoundException) { return null; }
+            using (fs)
+            {
+                long length = fs.Length;
+                CheckFileSize(path, length);
+                var buf = new byte[length];
+                int filled = 0;
+                while (filled < buf.Length)
+                {
+                    int n = fs.Read(buf, filled, buf.Length - filled);
+                    if (n <= 0) break;
+                    filled += n;
+                }
+                if (filled < buf.Length) Array.Resize(ref buf, filled);
+                return FileOps.DecodeText(buf);
+            }
+        }
+
+        /// <summary>Refuses to load a memory file larger than <see cref="StoreConfig.MaxMemoryFileBytes"/> (ValueTooLarge).</summary>
+        internal void CheckFileSize(string path, long length)
+        {
+            var config = Config;
+            if (length <= config.MaxMemoryFileBytes) return;
+            throw new EngramException(EngramErrorIds.ValueTooLarge, EngramErrorKind.InvalidData,
+                $"The memory file '{path}' is {length:N0} bytes, more than a value within the store's limit (maxValueBytes: {config.MaxValueBytes:N0}) can take, so it was not read " +
+                $"(Engram never writes such a file: it was put there by other means). Move it out of the store, or raise maxValueBytes in engram.yaml to read it.", path);
         }
 
         internal static EngramException NotFound(string ns, string key) =>
@@ -455,7 +484,7 @@ namespace Engram.Core
         /// </remarks>
         public SetResult Set(SetRequest request)
         {
-            var w = CheckWrite(request, overlapHashing: true);
+            var w = CheckWrite(request, Config.MaxValueBytes, overlapHashing: true);
             if (w.Branch != Names.DefaultBranch) return SetOnBranch(request, w);
             string ns = w.Namespace, key = w.Key, actor = w.Actor;
             var tags = w.Tags;
@@ -854,9 +883,9 @@ namespace Engram.Core
 
         /// <summary>
         /// Checks and normalizes a write before anything is touched: namespace, branch, key, action (a main-line write
-        /// cannot record 'deleted'), tags, actor, the value (by hashing it) and the cognitive fields.
+        /// cannot record 'deleted'), tags, actor, the value (its size, then by hashing it) and the cognitive fields.
         /// </summary>
-        internal static CheckedWrite CheckWrite(SetRequest request, bool overlapHashing = false)
+        internal static CheckedWrite CheckWrite(SetRequest request, long maxValueBytes, bool overlapHashing = false)
         {
             if (request == null) throw new ArgumentNullException(nameof(request));
             var w = new CheckedWrite { Branch = Names.NormalizeBranch(request.Branch), Namespace = Names.NormalizeNamespace(request.Namespace), Key = request.Key };
@@ -870,6 +899,7 @@ namespace Engram.Core
             }
             w.Tags = NormalizeTags(request.Tags);
             w.Actor = NormalizeActor(request.Actor);
+            ValueCodec.CheckSize(request.Value, maxValueBytes, $"'{w.Key}' in '{w.Namespace}'", w.Namespace + "/" + w.Key); // before it is hashed, rendered or written
             if (overlapHashing && request.Value is string large && large.Length >= OverlapHashingFrom) w.StartHashing(large); // validated when awaited
             else w.ContentHash = ValueCodec.ContentHash(request.Value); // validates the value
             ValidateCognition(request, w.Namespace, w.Key);

@@ -264,19 +264,22 @@ namespace Engram.Core
         /// when it is a literal block as <see cref="LiteralBlock"/> writes it or one plain line (a number, bool, null or
         /// simple text); false for anything else (the YAML parser's job). Memory files and history entries share it.
         /// </summary>
-        internal static bool TryReadValueSection(string text, int at, out object? value)
+        internal static bool TryReadValueSection(string text, int at, out object? value) => TryReadValueSection(text, at, text.Length, out value);
+
+        /// <summary>The value section from <paramref name="at"/> to <paramref name="stop"/> (exclusive), read in place.</summary>
+        internal static bool TryReadValueSection(string text, int at, int stop, out object? value)
         {
             value = null;
             int from = at + "value: ".Length;
-            if (from >= text.Length) return false;
+            if (from >= stop) return false;
             if (text[from] == '|')
             {
-                if (!LiteralBlock.TryRead(text, at, out var block)) return false;
+                if (!LiteralBlock.TryRead(text, at, stop, out var block)) return false;
                 value = block;
                 return true;
             }
-            int end = text.Length - 1;
-            if (text[end] != '\n' || text.IndexOf('\n', from) != end || !PlainYaml.IsSimpleLine(text, from, end)) return false;
+            int end = stop - 1;
+            if (text[end] != '\n' || text.IndexOf('\n', from, stop - from) != end || !PlainYaml.IsSimpleLine(text, from, end)) return false;
             value = ValueCodec.ReadPlain(text.Substring(from, end - from));
             return true;
         }

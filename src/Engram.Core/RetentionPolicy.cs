@@ -72,7 +72,7 @@ namespace Engram.Core
                         var v = (kv.Value as YamlScalarNode)?.Value ?? throw new FormatException($"'{k}' must be a scalar");
                         if (k == "maxAge") age = ParseDuration(v);
                         else if (k == "maxEntries") entries = int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture);
-                        else throw new FormatException($"unknown setting '{k}' (use maxAge and/or maxEntries)");
+                        else throw StoreConfig.UnknownKey(path, where, k ?? kv.Key.ToString(), new[] { "maxAge", "maxEntries" });
                     }
                     return new RetentionPolicy(age, entries);
                 }

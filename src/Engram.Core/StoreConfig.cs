@@ -30,6 +30,34 @@ namespace Engram.Core
 
         public Durability Durability { get; set; } = Durability.Normal;
 
+        /// <summary>The default of <see cref="MaxValueBytes"/>: 16 MiB.</summary>
+        public const long DefaultMaxValueBytes = 16L * 1024 * 1024;
+
+        /// <summary>
+        /// The largest value a write accepts (<c>maxValueBytes</c>), measured by <see cref="Values.ValueCodec.Size"/>:
+        /// the UTF-8 bytes of its text. Larger values are refused with ValueTooLarge before anything is written.
+        /// </summary>
+        public long MaxValueBytes
+        {
+            get => _maxValueBytes ?? DefaultMaxValueBytes;
+            set => _maxValueBytes = value;
+        }
+
+        private long? _maxValueBytes; // null: not set (the default; engram.yaml shows it as a comment)
+
+        /// <summary>
+        /// The largest memory file a reader loads: <see cref="MaxValueBytes"/> × <see cref="ReadAllowanceFactor"/> + 1 MiB
+        /// (a value's YAML form is larger than its size by its indentation, quotes and escapes, never by this much).
+        /// A larger file (planted by hand) is refused with ValueTooLarge instead of being read into memory.
+        /// </summary>
+        public long MaxMemoryFileBytes => MaxValueBytes > (long.MaxValue - (1L << 20)) / ReadAllowanceFactor ? long.MaxValue : MaxValueBytes * ReadAllowanceFactor + (1L << 20);
+
+        /// <summary>See <see cref="MaxMemoryFileBytes"/>.</summary>
+        public const int ReadAllowanceFactor = 8;
+
+        /// <summary>The top-level keys of engram.yaml; any other is refused (a misspelt key is never silently ignored).</summary>
+        internal static readonly string[] TopLevelKeys = { "format", "provenance", "durability", "retention", "embeddings", "maxValueBytes" };
+
         /// <summary>Retention when a namespace has no rule of its own. Default: keep history forever.</summary>
         public RetentionPolicy DefaultRetention { get; set; } = RetentionPolicy.Forever;
 
@@ -50,6 +78,7 @@ namespace Engram.Core
             if (DefaultRetention.IsForever) DefaultRetention = existing.DefaultRetention;
             if (NamespaceRetention.Count == 0) NamespaceRetention = new Dictionary<string, RetentionPolicy>(existing.NamespaceRetention, StringComparer.Ordinal);
             if (Embeddings == null) Embeddings = existing.Embeddings;
+            if (_maxValueBytes == null) _maxValueBytes = existing._maxValueBytes;
             return this;
         }
 
@@ -91,6 +120,9 @@ namespace Engram.Core
                         sb.Append("    ").Append(kv.Key).Append(": ").Append(kv.Value.ToYaml()).Append('\n');
                 }
             }
+            sb.Append("# The largest value a write accepts, in bytes (UTF-8 of its text; default 16 MiB = ").Append(DefaultMaxValueBytes).Append(").\n");
+            if (_maxValueBytes == null) sb.Append("# maxValueBytes: ").Append(DefaultMaxValueBytes).Append('\n');
+            else sb.Append("maxValueBytes: ").Append(MaxValueBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('\n');
             Embeddings?.AppendYaml(sb);
             return sb.ToString();
         }
@@ -118,10 +150,12 @@ namespace Engram.Core
                 throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
                     $"The store at '{Path.GetDirectoryName(path)}' uses format {f}, but this version of Engram only knows formats up to {CurrentFormat}. Update the Engram module; the store was not changed.", path);
             config.Format = f;
+            CheckKeys(root, TopLevelKeys, path, null); // after the format: a newer format may have keys this build does not know
 
             if (root.Children.TryGetValue(new YamlScalarNode("provenance"), out var provNode))
             {
                 if (!(provNode is YamlMappingNode prov)) throw Malformed(path, "'provenance' must be a mapping");
+                CheckKeys(prov, new[] { "track" }, path, "provenance");
                 if (prov.Children.TryGetValue(new YamlScalarNode("track"), out var track))
                 {
                     if (track is YamlScalarNode s && s.Value == "all") config.TrackAll = true;
@@ -142,6 +176,7 @@ namespace Engram.Core
             if (root.Children.TryGetValue(new YamlScalarNode("retention"), out var retNode))
             {
                 if (!(retNode is YamlMappingNode ret)) throw Malformed(path, "'retention' must be a mapping");
+                CheckKeys(ret, new[] { "default", "namespaces" }, path, "retention");
                 if (ret.Children.TryGetValue(new YamlScalarNode("default"), out var def))
                     config.DefaultRetention = RetentionPolicy.Parse(def, path, "retention.default");
                 if (ret.Children.TryGetValue(new YamlScalarNode("namespaces"), out var nss))
@@ -165,6 +200,13 @@ namespace Engram.Core
                 else if (durability == "full") config.Durability = Durability.Full;
                 else throw Malformed(path, "'durability' must be 'normal' or 'full'");
             }
+
+            if (root.Children.ContainsKey(new YamlScalarNode("maxValueBytes")))
+            {
+                if (!TryScalar(root, "maxValueBytes", out var max) || !long.TryParse(max, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit) || limit < 1)
+                    throw Malformed(path, "'maxValueBytes' must be a positive whole number of bytes (default " + DefaultMaxValueBytes + " = 16 MiB)");
+                config.MaxValueBytes = limit;
+            }
             return config;
         }
 
@@ -174,6 +216,26 @@ namespace Engram.Core
             if (!map.Children.TryGetValue(new YamlScalarNode(key), out var node)) return false;
             value = (node as YamlScalarNode)?.Value;
             return value != null;
+        }
+
+        /// <summary>Refuses a key of <paramref name="map"/> that is not in <paramref name="known"/>, naming the nearest known one.</summary>
+        internal static void CheckKeys(YamlMappingNode map, IReadOnlyList<string> known, string path, string? section)
+        {
+            foreach (var k in map.Children.Keys)
+            {
+                var name = (k as YamlScalarNode)?.Value;
+                if (name != null && known.Contains(name, StringComparer.Ordinal)) continue;
+                throw UnknownKey(path, section, name ?? k.ToString(), known);
+            }
+        }
+
+        /// <summary>The MalformedStoreConfig error for an unknown key: "did you mean 'durability'?" and the known keys.</summary>
+        internal static EngramException UnknownKey(string path, string? section, string name, IReadOnlyList<string> known)
+        {
+            var where = section == null ? "the top level" : $"'{section}'";
+            var nearest = Spelling.Nearest(name, known);
+            var hint = nearest == null ? "" : $"; did you mean '{nearest}'?";
+            return Malformed(path, $"{where} has an unknown key '{name}'{hint} (known keys: {string.Join(", ", known)})");
         }
 
         internal static EngramException Malformed(string path, string why, Exception? inner = null) =>

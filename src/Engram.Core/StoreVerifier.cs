@@ -157,29 +157,16 @@ namespace Engram.Core
                     report.MemoriesChecked++;
                     try
                     {
-                        var text = FileOps.ReadAllText(path);
-                        var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
-                        if (Names.EncodeKey(m.Key) != stem)
-                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
-                        else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text)))
-                        {
-                            // Writers trust the header's content hash (so they need not parse the old value): a value
-                            // edited by hand must get a header that matches it again.
-                            var f = new StoreFinding(FindingSeverity.Warning, "StaleContentHash",
-                                $"The header of '{path}' records a content hash or value size that does not match its value (was the value edited by hand?). Repair rewrites the header.", path, ns, m.Key);
-                            report.Findings.Add(f);
-                            if (repair)
-                            {
-                                FileOps.WriteAtomic(path, MemoryFile.Serialize(m), TempDir, Config.Durability);
-                                f.Repaired = true;
-                            }
-                        }
-                        memories[stem] = m;
+                        memories[stem] = CheckMemoryFile(path, ns, stem, repair, report, out var fileBytes);
+                        // Reading a large file leaves copies of its value as garbage, which the runtime frees only at a
+                        // full collection: without one, the histories read next would add theirs on top (see CheckChain).
+                        if (fileBytes >= LargeEntryChars) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
                     }
                     catch (EngramException ex)
                     {
                         memories[stem] = null;
-                        var f = new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedMemory", ex.Message, path, ns, Names.DecodeKey(stem));
+                        var kind = ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : ex.ErrorId == EngramErrorIds.ValueTooLarge ? "ValueTooLarge" : "MalformedMemory";
+                        var f = new StoreFinding(FindingSeverity.Error, kind, ex.Message, path, ns, Names.DecodeKey(stem));
                         report.Findings.Add(f);
                         if (f.Kind == "MalformedMemory") malformed[stem] = f;
                     }
@@ -200,10 +187,63 @@ namespace Engram.Core
             }
         }
 
-        private static long ValueSectionBytes(string text)
+        /// <summary>Checks one memory file (key, header against value); returns it without its value (only version,
+        /// hash and key are compared with its history), so the verifier holds one value at a time.</summary>
+        private MemoryRecord CheckMemoryFile(string path, string ns, string stem, bool repair, StoreReport report, out long fileBytes)
+        {
+            var bytes = ReadMemoryBytes(path);
+            fileBytes = bytes.Length;
+            var text = FileOps.DecodeText(bytes);
+            var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
+            if (Names.EncodeKey(m.Key) != stem)
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
+            else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text, bytes)))
+            {
+                // Writers trust the header's content hash (so they need not parse the old value): a value
+                // edited by hand must get a header that matches it again.
+                var f = new StoreFinding(FindingSeverity.Warning, "StaleContentHash",
+                    $"The header of '{path}' records a content hash or value size that does not match its value (was the value edited by hand?). Repair rewrites the header.", path, ns, m.Key);
+                report.Findings.Add(f);
+                if (repair)
+                {
+                    FileOps.WriteAtomic(path, MemoryFile.Serialize(m), TempDir, Config.Durability);
+                    f.Repaired = true;
+                }
+            }
+            // Kept until the namespace's histories are checked, without its value however many memories there are.
+            var hash = m.ContentHash;
+            return new MemoryRecord(m.Id, ns, m.Key, () => throw new InvalidOperationException("not kept"), hash, m.Tags, m.Version, m.CreatedUtc, m.UpdatedUtc);
+        }
+
+        /// <summary>The UTF-8 length of the value section: the file's bytes minus those of the header (and of a
+        /// byte-order mark), so a large value is not copied to be measured.</summary>
+        private static long ValueSectionBytes(string text, byte[] bytes)
         {
             int i = text.IndexOf("\nvalue:", StringComparison.Ordinal);
-            return i < 0 ? -1 : Encoding.UTF8.GetByteCount(text.Substring(i + 1));
+            if (i < 0) return -1;
+            bool utf8 = !(bytes.Length >= 2 && ((bytes[0] == 0xFE && bytes[1] == 0xFF) || (bytes[0] == 0xFF && bytes[1] == 0xFE)));
+            if (!utf8) return Encoding.UTF8.GetByteCount(text.Substring(i + 1));
+            int bom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            return bytes.Length - bom - Encoding.UTF8.GetByteCount(text.Substring(0, i + 1));
+        }
+
+        /// <summary>A memory file's bytes; one larger than the configuration allows is refused (ValueTooLarge) unread.</summary>
+        private byte[] ReadMemoryBytes(string path)
+        {
+            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
+            {
+                CheckFileSize(path, fs.Length);
+                var buf = new byte[fs.Length];
+                int filled = 0;
+                while (filled < buf.Length)
+                {
+                    int n = fs.Read(buf, filled, buf.Length - filled);
+                    if (n <= 0) break;
+                    filled += n;
+                }
+                if (filled < buf.Length) Array.Resize(ref buf, filled);
+                return buf;
+            }
         }
 
         /// <param name="damagedFile">The MalformedMemory finding of the memory's file, when it exists but does not parse.</param>
@@ -396,6 +436,9 @@ namespace Engram.Core
         /// problem is added to <paramref name="report"/> and ends the walk (<see cref="ChainWalk.Broken"/>). Shared by
         /// every backend.
         /// </summary>
+        /// <summary>Entries whose value has at least this many characters are followed by a full garbage collection.</summary>
+        internal const int LargeEntryChars = 4 * 1024 * 1024;
+
         internal static ChainWalk CheckChain(IEnumerable<ProvenanceEntry> entries, string ns, string key, string? path, StoreReport report)
         {
             var walk = new ChainWalk();
@@ -451,6 +494,12 @@ namespace Engram.Core
                         report.Findings.Add(new StoreFinding(FindingSeverity.Error, "VersionGap", $"The history of '{key}' in '{ns}' goes from version {mainVersion} to {e.Version} at entry {e.Seq}.", path, ns, key, e.Seq));
                         return Broken(walk);
                     }
+                    bool large = e.Value is string text && text.Length >= LargeEntryChars;
+                    e.Value = null; // checked: the walk keeps entries for their metadata only (one value in memory at a time)
+                    // Reading a large entry leaves several copies of it as garbage on the large object heap, which the
+                    // runtime frees only at a full collection: without one per large entry, a long history of large
+                    // values would grow the process by every copy of every entry (30× the value for three entries).
+                    if (large) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
                     prevHash = e.Hash;
                     walk.Last = e;
                     if (e.Branch == Names.DefaultBranch)

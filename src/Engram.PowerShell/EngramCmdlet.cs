@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
+using System.Threading;
 using Engram.Core;
 using Engram.Storage.Sql;
 
@@ -59,9 +60,9 @@ namespace Engram.PowerShell
                 store.EnsureExists();
                 return true;
             }
-            catch (EngramException ex)
+            catch (Exception ex) when (ex is EngramException || IsUnexpected(ex))
             {
-                WriteEngramError(ex);
+                WriteEngramError(AsEngramException(ex));
                 store = null!;
                 return false;
             }
@@ -79,9 +80,9 @@ namespace Engram.PowerShell
                 store.EnsureExists();
                 return true;
             }
-            catch (EngramException ex)
+            catch (Exception ex) when (ex is EngramException || IsUnexpected(ex))
             {
-                WriteEngramError(ex);
+                WriteEngramError(AsEngramException(ex));
                 return false;
             }
         }
@@ -138,6 +139,7 @@ namespace Engram.PowerShell
                 case EngramErrorKind.ResourceBusy: return ErrorCategory.ResourceBusy;
                 case EngramErrorKind.InvalidOperation: return ErrorCategory.InvalidOperation;
                 case EngramErrorKind.WriteError: return ErrorCategory.WriteError;
+                case EngramErrorKind.ResourceUnavailable: return ErrorCategory.ResourceUnavailable;
                 default: return ErrorCategory.NotSpecified;
             }
         }
@@ -167,7 +169,20 @@ namespace Engram.PowerShell
         protected void Try(Action action)
         {
             try { action(); }
-            catch (EngramException ex) { WriteEngramError(ex); }
+            catch (Exception ex) when (ex is EngramException || IsUnexpected(ex)) { WriteEngramError(AsEngramException(ex)); }
         }
+
+        /// <summary>
+        /// An exception the engine did not turn into an EngramException (a bug, or a failure nobody foresaw): it still
+        /// leaves the cmdlet as an Engram error (UnexpectedError) rather than a raw .NET type name as the error id.
+        /// PowerShell's own flow-control exceptions (-ErrorAction Stop, a stopped pipeline) and fatal ones pass through.
+        /// </summary>
+        internal static bool IsUnexpected(Exception ex) =>
+            !(ex is EngramException) && !(ex is RuntimeException) && !(ex is OutOfMemoryException) && !(ex is StackOverflowException)
+            && !(ex is ThreadAbortException) && !(ex is OperationCanceledException);
+
+        internal static EngramException AsEngramException(Exception ex) =>
+            ex as EngramException ?? new EngramException(EngramErrorIds.UnexpectedError, EngramErrorKind.InvalidOperation,
+                $"Engram failed unexpectedly ({ex.GetType().FullName}): {ex.Message}", null, ex);
     }
 }

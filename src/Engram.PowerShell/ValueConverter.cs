@@ -55,7 +55,12 @@ namespace Engram.PowerShell
                             var key = ToCore(entry.Key, depth + 1);
                             if (key == null)
                                 throw new EngramException(EngramErrorIds.UnsupportedValueType, EngramErrorKind.InvalidArgument, "A dictionary key cannot be null.");
-                            map[Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!] = ToCore(entry.Value, depth + 1);
+                            var text = Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!;
+                            // Keys are stored as text: @{1 = 'a'; '1' = 'b'} would silently keep one of them.
+                            if (map.ContainsKey(text))
+                                throw new EngramException(EngramErrorIds.InvalidValue, EngramErrorKind.InvalidArgument,
+                                    $"The dictionary has two keys that are both '{text}' as text ({Describe(dict, text)}). Keys are stored as text, so one of the two values would be lost; rename one of the keys.", text);
+                            map[text] = ToCore(entry.Value, depth + 1);
                         }
                         return map;
                     }
@@ -90,7 +95,35 @@ namespace Engram.PowerShell
                    || (typeof(IEnumerable).IsAssignableFrom(type) && type != typeof(string));
         }
 
-        /// <summary>Core value → PowerShell value: maps become PSCustomObject / Hashtable / OrderedDictionary.</summary>
+
+        /// <summary>The keys of <paramref name="dict"/> whose text is <paramref name="text"/>, with their types.</summary>
+        private static string Describe(IDictionary dict, string text)
+        {
+            var found = new List<string>();
+            foreach (DictionaryEntry e in dict)
+            {
+                var k = e.Key is PSObject p ? p.BaseObject : e.Key;
+                if (Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture) == text)
+                    found.Add((k is string ? "'" + k + "'" : Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture)) + " [" + k.GetType().Name + "]");
+            }
+            return string.Join(" and ", found);
+        }
+
+        /// <summary>
+        /// The comparer for a dictionary read back: PowerShell's usual case-insensitive one, unless the map has keys that
+        /// differ only in case (stored from a case-sensitive dictionary): then an ordinal one, so both keys come back.
+        /// </summary>
+        private static StringComparer KeyComparer(EngramMap map)
+        {
+            if (map.Count < 2) return StringComparer.OrdinalIgnoreCase;
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var k in map.Keys)
+                if (!seen.Add(k)) return StringComparer.Ordinal;
+            return StringComparer.OrdinalIgnoreCase;
+        }
+
+        /// <summary>Core value → PowerShell value: maps become PSCustomObject / Hashtable / OrderedDictionary (keys that
+        /// differ only in case stay distinct: such a map comes back with case-sensitive keys).</summary>
         public static object? ToPowerShell(object? value)
         {
             switch (value)
@@ -100,18 +133,26 @@ namespace Engram.PowerShell
                     {
                         case MapKind.Hashtable:
                             {
-                                var h = new Hashtable(StringComparer.OrdinalIgnoreCase);
+                                var h = new Hashtable(KeyComparer(map));
                                 foreach (var kv in map) h[kv.Key] = ToPowerShell(kv.Value);
                                 return h;
                             }
                         case MapKind.Ordered:
                             {
-                                var o = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+                                var o = new OrderedDictionary(KeyComparer(map));
                                 foreach (var kv in map) o[kv.Key] = ToPowerShell(kv.Value);
                                 return o;
                             }
                         default:
                             {
+                                if (KeyComparer(map) == StringComparer.Ordinal)
+                                {
+                                    // An object's properties are case-insensitive: keys that differ only in case (from
+                                    // another writer than PowerShell) come back as a case-sensitive ordered dictionary.
+                                    var d = new OrderedDictionary(StringComparer.Ordinal);
+                                    foreach (var kv in map) d[kv.Key] = ToPowerShell(kv.Value);
+                                    return d;
+                                }
                                 var pso = new PSObject();
                                 foreach (var kv in map) pso.Properties.Add(new PSNoteProperty(kv.Key, ToPowerShell(kv.Value)));
                                 return pso;

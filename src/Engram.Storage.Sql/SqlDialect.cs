@@ -1,6 +1,7 @@
 using System;
 using System.Data.Common;
 using System.IO;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -51,6 +52,12 @@ namespace Engram.Storage.Sql
 
         /// <summary>Whether a table exists (asked of the catalog, so it is safe inside a transaction).</summary>
         internal abstract bool TableExists(Db db, string table);
+
+        /// <summary>Whether an exception means the database server could not be reached (name resolution, refused or
+        /// dropped connection, timeout), as opposed to an answer from it.</summary>
+        public virtual bool IsUnreachable(Exception ex) =>
+            ex is System.Net.Sockets.SocketException || ex is TimeoutException || ex is IOException
+            || (ex is DbException && ex.InnerException != null && IsUnreachable(ex.InnerException));
     }
 
     /// <summary>SQLite: one file, WAL mode, BEGIN IMMEDIATE for writers (one writer at a time, across processes).</summary>
@@ -135,7 +142,12 @@ namespace Engram.Storage.Sql
         public PostgresDialect(string location)
         {
             _connectionString = ToConnectionString(location);
-            var b = new NpgsqlConnectionStringBuilder(_connectionString);
+            NpgsqlConnectionStringBuilder b;
+            try { b = new NpgsqlConnectionStringBuilder(_connectionString); }
+            catch (Exception ex) when (ex is ArgumentException || ex is FormatException || ex is InvalidOperationException || ex is OverflowException)
+            {
+                throw BadLocation(location, ex);
+            }
             DisplayLocation = "postgres://" + (string.IsNullOrEmpty(b.Username) ? "" : b.Username + "@") + b.Host + (b.Port != 5432 ? ":" + b.Port : "") + "/" + b.Database
                 + (string.IsNullOrEmpty(b.SearchPath) ? "" : "?search_path=" + b.SearchPath);
         }
@@ -167,8 +179,56 @@ namespace Engram.Storage.Sql
             try { uri = new Uri(location); }
             catch (UriFormatException ex)
             {
-                throw new Engram.Core.EngramException(Engram.Core.EngramErrorIds.InvalidStorePath, Engram.Core.EngramErrorKind.InvalidArgument, $"'{location}' is not a PostgreSQL address: {ex.Message}", location, ex);
+                throw BadLocation(location, ex);
             }
+            try { return UriToConnectionString(uri); }
+            catch (Exception ex) when (ex is ArgumentException || ex is FormatException || ex is InvalidOperationException || ex is OverflowException)
+            {
+                throw BadLocation(location, ex);
+            }
+        }
+
+        /// <summary>InvalidStorePath for a location that is not a usable PostgreSQL address; never shows its password.</summary>
+        private static Engram.Core.EngramException BadLocation(string location, Exception ex)
+        {
+            var shown = Redact(location);
+            var why = ex.Message.TrimEnd('.');
+            foreach (var secret in Passwords(location)) why = Engram.Core.Search.RedactedException.Scrub(why, secret);
+            return new Engram.Core.EngramException(Engram.Core.EngramErrorIds.InvalidStorePath, Engram.Core.EngramErrorKind.InvalidArgument,
+                $"'{shown}' is not a usable PostgreSQL address: {why}. Use postgres://user@host:port/database or a connection string such as 'Host=db1;Username=agent;Database=memories'.", shown);
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex PasswordPart = new System.Text.RegularExpressions.Regex(
+            @"((?:^|[;?&])\s*(?:password|pwd)\s*=\s*)([^;&]*)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        private static readonly System.Text.RegularExpressions.Regex UserInfoPassword = new System.Text.RegularExpressions.Regex(
+            @"^(postgres(?:ql)?://[^:/@]*:)([^@]*)(@)", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>The location with any password replaced by <c>***</c> (URL user info, or Password=/Pwd= of a connection string).</summary>
+        public static string Redact(string location)
+        {
+            var s = UserInfoPassword.Replace(location, "$1***$3");
+            return PasswordPart.Replace(s, "$1***");
+        }
+
+        /// <summary>The passwords a location holds, raw and URL-decoded (to scrub them from messages).</summary>
+        private static IEnumerable<string> Passwords(string location)
+        {
+            var m = UserInfoPassword.Match(location);
+            if (m.Success && m.Groups[2].Value.Length > 0)
+            {
+                yield return m.Groups[2].Value;
+                string decoded;
+                try { decoded = Uri.UnescapeDataString(m.Groups[2].Value); }
+                catch (Exception) { decoded = m.Groups[2].Value; }
+                yield return decoded;
+            }
+            foreach (System.Text.RegularExpressions.Match p in PasswordPart.Matches(location))
+                if (p.Groups[2].Value.Trim().Length > 0) yield return p.Groups[2].Value.Trim();
+        }
+
+        private static string UriToConnectionString(Uri uri)
+        {
             var b = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port };
             var db = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
             if (db.Length > 0) b.Database = db;

@@ -152,6 +152,7 @@ namespace Engram.Storage.Sql
 
         public StoreReport VerifyAgainst(ProvenanceHead head)
         {
+            EngramStore.CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
             EnsureExists();
             var report = new StoreReport(Root);

@@ -47,12 +47,19 @@ namespace Engram.Storage.Sql
         {
             if (!_d.DatabaseExists) return null;
             try { return new Db(_d.Open(create: false)); }
-            catch (DbException ex) { throw Unreachable(ex); }
+            catch (Exception ex) when (CannotOpen(ex)) { throw Unreachable(ex); }
         }
 
+        private bool CannotOpen(Exception ex) => ex is DbException || ex is ArgumentException || _d.IsUnreachable(ex);
+
+        /// <summary>StoreUnavailable when the server cannot be reached (name, port, network, timeout), else
+        /// InvalidStorePath (the database refused it: no such database, authentication, a bad option).</summary>
         private EngramException Unreachable(Exception ex) =>
-            new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument,
-                $"The {_d.Name} store '{Root}' cannot be opened: {ex.Message}", Root, ex);
+            _d.IsUnreachable(ex)
+                ? new EngramException(EngramErrorIds.StoreUnavailable, EngramErrorKind.ResourceUnavailable,
+                    $"The {_d.Name} store '{Root}' cannot be reached: {ex.Message}. Check the host name, the port and that the server is running.", Root, ex)
+                : new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument,
+                    $"The {_d.Name} store '{Root}' cannot be opened: {ex.Message}", Root, ex);
 
         /// <summary>Runs a read; a database without Engram's tables reads as an empty store.</summary>
         private T Read<T>(Func<Db, T> read, T whenMissing)
@@ -73,7 +80,7 @@ namespace Engram.Storage.Sql
         {
             DbConnection connection;
             try { connection = _d.Open(create: true); }
-            catch (DbException ex) { throw Unreachable(ex); }
+            catch (Exception ex) when (CannotOpen(ex)) { throw Unreachable(ex); }
             using (var db = new Db(connection))
             {
                 EnsureSchema(db);
@@ -371,7 +378,7 @@ namespace Engram.Storage.Sql
 
         public SetResult Set(SetRequest request)
         {
-            var w = EngramStore.CheckWrite(request);
+            var w = EngramStore.CheckWrite(request, Config.MaxValueBytes);
             if (w.Branch != Names.DefaultBranch) return SetOnBranch(request, w);
             string ns = w.Namespace, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
             var tags = w.Tags;

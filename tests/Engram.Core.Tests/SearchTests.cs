@@ -474,9 +474,9 @@ namespace Engram.Core.Tests
             Assert.Contains("apiKeyEnv: OPENAI_API_KEY", ex.Message);
             Assert.Contains(S.Root, ex.Message);
 
-            var keyless = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "m", "http://127.0.0.1:1/v1", "ENGRAM_TEST_NO_SUCH_VAR") };
+            var keyless = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "m", "http://127.0.0.1:1/v1", "ENGRAM_TEST_NO_SUCH_API_KEY") };
             var ex2 = Throws(EngramErrorIds.EmbeddingsNotConfigured, () => SemanticSearch.FromConfig(keyless, null, _ => null));
-            Assert.Contains("ENGRAM_TEST_NO_SUCH_VAR", ex2.Message);
+            Assert.Contains("ENGRAM_TEST_NO_SUCH_API_KEY", ex2.Message);
             Throws(EngramErrorIds.EmbeddingsNotConfigured, () => EmbeddingGeneratorFactory.Create(new EmbeddingsConfig("openai", "text-embedding-3-small")));
         }
 
@@ -537,8 +537,8 @@ namespace Engram.Core.Tests
         {
             SeedMeaning();
             using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed);
-            var config = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "fake-embed", server.BaseAddress + "/v1", "ENGRAM_TEST_KEY") };
-            using (var search = SemanticSearch.FromConfig(config, null, name => name == "ENGRAM_TEST_KEY" ? "sk-test" : null))
+            var config = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "fake-embed", server.BaseAddress + "/v1", "ENGRAM_TEST_API_KEY") };
+            using (var search = SemanticSearch.FromConfig(config, null, name => name == "ENGRAM_TEST_API_KEY" ? "sk-test" : null))
             {
                 var hits = search.Search(S, "car repair");
                 Assert.Equal("garage", hits[0].Key);

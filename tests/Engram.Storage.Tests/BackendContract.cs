@@ -19,7 +19,7 @@ namespace Engram.Storage.Tests
     /// reference: every test here passes on it, and the SQL stores must behave the same — same values and types, same
     /// versions and history entries (hash for hash), same error ids, nothing written by a refused operation.
     /// </summary>
-    public abstract class BackendContract : IDisposable
+    public abstract partial class BackendContract : IDisposable
     {
         protected const string Ns = "shared";
 
@@ -1354,10 +1354,10 @@ namespace Engram.Storage.Tests
             Put(Ns, "k", "v");
             Throws(EngramErrorIds.EmbeddingsNotConfigured, () => Engram.Core.Search.SemanticSearch.FromConfig(S.Config, S.Root));
 
-            var config = S.SetEmbeddings(Engram.Core.Search.EmbeddingsConfig.Create("OpenAI", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_KEY"));
+            var config = S.SetEmbeddings(Engram.Core.Search.EmbeddingsConfig.Create("OpenAI", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_API_KEY"));
             Assert.Equal("openai", config.Embeddings!.Provider);
             var read = Reopen().Config.Embeddings!;
-            Assert.Equal(("openai", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_KEY"), (read.Provider, read.Model, read.Endpoint, read.ApiKeyEnv));
+            Assert.Equal(("openai", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_API_KEY"), (read.Provider, read.Model, read.Endpoint, read.ApiKeyEnv));
             Assert.True(Reopen().Config.DefaultRetention.IsForever); // the rest of the configuration is kept
 
             Throws(EngramErrorIds.InvalidConfiguration, () => Engram.Core.Search.EmbeddingsConfig.Create("ollama", "m", "ftp://host"));

@@ -58,6 +58,10 @@ namespace Engram.Tests.Shared
         public List<string?> Authorizations { get; } = new List<string?>();
         public int Requests => Volatile.Read(ref _requests);
 
+        /// <summary>When set, every request is refused with this status and a body that echoes the request's
+        /// Authorization header (as some servers and proxies do): for tests that a key never reaches an error.</summary>
+        public int? EchoAuthorizationWithStatus { get; set; }
+
         private async Task Loop()
         {
             while (_listener.IsListening)
@@ -82,6 +86,16 @@ namespace Engram.Tests.Shared
             lock (Authorizations) Authorizations.Add(ctx.Request.Headers["Authorization"]);
             string body;
             using (var r = new StreamReader(ctx.Request.InputStream, Encoding.UTF8)) body = r.ReadToEnd();
+            if (EchoAuthorizationWithStatus is int status)
+            {
+                var echo = Encoding.UTF8.GetBytes("{\"error\": {\"message\": \"invalid credentials: " + ctx.Request.Headers["Authorization"] + "\", \"type\": \"invalid_request_error\"}}");
+                ctx.Response.StatusCode = status;
+                ctx.Response.ContentType = "application/json";
+                ctx.Response.ContentLength64 = echo.Length;
+                ctx.Response.OutputStream.Write(echo, 0, echo.Length);
+                ctx.Response.Close();
+                return;
+            }
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
             var inputs = new List<string>();

@@ -436,8 +436,9 @@ namespace Engram.Core.Provenance
                 {
                     entry.Append(line).Append('\n');
                     if (!line.StartsWith(TrailerPrefix, StringComparison.Ordinal)) continue;
-                    yield return ParseEntryText(entry.ToString(), includeValues);
-                    entry.Clear();
+                    var text = entry.ToString();
+                    entry.Clear(); // before parsing: a large entry is not held twice while its value is built
+                    yield return ParseEntryText(text, includeValues);
                 }
                 if (entry.ToString().Trim().Length > 0) yield return ParseEntryText(entry.ToString(), includeValues); // an entry without a trailer (hand-made)
             }
@@ -523,8 +524,7 @@ namespace Engram.Core.Provenance
                 {
                     int trailer = text.IndexOf("\n" + TrailerPrefix, pos, StringComparison.Ordinal);
                     if (!includeValues) break;
-                    var section = trailer < 0 ? text.Substring(pos) : text.Substring(pos, trailer + 1 - pos);
-                    if (!MemoryFile.TryReadValueSection(section, out var value)) return null;
+                    if (!MemoryFile.TryReadValueSection(text, pos, trailer < 0 ? text.Length : trailer + 1, out var value)) return null; // in place: no copy of a large section
                     e.Value = value;
                     e.HasValue = true;
                     break;

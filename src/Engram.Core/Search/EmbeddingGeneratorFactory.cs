@@ -46,15 +46,22 @@ namespace Engram.Core.Search
             if (config == null) throw new ArgumentNullException(nameof(config));
             environment ??= Environment.GetEnvironmentVariable;
             string? apiKey = null;
+            var endpoint = new Uri(config.EffectiveEndpoint, UriKind.Absolute);
             if (config.ApiKeyEnv != null)
             {
+                // The configuration names the variable, so it may come from anyone who can write the store: only
+                // variables meant for API keys are read, and a key only leaves this machine over https.
+                if (!EmbeddingsConfig.IsAllowedKeyVariable(config.ApiKeyEnv, environment))
+                    throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
+                        $"The embeddings configuration names the environment variable '{config.ApiKeyEnv}' for the API key, which is refused: {EmbeddingsConfig.KeyVariableRule}. " +
+                        $"Rename the variable (e.g. ENGRAM_EMBEDDINGS_API_KEY) and set apiKeyEnv (Set-EngramEmbedding -ApiKeyVariable), or set $env:{EmbeddingsConfig.KeyVariableOverride} = '{config.ApiKeyEnv}'.", config.ApiKeyEnv);
+                if (!EmbeddingsConfig.IsSecureForKey(endpoint)) throw EmbeddingsConfig.InsecureEndpoint(endpoint);
                 apiKey = environment(config.ApiKeyEnv);
                 if (string.IsNullOrEmpty(apiKey))
                     throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
                         $"The embedding API key is missing: the environment variable '{config.ApiKeyEnv}' (embeddings.apiKeyEnv in {StoreConfig.FileName}) is not set. " +
                         $"Set it to the key for {config.EffectiveEndpoint}, e.g. $env:{config.ApiKeyEnv} = '<key>'.", config.ApiKeyEnv);
             }
-            var endpoint = new Uri(config.EffectiveEndpoint, UriKind.Absolute);
 
             if (config.Provider == EmbeddingsConfig.OpenAI)
             {
@@ -69,14 +76,17 @@ namespace Engram.Core.Search
                 };
                 // Local OpenAI-compatible servers take any key; the SDK insists on a non-empty one.
                 var client = new EmbeddingClient(config.Model, new ApiKeyCredential(apiKey ?? "no-key"), options);
-                return client.AsIEmbeddingGenerator();
+                return Scrubbed(client.AsIEmbeddingGenerator(), apiKey);
             }
 
             var baseAddress = endpoint.AbsoluteUri.EndsWith("/", StringComparison.Ordinal) ? endpoint : new Uri(endpoint.AbsoluteUri + "/");
             var http = new HttpClient { BaseAddress = baseAddress, Timeout = RequestTimeout };
             if (apiKey != null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-            return new OwningGenerator(new OllamaApiClient(http, config.Model), http);
+            return Scrubbed(new OwningGenerator(new OllamaApiClient(http, config.Model), http), apiKey);
         }
+
+        private static IEmbeddingGenerator<string, Embedding<float>> Scrubbed(IEmbeddingGenerator<string, Embedding<float>> inner, string? apiKey) =>
+            string.IsNullOrEmpty(apiKey) ? inner : new SecretScrubbingGenerator(inner, apiKey!);
 
         /// <summary>Disposes the HttpClient it was given along with the generator.</summary>
         private sealed class OwningGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>

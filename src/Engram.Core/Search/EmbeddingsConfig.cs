@@ -50,6 +50,48 @@ namespace Engram.Core.Search
         /// <summary>The name of the environment variable holding the API key (the key itself is never stored).</summary>
         public string? ApiKeyEnv { get; }
 
+        /// <summary>
+        /// The environment variable in which the user names, outside any store, one more variable an API key may be
+        /// read from (for a key whose variable does not end in <c>_API_KEY</c>).
+        /// </summary>
+        public const string KeyVariableOverride = "ENGRAM_EMBEDDINGS_API_KEY_ENV";
+
+        /// <summary>The rule, as error messages state it.</summary>
+        public const string KeyVariableRule =
+            "an API key is read only from an environment variable whose name ends in '_API_KEY' (e.g. OPENAI_API_KEY, ENGRAM_EMBEDDINGS_API_KEY), " +
+            "or from the one variable named by $env:" + KeyVariableOverride + " (set outside the store)";
+
+        /// <summary>
+        /// Whether an API key may be read from the variable <paramref name="name"/>: the store's configuration names the
+        /// variable, so without this rule anyone who can write engram.yaml could have any secret of the environment
+        /// (a PostgreSQL password in $env:ENGRAM_STORE, a cloud token…) sent to an endpoint of their choice.
+        /// </summary>
+        public static bool IsAllowedKeyVariable(string name, Func<string, string?>? environment = null)
+        {
+            environment ??= Environment.GetEnvironmentVariable;
+            if (name.EndsWith("_API_KEY", StringComparison.OrdinalIgnoreCase) && name.Length > "_API_KEY".Length) return true;
+            var named = environment(KeyVariableOverride)?.Trim();
+            return !string.IsNullOrEmpty(named) && string.Equals(named, name, StringComparison.Ordinal);
+        }
+
+        /// <summary>Whether an API key may be sent to <paramref name="endpoint"/>: over https, or over http to this machine
+        /// only (localhost, 127.0.0.0/8, ::1).</summary>
+        public static bool IsSecureForKey(Uri endpoint)
+        {
+            if (endpoint.Scheme == Uri.UriSchemeHttps) return true;
+            if (endpoint.Scheme != Uri.UriSchemeHttp) return false;
+            if (endpoint.HostNameType == UriHostNameType.IPv4 || endpoint.HostNameType == UriHostNameType.IPv6)
+                return System.Net.IPAddress.TryParse(endpoint.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip);
+            var host = endpoint.Host.TrimEnd('.');
+            return host.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+        }
+
+        /// <summary>The InsecureEndpoint error: an API key would be sent in clear text to another machine.</summary>
+        internal static EngramException InsecureEndpoint(Uri endpoint) =>
+            new EngramException(EngramErrorIds.InsecureEndpoint, EngramErrorKind.InvalidArgument,
+                $"The embedding endpoint '{endpoint.GetLeftPart(UriPartial.Authority)}' is plain http to another machine, and an API key is never sent in clear text: " +
+                "use an https address (plain http is allowed only to localhost, 127.0.0.0/8 and ::1), or remove apiKeyEnv if the service needs no key.", endpoint.GetLeftPart(UriPartial.Authority));
+
         public string EffectiveEndpoint => Endpoint ?? (Provider == OpenAI ? DefaultOpenAIEndpoint : DefaultOllamaEndpoint);
 
         /// <summary>The lines to add to engram.yaml for a local Ollama and for OpenAI (shown by EmbeddingsNotConfigured).</summary>
@@ -95,7 +137,7 @@ namespace Engram.Core.Search
             {
                 var name = (kv.Key as YamlScalarNode)?.Value ?? "";
                 if (!Keys.Contains(name))
-                    throw StoreConfig.Malformed(path, $"'embeddings' has an unknown key '{name}' (known: {string.Join(", ", Keys)})");
+                    throw StoreConfig.UnknownKey(path, "embeddings", name, Keys);
                 var value = (kv.Value as YamlScalarNode)?.Value;
                 if (string.IsNullOrWhiteSpace(value)) throw StoreConfig.Malformed(path, $"'embeddings.{name}' must be a non-empty text");
                 values[name] = value!.Trim();
@@ -113,9 +155,10 @@ namespace Engram.Core.Search
         /// </summary>
         public static EmbeddingsConfig Create(string provider, string model, string? endpoint = null, string? apiKeyEnv = null) =>
             Validated(provider?.Trim(), model?.Trim(), endpoint?.Trim(), apiKeyEnv?.Trim(), why =>
-                new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument, $"The embeddings configuration is not valid: {why}."));
+                new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument, $"The embeddings configuration is not valid: {why}."),
+                checkKeyRule: true);
 
-        private static EmbeddingsConfig Validated(string? provider, string? model, string? endpoint, string? apiKeyEnv, Func<string, Exception> fail)
+        private static EmbeddingsConfig Validated(string? provider, string? model, string? endpoint, string? apiKeyEnv, Func<string, Exception> fail, bool checkKeyRule = false)
         {
             if (string.IsNullOrEmpty(provider)) throw fail("'embeddings.provider' is missing (ollama or openai)");
             provider = provider!.ToLowerInvariant();
@@ -127,6 +170,14 @@ namespace Engram.Core.Search
                 throw fail($"'embeddings.endpoint' must be an absolute http or https address, not '{endpoint}'");
             if (apiKeyEnv != null && (apiKeyEnv.Length == 0 || apiKeyEnv.IndexOf('=') >= 0 || apiKeyEnv.Any(char.IsWhiteSpace) || apiKeyEnv.Any(char.IsControl)))
                 throw fail($"'embeddings.apiKeyEnv' must be the name of an environment variable, not '{apiKeyEnv}'");
+            if (checkKeyRule && apiKeyEnv != null && !IsAllowedKeyVariable(apiKeyEnv))
+                throw fail($"'{apiKeyEnv}' cannot hold the API key: {KeyVariableRule}");
+            if (checkKeyRule && apiKeyEnv != null)
+            {
+                var effective = new EmbeddingsConfig(provider, model!, endpoint, apiKeyEnv);
+                var target = new Uri(effective.EffectiveEndpoint, UriKind.Absolute);
+                if (!IsSecureForKey(target)) throw InsecureEndpoint(target);
+            }
             return new EmbeddingsConfig(provider, model!, endpoint, apiKeyEnv);
         }
     }

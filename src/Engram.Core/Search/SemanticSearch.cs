@@ -144,7 +144,7 @@ namespace Engram.Core.Search
         private static MemoryRecord? TryRead(IEngramBackend store, MemoryLocation location)
         {
             try { return store.Read(location); }
-            catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound || ex.ErrorId == EngramErrorIds.MalformedMemoryFile) { return null; }
+            catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound || ex.ErrorId == EngramErrorIds.MalformedMemoryFile || ex.ErrorId == EngramErrorIds.ValueTooLarge) { return null; }
         }
 
         private static double Similarity(float[] a, float[] b)

@@ -82,19 +82,23 @@ namespace Engram.Core.Values
         /// then lines that are empty or indented by two spaces. Anything else (a hand edit, another style) returns
         /// false, and the YAML parser reads it instead. The result is what a YAML parser makes of the same lines.
         /// </summary>
-        public static bool TryRead(string text, int start, out string? value)
+        public static bool TryRead(string text, int start, out string? value) => TryRead(text, start, text.Length, out value);
+
+        /// <summary><see cref="TryRead(string, int, out string?)"/> of the section that ends at <paramref name="stop"/>
+        /// (exclusive): a provenance entry's value is read in place, without copying the section first.</summary>
+        public static bool TryRead(string text, int start, int stop, out string? value)
         {
             value = null;
-            int nl = text.IndexOf('\n', start);
+            int nl = text.IndexOf('\n', start, stop - start);
             if (nl < 0) return false;
             var head = text.Substring(start, nl - start);
             int chomp = head == "value: |-" ? 0 : head == "value: |" ? 1 : head == "value: |+" ? 2 : -1;
-            if (chomp < 0 || text[text.Length - 1] != '\n' || text.IndexOf('\r', nl) >= 0) return false;
-            var sb = new System.Text.StringBuilder(text.Length - nl);
+            if (chomp < 0 || text[stop - 1] != '\n' || text.IndexOf('\r', nl, stop - nl) >= 0) return false;
+            var sb = new System.Text.StringBuilder(stop - nl);
             int pos = nl + 1;
-            while (pos < text.Length)
+            while (pos < stop)
             {
-                int end = text.IndexOf('\n', pos);
+                int end = text.IndexOf('\n', pos, stop - pos);
                 if (end > pos)
                 {
                     if (end - pos < 3 || text[pos] != ' ' || text[pos + 1] != ' ') return false; // not our indentation

@@ -23,6 +23,11 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public EngramDurability Durability { get; set; } = EngramDurability.Normal;
 
+        /// <summary>The largest value a write accepts, in bytes (maxValueBytes; default 16 MiB). With -Force on an existing store, the store's limit is kept unless this is given.</summary>
+        [Parameter]
+        [ValidateRange(1, long.MaxValue)]
+        public long MaxValueBytes { get; set; }
+
         /// <summary>Rewrite the provenance policy and durability of an existing store (retention, embeddings, memories and history are kept).</summary>
         [Parameter(ParameterSetName = "Rewrite")]
         public SwitchParameter Force { get; set; }
@@ -45,6 +50,7 @@ namespace Engram.PowerShell.Commands
                     return;
                 }
                 var config = new StoreConfig { TrackAll = TrackAll.IsPresent, Durability = Durability.ToCore() };
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxValueBytes))) config.MaxValueBytes = MaxValueBytes;
                 if (TrackedNamespace != null)
                     config.TrackedNamespaces = TrackedNamespace.Select(Names.NormalizeNamespace).Distinct().ToList();
                 var action = store.Exists ? "Rewrite the configuration of the Engram store" : "Create an Engram store";

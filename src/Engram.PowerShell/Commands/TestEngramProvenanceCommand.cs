@@ -87,7 +87,10 @@ namespace Engram.PowerShell.Commands
             }
             var head = new ProvenanceHead(ns, DateTime.UtcNow, list);
             var digest = anchor.Properties["Digest"]?.Value?.ToString();
-            if (digest != null && digest != head.Digest)
+            if (string.IsNullOrEmpty(digest))
+                throw new EngramException(EngramErrorIds.InvalidAnchor, EngramErrorKind.InvalidArgument,
+                    "The anchor has no 'Digest': pass the object from Get-EngramProvenance -Head (or its JSON/CliXml round trip), whose digest covers its entries.", ns);
+            if (digest != head.Digest)
                 throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidData,
                     "The anchor's digest does not match its entries: the anchor itself was altered.", digest);
             return head;
