@@ -4,11 +4,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using CsCheck;
 using Engram.Core;
 using Engram.Core.Storage;
 using Engram.Core.Values;
 using Engram.Storage.Sql;
+using Npgsql;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -34,8 +36,12 @@ namespace Engram.Storage.Tests
         protected abstract BackendKind Kind { get; }
 
         /// <summary>Sequences per backend, and the longest sequence.</summary>
-        protected virtual int Runs => 40;
-        private const int MaxOps = 40;
+        protected virtual int Runs => 30;
+
+        /// <summary>ENGRAM_PROPERTY_RUNS overrides <see cref="Runs"/> (a longer hunt locally); CsCheck_Seed replays a failure.</summary>
+        private static bool Trace => Environment.GetEnvironmentVariable("ENGRAM_PROPERTY_TRACE") == "1";
+        private int RunCount => int.TryParse(Environment.GetEnvironmentVariable("ENGRAM_PROPERTY_RUNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : Runs;
+        private const int MaxOps = 60;
 
         internal static readonly string[] Namespaces = { "t", "u" }; // "t" is tracked by the store's configuration
         internal static readonly string[] Keys = { "a", "b", "c" };
@@ -43,7 +49,7 @@ namespace Engram.Storage.Tests
 
         private sealed class Stats
         {
-            public int Runs, Ops, Applied, Refused, Crashed, CrashedApplied, CrashedDiscarded, CrashedNoop, Unchanged, Repairs, Withheld;
+            public int Runs, Ops, Applied, Refused, Crashed, CrashedApplied, CrashedDiscarded, CrashedNoop, Unchanged, Repairs, Withheld, MergedItems, ConflictsResolved, ConflictBranches;
             public readonly SortedDictionary<string, int> CrashSteps = new SortedDictionary<string, int>(StringComparer.Ordinal);
             public readonly SortedDictionary<string, int> ByKind = new SortedDictionary<string, int>(StringComparer.Ordinal);
             public readonly SortedDictionary<string, int> RefusedBy = new SortedDictionary<string, int>(StringComparer.Ordinal);
@@ -56,12 +62,31 @@ namespace Engram.Storage.Tests
             var stats = new Stats();
             var clock = Stopwatch.StartNew();
             var gen = Gen.Int[0, 1 << 20].Array[8].Array[1, MaxOps];
-            gen.Sample(ops => Run(ops, stats), writeLine: _out.WriteLine, iter: Runs, threads: 1, print: Print);
+            // PostgreSQL: one database for the test, a fresh schema (search path) per run; creating a database per run
+            // would take most of the time.
+            using (var shared = Kind == BackendKind.Postgres ? BackendLocation.Create(Kind) : null)
+            {
+                int schemas = 0;
+                Func<string> fresh = () =>
+                {
+                    if (shared == null) return "";
+                    var schema = "run" + Interlocked.Increment(ref schemas).ToString(CultureInfo.InvariantCulture);
+                    using (var c = new NpgsqlConnection(shared.Location))
+                    {
+                        c.Open();
+                        using (var cmd = c.CreateCommand()) { cmd.CommandText = "CREATE SCHEMA " + schema; cmd.ExecuteNonQuery(); }
+                    }
+                    return shared.Location + ";Search Path=" + schema;
+                };
+                gen.Sample(ops => Run(ops, stats, fresh), writeLine: _out.WriteLine, iter: RunCount, threads: 1, print: Print);
+            }
             clock.Stop();
             _out.WriteLine(string.Format(CultureInfo.InvariantCulture,
                 "{0} property test: {1} runs, {2} operations ({3} applied, {4} refused, {5} unchanged, {6} crashed: {7} found applied, {8} found discarded, {9} changed nothing either way; {10} repairs) in {11:0.0} s",
                 Kind, stats.Runs, stats.Ops, stats.Applied, stats.Refused, stats.Unchanged, stats.Crashed, stats.CrashedApplied, stats.CrashedDiscarded,
                 stats.CrashedNoop, stats.Repairs, clock.Elapsed.TotalSeconds));
+            _out.WriteLine($"TIMING setup {SetupTicks / (double)Stopwatch.Frequency:0.0} s, compare {CompareTicks / (double)Stopwatch.Frequency:0.0} s of which verify {VerifyTicks / (double)Stopwatch.Frequency:0.0} s");
+            _out.WriteLine($"merges: {stats.MergedItems} memories merged, {stats.ConflictsResolved} conflicts resolved (Ours/Theirs/ConflictBranch), {stats.ConflictBranches} conflict branches made");
             _out.WriteLine("crashes at: " + string.Join(", ", stats.CrashSteps.Select(kv => kv.Key + " " + kv.Value)));
             _out.WriteLine("operations: " + string.Join(", ", stats.ByKind.Select(kv => kv.Key + " " + kv.Value)));
  _out.WriteLine("crashes withheld from a first tracked write on main (file store, see FirstTrackedWrite): " + stats.Withheld);
@@ -91,8 +116,8 @@ namespace Engram.Storage.Tests
 
             private static readonly (OpKind kind, int weight)[] Weights =
             {
-                (OpKind.Set, 30), (OpKind.SetOnBranch, 14), (OpKind.Remove, 7), (OpKind.Restore, 8), (OpKind.Fork, 9), (OpKind.Merge, 9),
-                (OpKind.RemoveOnBranch, 4), (OpKind.RemoveBranch, 4), (OpKind.Repair, 2),
+                (OpKind.Set, 28), (OpKind.SetOnBranch, 20), (OpKind.Remove, 7), (OpKind.Restore, 8), (OpKind.Fork, 10), (OpKind.Merge, 10),
+                (OpKind.RemoveOnBranch, 4), (OpKind.RemoveBranch, 2), (OpKind.Repair, 2),
             };
 
             /// <summary>An operation from 8 random numbers (smaller numbers give simpler operations, for shrinking).</summary>
@@ -116,13 +141,13 @@ namespace Engram.Storage.Tests
                     Version = 1 + r[6] % 5,
                     Strategy = (MergeStrategy)(r[6] / 5 % 4),
                     ForkKeys = r[6] / 20 % 2 == 0 ? null : Keys.Where((k, i) => ((r[6] / 40 % 7 + 1) & (1 << i)) != 0).ToArray(),
-                    CrashAt = r[7] % 2 == 0 ? (r[7] / 2 % 3 == 0 ? 0 : r[7] / 6 % 9) : -1, // a single-step write can only die at step 0
+                    CrashAt = r[7] % 3 == 0 ? (r[7] / 3 % 3 == 0 ? 0 : r[7] / 9 % 9) : -1, // a single-step write can only die at step 0
                 };
                 if (op.ForkKeys != null && r[6] / 280 % 4 == 0) op.ForkKeys = op.ForkKeys.Concat(new[] { "missing" }).ToArray();
                 return op;
             }
 
-            public bool Writes => Kind != OpKind.Repair;
+            public Op MemberwiseCloneOp() => (Op)MemberwiseClone();
 
             public override string ToString() => Kind switch
             {
@@ -176,10 +201,18 @@ namespace Engram.Storage.Tests
         private static string ResolveBranch(StoreModel model, string ns, int pick)
         {
             if (pick == 0) return "f1";
-            if (pick == 1) return "f2";
-            if (pick == 2) return "gone";
+            if (pick == 1) return "gone";
             var existing = model.BranchesOf(ns).Select(b => b.Name).ToList();
             return existing.Count == 0 ? "f1" : existing[pick % existing.Count];
+        }
+
+        /// <summary>The branch a fork makes: mostly a new one (f1..f3), sometimes "main" or one that exists (both refused).</summary>
+        private static string ForkName(StoreModel model, string ns, int pick)
+        {
+            if (pick <= 3) return "f" + (pick % 3 + 1);
+            if (pick == 4) return Names.DefaultBranch;
+            var existing = model.BranchesOf(ns).Select(b => b.Name).ToList();
+            return existing.Count == 0 ? "f3" : existing[pick % existing.Count];
         }
 
         // ------------------------------------------------------------------ one run
@@ -189,24 +222,29 @@ namespace Engram.Storage.Tests
             public string? Error;
             public bool Changed;
             public List<string> ConflictBranches = new List<string>();
+            public int Merged, Conflicts;
         }
 
-        private void Run(int[][] raw, Stats stats)
+        private void Run(int[][] raw, Stats stats, Func<string> freshSchema)
         {
             var ops = raw.Select(Op.Decode).ToList();
-            using (var location = BackendLocation.Create(Kind))
+            var setup = Stopwatch.StartNew();
+            using (var files = Kind == BackendKind.Postgres ? null : BackendLocation.Create(Kind))
             {
-                var store = location.Open();
+                var location = files?.Location ?? freshSchema();
+                Func<IEngramBackend> open = () => EngramBackends.Open(location);
+                var store = open();
                 try
                 {
                     store.Initialize(new StoreConfig { TrackedNamespaces = new List<string> { "t" } });
+                    SetupTicks += setup.ElapsedTicks;
                     var model = new StoreModel(new[] { "t" });
                     var ids = new Dictionary<string, string>(StringComparer.Ordinal);
                     bool debt = false; // a crash on the file store may leave a dangling entry or a temp file until a repair
                     lock (stats) stats.Runs++;
                     for (int i = 0; i < ops.Count; i++)
                     {
-                        var op = ops[i];
+                        var op = OnBranchNamespace(model, ops[i]);
                         string where = $"operation {i} ({op})";
                         lock (stats)
                         {
@@ -251,7 +289,7 @@ namespace Engram.Storage.Tests
                             if (planned.Error != null) expected = model.Copy();
                             // The process is gone: another one opens the store, and its first write recovers what was left.
                             (store as IDisposable)?.Dispose();
-                            store = location.Open();
+                            store = open();
                             store.Set(new SetRequest(Scratch, "ping", i) { Actor = "next-writer" });
                             if (Kind == BackendKind.File) debt = true;
                             var withIds = new Dictionary<string, string>(ids, StringComparer.Ordinal);
@@ -276,12 +314,14 @@ namespace Engram.Storage.Tests
                             continue;
                         }
 
+                        if (Trace) _out.WriteLine($"{where}: {actual.Error ?? (actual.Changed ? "changed" : "ok")}{(op.Kind == OpKind.Merge ? $" merged {actual.Merged}, conflicts {actual.Conflicts}" : "")}");
                         Assert.True(planned.Error == actual.Error, $"{where}: the model expected {planned.Error ?? "success"}, the store gave {actual.Error ?? "success"}"
                             + $" (model: {op.Ns}/{op.Key} has {(model.HasHistory(op.Ns, op.Key) ? model.History[(op.Ns, op.Key)].Count : 0)} entries; store: HasProvenance {store.HasProvenance(op.Ns, op.Key)})");
                         if (actual.Error != null)
                         {
                             lock (stats) { stats.Refused++; stats.RefusedBy[actual.Error] = stats.RefusedBy.TryGetValue(actual.Error, out var n) ? n + 1 : 1; }
-                            Check(store, model, ids, debt, where + " (refused: nothing may change)");
+                            // Reads only: a refusal that damaged the store is found by the next operation's Verify.
+                            Check(store, model, ids, debt, where + " (refused: nothing may change)", verify: false);
                             continue;
                         }
                         if (op.Kind == OpKind.Set || op.Kind == OpKind.SetOnBranch || op.Kind == OpKind.Restore)
@@ -289,6 +329,8 @@ namespace Engram.Storage.Tests
                         if (op.Kind == OpKind.Merge)
                             Assert.True(planned.ConflictBranches.SequenceEqual(actual.ConflictBranches),
                                 $"{where}: conflict branches expected [{string.Join(",", planned.ConflictBranches)}], got [{string.Join(",", actual.ConflictBranches)}]");
+                        if (op.Kind == OpKind.Merge)
+                            lock (stats) { stats.MergedItems += actual.Merged; stats.ConflictsResolved += actual.Conflicts; stats.ConflictBranches += actual.ConflictBranches.Count; }
                         lock (stats) { if (planned.Changed || op.Kind != OpKind.Set && op.Kind != OpKind.SetOnBranch && op.Kind != OpKind.Restore) stats.Applied++; else stats.Unchanged++; }
                         model = expected;
                         Check(store, model, ids, debt, where);
@@ -327,6 +369,19 @@ namespace Engram.Storage.Tests
         private static string Describe(StoreReport r) =>
             string.Join("; ", r.Findings.Select(f => $"{f.Severity} {f.Kind} {f.Namespace}/{f.Key}#{f.Seq}: {f.Message}"));
 
+        /// <summary>An operation on a branch goes to a namespace that has branches; with none anywhere it forks one (mostly).</summary>
+        private static Op OnBranchNamespace(StoreModel m, Op op)
+        {
+            bool onBranch = op.Kind == OpKind.SetOnBranch || op.Kind == OpKind.RemoveOnBranch || op.Kind == OpKind.Merge || op.Kind == OpKind.RemoveBranch
+                            || op.Kind == OpKind.Restore && op.BranchPick >= 6;
+            if (!onBranch || m.BranchesOf(op.Ns).Any()) return op;
+            var other = Namespaces.FirstOrDefault(n => m.BranchesOf(n).Any());
+            var moved = op.MemberwiseCloneOp();
+            if (other != null) moved.Ns = other;
+            else if (op.BranchPick != 1) { moved.Kind = OpKind.Fork; moved.BranchPick = 0; moved.ForkKeys = null; } // no branch anywhere: make one
+            return moved;
+        }
+
         private static Outcome ApplyToModel(StoreModel m, Op op, Dictionary<string, string> ids)
         {
             var o = new Outcome();
@@ -344,7 +399,7 @@ namespace Engram.Storage.Tests
                 case OpKind.Restore:
                     o.Error = m.Restore(op.Ns, op.Key, op.Version, op.BranchPick >= 6 ? ResolveBranch(m, op.Ns, op.BranchPick) : null, op.Actor, op.Reason, out changed);
                     break;
-                case OpKind.Fork: o.Error = m.Fork(op.Ns, ResolveBranch(m, op.Ns, op.BranchPick), op.ForkKeys, op.Actor, op.Reason); break;
+                case OpKind.Fork: o.Error = m.Fork(op.Ns, ForkName(m, op.Ns, op.BranchPick), op.ForkKeys, op.Actor, op.Reason); break;
                 case OpKind.Merge:
                     o.Error = m.Merge(op.Ns, ResolveBranch(m, op.Ns, op.BranchPick), op.Strategy, op.Actor, op.Reason,
                         id => ids.TryGetValue(id, out var real) ? real : id, o.ConflictBranches);
@@ -375,9 +430,12 @@ namespace Engram.Storage.Tests
                     case OpKind.Restore:
                         o.Changed = s.Restore(op.Ns, op.Key, op.Version, op.Actor, op.Reason, op.BranchPick >= 6 ? ResolveBranch(model, op.Ns, op.BranchPick) : null).Changed;
                         break;
-                    case OpKind.Fork: s.Fork(op.Ns, ResolveBranch(model, op.Ns, op.BranchPick), op.ForkKeys, op.Actor, op.Reason); break;
+                    case OpKind.Fork: s.Fork(op.Ns, ForkName(model, op.Ns, op.BranchPick), op.ForkKeys, op.Actor, op.Reason); break;
                     case OpKind.Merge:
-                        o.ConflictBranches.AddRange(s.Merge(op.Ns, ResolveBranch(model, op.Ns, op.BranchPick), op.Strategy, op.Actor, op.Reason).ConflictBranches);
+                        var merge = s.Merge(op.Ns, ResolveBranch(model, op.Ns, op.BranchPick), op.Strategy, op.Actor, op.Reason);
+                        o.ConflictBranches.AddRange(merge.ConflictBranches);
+                        o.Merged = merge.Merged.Count();
+                        o.Conflicts = merge.Conflicts.Count();
                         break;
                     case OpKind.RemoveBranch: s.RemoveBranch(op.Ns, ResolveBranch(model, op.Ns, op.BranchPick)); break;
                 }
@@ -388,14 +446,22 @@ namespace Engram.Storage.Tests
 
         // ------------------------------------------------------------------ store == model
 
-        private static void Check(IEngramBackend store, StoreModel model, Dictionary<string, string> ids, bool debt, string where)
+        private static void Check(IEngramBackend store, StoreModel model, Dictionary<string, string> ids, bool debt, string where, bool verify = true)
         {
-            var diffs = Compare(store, model, ids, debt);
+            var diffs = Compare(store, model, ids, debt, verify);
             Assert.True(diffs.Count == 0, $"after {where} the store differs from the model:\n  " + string.Join("\n  ", diffs));
         }
 
         /// <summary>Everything observable through the interface, against the model. Binds placeholder ids in <paramref name="ids"/>.</summary>
-        internal static List<string> Compare(IEngramBackend s, StoreModel m, Dictionary<string, string> ids, bool debt)
+        internal static long VerifyTicks, CompareTicks, SetupTicks;
+        internal static List<string> Compare(IEngramBackend s, StoreModel m, Dictionary<string, string> ids, bool debt, bool verify = true)
+        {
+            var compareClock = Stopwatch.StartNew();
+            try { return CompareCore(s, m, ids, debt, verify); }
+            finally { CompareTicks += compareClock.ElapsedTicks; }
+        }
+
+        private static List<string> CompareCore(IEngramBackend s, StoreModel m, Dictionary<string, string> ids, bool debt, bool verify)
         {
             var d = new List<string>();
             bool SameId(string expected, string actual)
@@ -451,7 +517,10 @@ namespace Engram.Storage.Tests
                 }
             }
 
+            if (!verify) return d;
+            var verifyClock = Stopwatch.StartNew();
             var report = s.Verify(repair: false);
+            VerifyTicks += verifyClock.ElapsedTicks;
             foreach (var f in report.Findings)
             {
                 if (f.Severity == FindingSeverity.Information) continue;
