@@ -31,9 +31,15 @@ namespace Engram.Storage.Sql
             return cmd;
         }
 
+        /// <summary>Test hook of a write transaction (see <see cref="SqlEngramStore.FaultHook"/>).</summary>
+        public Action<string>? FaultHook { get; set; }
+
         public int Exec(string sql, params (string, object?)[] parameters)
         {
-            using (var cmd = Command(sql, parameters)) return cmd.ExecuteNonQuery();
+            int rows;
+            using (var cmd = Command(sql, parameters)) rows = cmd.ExecuteNonQuery();
+            FaultHook?.Invoke("exec");
+            return rows;
         }
 
         public object? Scalar(string sql, params (string, object?)[] parameters)

@@ -6,6 +6,7 @@ using System.Linq;
 using Engram.Core;
 using Engram.Core.Provenance;
 using Engram.Core.Search;
+using Engram.Core.Storage;
 using Engram.Core.Values;
 
 namespace Engram.Storage.Sql
@@ -36,6 +37,13 @@ namespace Engram.Storage.Sql
         public string Backend => _d.Name;
         public string Root => _d.DisplayLocation;
         public SqlDialect Dialect => _d;
+
+        /// <summary>
+        /// Test hook: called inside each write transaction after every statement ("exec") and before the commit
+        /// ("before-commit"). Throwing <see cref="SimulatedCrashException"/> there leaves the transaction uncommitted,
+        /// as a process that dies mid-transaction would.
+        /// </summary>
+        internal Action<string>? FaultHook { get; set; }
 
         // ------------------------------------------------------------------ connections
 
@@ -94,11 +102,17 @@ namespace Engram.Storage.Sql
                         $"The store '{Root}' is being written by another process and did not become free within {_options.LockTimeout.TotalSeconds:0} s: {ex.Message}", Root, ex);
                 }
                 _config = ReadConfig(db) ?? _config; // another writer may have changed it
+                db.FaultHook = FaultHook;
                 try
                 {
                     var result = change(db);
+                    FaultHook?.Invoke("before-commit");
                     db.Transaction.Commit();
                     return result;
+                }
+                catch (SimulatedCrashException)
+                {
+                    throw; // a process that dies rolls nothing back itself: disposing the connection leaves it to the database
                 }
                 catch (Exception ex)
                 {
