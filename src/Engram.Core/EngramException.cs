@@ -53,6 +53,9 @@ namespace Engram.Core
         public const string InvalidSearchQuery = "InvalidSearchQuery";
         public const string EmbeddingsNotConfigured = "EmbeddingsNotConfigured";
         public const string EmbeddingFailed = "EmbeddingFailed";
+        public const string VersionConflict = "VersionConflict";
+        public const string InvalidMemoryPath = "InvalidMemoryPath";
+        public const string MemoryCommandFailed = "MemoryCommandFailed";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>
