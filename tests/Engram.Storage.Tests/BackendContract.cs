@@ -19,7 +19,7 @@ namespace Engram.Storage.Tests
     /// reference: every test here passes on it, and the SQL stores must behave the same — same values and types, same
     /// versions and history entries (hash for hash), same error ids, nothing written by a refused operation.
     /// </summary>
-    public abstract class BackendContract : IDisposable
+    public abstract partial class BackendContract : IDisposable
     {
         protected const string Ns = "shared";
 
