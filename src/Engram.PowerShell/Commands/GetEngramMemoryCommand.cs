@@ -40,9 +40,20 @@ namespace Engram.PowerShell.Commands
         [SupportsWildcards]
         public string[]? Tag { get; set; }
 
+        /// <summary>Only derived memories whose sources changed since (each with its StaleSources: pinned version vs
+        /// current); main line only.</summary>
+        [Parameter]
+        public SwitchParameter Stale { get; set; }
+
         protected override void ProcessRecord()
         {
             if (!TryResolveExistingStore(out var store)) return;
+            if (Stale && (AsOf.HasValue || Names.NormalizeBranch(Branch) != Names.DefaultBranch))
+            {
+                WriteEngramError(new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
+                    "-Stale looks at the current main line and cannot be combined with -AsOf or -Branch.", "Stale"));
+                return;
+            }
 
             var namespaces = new List<string>();
             bool namespaceRefused = false; // an exact namespace was already reported (invalid, or without the branch)
@@ -180,6 +191,15 @@ namespace Engram.PowerShell.Commands
         private void Emit(MemoryRecord m, IEngramBackend store, List<WildcardPattern>? tagPatterns)
         {
             if (tagPatterns != null && !m.Tags.Any(t => tagPatterns.Any(p => p.IsMatch(t)))) return;
+            if (Stale)
+            {
+                var stale = StaleSources.Stale(store, m.Namespace, m.Key);
+                if (stale.Count == 0) return;
+                var o = new EngramMemory(m, store.Root).ToPSObject();
+                o.Properties.Add(new PSNoteProperty("StaleSources", stale.ToArray()));
+                WriteObject(o);
+                return;
+            }
             WriteObject(new EngramMemory(m, store.Root).ToPSObject());
         }
     }
