@@ -33,6 +33,22 @@ namespace Engram.Core
         public override string ToString() => $"{Namespace}/{Key}@{PinnedVersion}" + (Stale ? (Removed ? " (removed)" : $" (now v{CurrentVersion})") : "");
     }
 
+    /// <summary>A lineage link with its source's current version and whether it is stale (see <see cref="StaleSources.Mark"/>).</summary>
+    public sealed class LinkState
+    {
+        internal LinkState(LineageLink link, int? sourceCurrentVersion, bool stale)
+        {
+            Link = link;
+            SourceCurrentVersion = sourceCurrentVersion;
+            Stale = stale;
+        }
+
+        public LineageLink Link { get; }
+        /// <summary>The source's version now; null when it no longer exists.</summary>
+        public int? SourceCurrentVersion { get; }
+        public bool Stale { get; }
+    }
+
     /// <summary>
     /// Stale sources: a memory derived from others pins each source's version in the history entry that wrote its
     /// current version. When a source has moved on since, the derived memory is stale. Every backend answers through
@@ -62,6 +78,25 @@ namespace Engram.Core
                 list.Add(new SourceState(sns, skey, sbranch, sver, now?.Version));
             }
             return list;
+        }
+
+        /// <summary>
+        /// Marks lineage links: a link is stale when it made its memory's current version and its source has moved on
+        /// (or gone) since. Each memory's current version is read once.
+        /// </summary>
+        public static IReadOnlyList<LinkState> Mark(IEngramBackend store, IEnumerable<LineageLink> links)
+        {
+            var versions = new Dictionary<string, int?>(StringComparer.Ordinal);
+            int? Current(string ns, string key)
+            {
+                if (!versions.TryGetValue(ns + "/" + key, out var v)) versions[ns + "/" + key] = v = store.TryGet(ns, key)?.Version;
+                return v;
+            }
+            return links.Select(l =>
+            {
+                var now = Current(l.SourceNamespace, l.SourceKey);
+                return new LinkState(l, now, Current(l.Namespace, l.Key) == l.Version && now != l.SourceVersion);
+            }).ToList();
         }
 
         /// <summary>Only the sources that moved on.</summary>

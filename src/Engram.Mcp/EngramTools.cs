@@ -227,23 +227,15 @@ namespace Engram.Mcp
             return Run(_log, "engram_lineage", () =>
             {
                 var dir = ParseEnum<LineageDirection>(direction ?? "both", "direction", "up, down or both");
-                var links = Store.GetLineage(@namespace, key, 3, dir);
-                var current = new Dictionary<string, int?>(StringComparer.Ordinal);
-                int? CurrentVersion(string ns, string k)
+                var items = StaleSources.Mark(Store, Store.GetLineage(@namespace, key, 3, dir)).Select(m =>
                 {
-                    if (!current.TryGetValue(ns + "/" + k, out var v)) current[ns + "/" + k] = v = Store.TryGet(ns, k)?.Version;
-                    return v;
-                }
-                var items = links.Select(l =>
-                {
-                    var now = CurrentVersion(l.SourceNamespace, l.SourceKey);
-                    bool ofCurrent = CurrentVersion(l.Namespace, l.Key) == l.Version;
+                    var l = m.Link;
                     return (JsonNode?)new JsonObject
                     {
                         ["direction"] = l.Direction.ToString().ToLowerInvariant(), ["depth"] = l.Depth,
                         ["namespace"] = l.Namespace, ["key"] = l.Key, ["version"] = l.Version,
                         ["source_namespace"] = l.SourceNamespace, ["source_key"] = l.SourceKey, ["source_version"] = l.SourceVersion,
-                        ["source_current_version"] = now, ["stale"] = ofCurrent && now != l.SourceVersion,
+                        ["source_current_version"] = m.SourceCurrentVersion, ["stale"] = m.Stale,
                         ["action"] = l.Action, ["actor"] = l.Actor, ["time"] = Time(l.TimestampUtc), ["confidence"] = l.Confidence, ["reason"] = l.Reason,
                     };
                 });

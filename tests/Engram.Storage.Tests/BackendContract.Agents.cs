@@ -93,6 +93,9 @@ namespace Engram.Storage.Tests
             Put("thinking", "obs", "day 3");
             var stale = Assert.Single(StaleSources.Stale(S, "longterm", "insight"));
             Assert.Equal(("thinking", "obs", 1, (int?)2), (stale.Namespace, stale.Key, stale.PinnedVersion, stale.CurrentVersion));
+            var marks = StaleSources.Mark(S, S.GetLineage("longterm", "insight", 1, LineageDirection.Up));
+            Assert.Equal((true, (int?)2), marks.Where(m => m.Link.SourceKey == "obs").Select(m => (m.Stale, m.SourceCurrentVersion)).Single());
+            Assert.False(marks.Single(m => m.Link.SourceKey == "other").Stale);
 
             S.Remove("thinking", "other");
             Assert.Contains(StaleSources.Stale(S, "longterm", "insight"), s => s.Key == "other" && s.Removed);

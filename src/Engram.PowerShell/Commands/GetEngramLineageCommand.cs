@@ -21,19 +21,9 @@ namespace Engram.PowerShell.Commands
             Try(() =>
             {
                 var store = ResolveStore();
-                var versions = new System.Collections.Generic.Dictionary<string, int?>(System.StringComparer.Ordinal);
-                int? Current(string ns, string key)
-                {
-                    if (!versions.TryGetValue(ns + "/" + key, out var v)) versions[ns + "/" + key] = v = store.TryGet(ns, key)?.Version;
-                    return v;
-                }
-                foreach (var link in store.GetLineage(Namespace, Key, Depth, Direction.ToCore()))
-                {
-                    // Stale: the link made the derived memory's current version, and its source has moved on since.
-                    var now = Current(link.SourceNamespace, link.SourceKey);
-                    var stale = Current(link.Namespace, link.Key) == link.Version && now != link.SourceVersion;
-                    WriteObject(EngramMemory.Wrap(new EngramLineageLink(link, store.Root, now, stale), EngramLineageLink.TypeName));
-                }
+                // Stale: the link made the derived memory's current version, and its source has moved on since.
+                foreach (var m in StaleSources.Mark(store, store.GetLineage(Namespace, Key, Depth, Direction.ToCore())))
+                    WriteObject(EngramMemory.Wrap(new EngramLineageLink(m.Link, store.Root, m.SourceCurrentVersion, m.Stale), EngramLineageLink.TypeName));
             });
         }
     }
