@@ -59,18 +59,22 @@ namespace Engram.Mcp
                 .WithTools<EngramTools>()
                 .WithTools<MemoryToolTools>();
 
-            var logger = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(options.LogLevel))
-                .CreateLogger("engram-mcp");
+            using var host = builder.Build();
+            var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("engram-mcp");
             logger.LogInformation("Serving the Engram store {Store} ({Backend}) over MCP on stdio", store.Root, store.Backend);
             try
             {
-                await builder.Build().RunAsync().ConfigureAwait(false);
+                await host.RunAsync().ConfigureAwait(false);
                 return 0;
             }
             catch (Exception ex) when (!(ex is OperationCanceledException))
             {
                 logger.LogCritical(ex, "engram-mcp stopped on an unexpected error");
                 return 1;
+            }
+            finally
+            {
+                (store as IDisposable)?.Dispose();
             }
         }
     }
