@@ -34,6 +34,7 @@
         'Get-EngramLineage'
         'Copy-EngramStore'
         'Find-EngramMemory'
+        'Invoke-EngramMemoryCommand'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -17,6 +17,7 @@ namespace Engram.Benchmarks
     /// 8 measured iterations of ~250 ms, tiered JIT off (the whole suite takes ~5-10 minutes on 2 cores). <c>--job short</c> (or dry) for
     /// a quicker smoke run. Add <c>--keep-fixtures</c> to reuse the stores built by an earlier run.</item>
     /// <item><c>-- --concurrency [--processes 1,4,8] [--writes 250]</c>: the multi-process writer test.</item>
+    /// <item><c>-- --mcp [--calls 1000]</c>: engram_put/engram_get round trips through engram-mcp beside the same calls in-process.</item>
     /// <item><c>--writer &lt;root&gt; &lt;n&gt; &lt;id&gt;</c>: one writer process of that test (started by it).</item>
     /// </list>
     /// </summary>
@@ -28,6 +29,7 @@ namespace Engram.Benchmarks
             if (args.Contains("--probe")) return Probe.Run();
             if (args.Contains("--ratios")) return Paired.Run(args.Where(a => a != "--ratios").ToArray());
             if (args.Contains("--concurrency")) return Concurrency.Run(args.Where(a => a != "--concurrency").ToArray());
+            if (args.Contains("--mcp")) return McpRoundTrip.Run(args.Where(a => a != "--mcp").ToArray());
 
             bool keep = args.Contains("--keep-fixtures");
             args = args.Where(a => a != "--keep-fixtures").ToArray();

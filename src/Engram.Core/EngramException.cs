@@ -63,6 +63,9 @@ namespace Engram.Core
         public const string StoreUnavailable = "StoreUnavailable";
         public const string InvalidValue = "InvalidValue";
         public const string UnexpectedError = "UnexpectedError";
+        public const string VersionConflict = "VersionConflict";
+        public const string InvalidMemoryPath = "InvalidMemoryPath";
+        public const string MemoryCommandFailed = "MemoryCommandFailed";
     }
 
     /// <summary>The one exception type the core throws for anything a user can cause or fix.</summary>

@@ -236,6 +236,7 @@ namespace Engram.Core
 
                 var view = ReadViewRaw(ns, branch, key);
                 var live = view != null && !view.Deleted ? view : null;
+                ConditionalWrite.Check(request, live, ns, key, branch);
                 var newTags = tags ?? live?.Tags ?? Array.Empty<string>();
                 if (live != null && !request.IsCognitive && live.ContentHash == contentHash && newTags.SequenceEqual(live.Tags, StringComparer.Ordinal))
                     return new SetResult(live, false, null);

@@ -37,6 +37,9 @@ namespace Engram.Core
         public IReadOnlyList<MemoryRef>? DerivedFrom { get; set; }
         /// <summary>How sure the actor is of the new value, 0..1.</summary>
         public double? Confidence { get; set; }
+        /// <summary>A conditional write: the memory's current version must be this one (0: it must not exist), else the
+        /// write is refused with <c>VersionConflict</c>. Checked under the store's write lock (see <see cref="ConditionalWrite"/>).</summary>
+        public int? ExpectedVersion { get; set; }
 
         /// <summary>True when the request carries provenance that only a tracked memory can hold.</summary>
         internal bool IsCognitive => Action != null || Confidence != null || (DerivedFrom != null && DerivedFrom.Count > 0);
@@ -495,6 +498,7 @@ namespace Engram.Core
             {
                 var durability = Config.Durability;
                 var current = TryGetForWrite(ns, key, memoryPath);
+                ConditionalWrite.Check(request, current, ns, key, Names.DefaultBranch);
                 bool hasHistory = log.Exists;
                 bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
 
@@ -900,6 +904,7 @@ namespace Engram.Core
             w.Tags = NormalizeTags(request.Tags);
             w.Actor = NormalizeActor(request.Actor);
             ValueCodec.CheckSize(request.Value, maxValueBytes, $"'{w.Key}' in '{w.Namespace}'", w.Namespace + "/" + w.Key); // before it is hashed, rendered or written
+            ConditionalWrite.Validate(request);
             if (overlapHashing && request.Value is string large && large.Length >= OverlapHashingFrom) w.StartHashing(large); // validated when awaited
             else w.ContentHash = ValueCodec.ContentHash(request.Value); // validates the value
             ValidateCognition(request, w.Namespace, w.Key);

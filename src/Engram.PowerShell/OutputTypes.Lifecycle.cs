@@ -88,8 +88,10 @@ namespace Engram.PowerShell
     {
         public const string TypeName = "Engram.LineageLink";
 
-        internal EngramLineageLink(Engram.Core.LineageLink l, string store)
+        internal EngramLineageLink(Engram.Core.LineageLink l, string store, int? sourceCurrentVersion = null, bool stale = false)
         {
+            SourceCurrentVersion = sourceCurrentVersion;
+            Stale = stale;
             Direction = l.Direction.ToString();
             Depth = l.Depth;
             Namespace = l.Namespace;
@@ -124,6 +126,10 @@ namespace Engram.PowerShell
         public string Store { get; }
         /// <summary>The store this object is from; -Store binds from it (see EngramOrigin).</summary>
         public EngramOrigin PSOrigin => new EngramOrigin(Store, null);
+        /// <summary>The source's version now (null: it no longer exists).</summary>
+        public int? SourceCurrentVersion { get; }
+        /// <summary>The link made the memory's current version and its source has changed (or gone) since.</summary>
+        public bool Stale { get; }
 
         public override string ToString() => $"{Namespace}/{Key}@{Version} <- {SourceNamespace}/{SourceKey}@{SourceVersion}";
     }

@@ -203,6 +203,7 @@ namespace Engram.Storage.Sql
 
                 var view = ViewRaw(db, ns, branch, key);
                 var live = view != null && !view.Deleted ? view : null;
+                ConditionalWrite.Check(request, live, ns, key, branch);
                 var newTags = tags ?? live?.Tags ?? Array.Empty<string>();
                 if (live != null && !request.IsCognitive && live.ContentHash == contentHash && newTags.SequenceEqual(live.Tags, StringComparer.Ordinal))
                     return new SetResult(live, false, null);

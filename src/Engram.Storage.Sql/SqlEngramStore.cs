@@ -400,6 +400,7 @@ namespace Engram.Storage.Sql
             return Write(db =>
             {
                 var current = MainRow(db, ns, key);
+                ConditionalWrite.Check(request, current, ns, key, Names.DefaultBranch);
                 var tail = ReadTail(db, ns, key);
                 bool hasHistory = tail != null;
                 bool tracked = EngramStore.Tracked(request, hasHistory, Config, ns, key, mainLine: true);

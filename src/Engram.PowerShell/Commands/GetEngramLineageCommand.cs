@@ -21,8 +21,9 @@ namespace Engram.PowerShell.Commands
             Try(() =>
             {
                 var store = ResolveStore();
-                foreach (var link in store.GetLineage(Namespace, Key, Depth, Direction.ToCore()))
-                    WriteObject(EngramMemory.Wrap(new EngramLineageLink(link, store.Root), EngramLineageLink.TypeName));
+                // Stale: the link made the derived memory's current version, and its source has moved on since.
+                foreach (var m in StaleSources.Mark(store, store.GetLineage(Namespace, Key, Depth, Direction.ToCore())))
+                    WriteObject(EngramMemory.Wrap(new EngramLineageLink(m.Link, store.Root, m.SourceCurrentVersion, m.Stale), EngramLineageLink.TypeName));
             });
         }
     }

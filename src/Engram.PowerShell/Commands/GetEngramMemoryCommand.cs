@@ -51,10 +51,22 @@ namespace Engram.PowerShell.Commands
 
         protected override void BeginProcessing() => _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
 
+        /// <summary>Only derived memories whose sources changed since (each with its StaleSources: pinned version vs
+        /// current); main line only.</summary>
+        [Parameter]
+        public SwitchParameter Stale { get; set; }
+
         protected override void ProcessRecord()
         {
             if (!TryResolveExistingStore(out var store)) return;
             var selector = KeySelector.From(Key, LiteralKey, _keyFromCommandLine)!;
+
+            if (Stale && (AsOf.HasValue || Names.NormalizeBranch(Branch) != Names.DefaultBranch))
+            {
+                WriteEngramError(new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
+                    "-Stale looks at the current main line and cannot be combined with -AsOf or -Branch.", "Stale"));
+                return;
+            }
 
             var namespaces = new List<string>();
             bool namespaceRefused = false; // an exact namespace was already reported (invalid, or without the branch)
@@ -190,6 +202,15 @@ namespace Engram.PowerShell.Commands
         private void Emit(MemoryRecord m, IEngramBackend store, List<WildcardPattern>? tagPatterns)
         {
             if (tagPatterns != null && !m.Tags.Any(t => tagPatterns.Any(p => p.IsMatch(t)))) return;
+            if (Stale)
+            {
+                var stale = StaleSources.Stale(store, m.Namespace, m.Key);
+                if (stale.Count == 0) return;
+                var o = new EngramMemory(m, store.Root).ToPSObject();
+                o.Properties.Add(new PSNoteProperty("StaleSources", stale.ToArray()));
+                WriteObject(o);
+                return;
+            }
             WriteObject(new EngramMemory(m, store.Root).ToPSObject());
         }
     }

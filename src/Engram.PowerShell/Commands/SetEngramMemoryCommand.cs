@@ -55,6 +55,12 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public double? Confidence { get; set; } // 0..1, checked by the engine (InvalidConfidence)
 
+        /// <summary>Write only if the memory is at this version now (0: only if it does not exist yet); otherwise the write is
+        /// refused with VersionConflict and nothing changes. The check is made under the store's write lock.</summary>
+        [Parameter]
+        [ValidateRange(0, int.MaxValue)]
+        public int? ExpectedVersion { get; set; }
+
         /// <summary>Emit the memory as written.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -86,6 +92,7 @@ namespace Engram.PowerShell.Commands
                     Branch = branch,
                     Action = Action,
                     Confidence = Confidence,
+                    ExpectedVersion = ExpectedVersion,
                     DerivedFrom = DerivedFrom?.Select(MemoryRefConverter.Convert).ToList(),
                     TrackProvenance = MyInvocation.BoundParameters.ContainsKey(nameof(TrackProvenance)) ? TrackProvenance.IsPresent : (bool?)null,
                 };

@@ -1,0 +1,181 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Engram.Core;
+using Engram.Core.Provenance;
+using Engram.Core.Values;
+using Microsoft.Extensions.Logging;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace Engram.Mcp
+{
+    /// <summary>What every tool call shares: the store, the actor rule and the logger.</summary>
+    public sealed class EngramToolContext
+    {
+        public EngramToolContext(IEngramBackend store, string? actorOverride)
+        {
+            Store = store;
+            ActorOverride = actorOverride;
+        }
+
+        public IEngramBackend Store { get; }
+
+        /// <summary>The --actor the server was started with (null: the client's clientInfo).</summary>
+        public string? ActorOverride { get; }
+
+        /// <summary>The actor of a change: --actor, else the client's clientInfo "name/version", else "mcp-client".</summary>
+        public string ActorFor(McpServer server)
+        {
+            if (ActorOverride != null) return ActorOverride;
+            var info = server.ClientInfo;
+            var name = info?.Name?.Trim();
+            if (string.IsNullOrEmpty(name)) return "mcp-client";
+            var version = info!.Version?.Trim();
+            return string.IsNullOrEmpty(version) ? name! : name + "/" + version;
+        }
+    }
+
+    /// <summary>Tool results: text (the JSON, as the protocol recommends for structured results) plus structured content;
+    /// an Engram error is a tool error (isError) with the error id and message.</summary>
+    internal static class ToolResults
+    {
+        public static CallToolResult Run(ILogger logger, string tool, Func<JsonObject> operation)
+        {
+            try
+            {
+                return Ok(operation());
+            }
+            catch (MergeConflictException ex)
+            {
+                var conflicts = new JsonArray(ex.Plan.Conflicts.Select(c => (JsonNode?)Conflict(c)).ToArray());
+                return Error(ex, new JsonObject { ["namespace"] = ex.Plan.Namespace, ["branch"] = ex.Plan.Branch, ["conflicts"] = conflicts });
+            }
+            catch (EngramException ex)
+            {
+                return Error(ex, null);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException))
+            {
+                logger.LogError(ex, "{Tool} failed unexpectedly", tool);
+                return Error("InternalError", $"{tool} failed unexpectedly: {ex.Message}", null, null);
+            }
+        }
+
+        public static CallToolResult Ok(JsonObject structured) => new CallToolResult
+        {
+            Content = new List<ContentBlock> { new TextContentBlock { Text = structured.ToJsonString(JsonOptions) } },
+            StructuredContent = JsonSerializer.SerializeToElement(structured, JsonOptions),
+        };
+
+        public static CallToolResult Error(EngramException ex, JsonObject? details) =>
+            Error(ex.ErrorId, ex.Message, ex.Target == null ? null : Convert.ToString(ex.Target, CultureInfo.InvariantCulture), details);
+
+        public static CallToolResult Error(string id, string message, string? target, JsonObject? details)
+        {
+            var error = new JsonObject { ["id"] = id, ["message"] = message };
+            if (target != null) error["target"] = target;
+            var structured = new JsonObject { ["error"] = error };
+            if (details != null) foreach (var kv in details.ToList()) { details.Remove(kv.Key); structured[kv.Key] = kv.Value; }
+            var text = id + ": " + message;
+            if (structured.ContainsKey("conflicts")) text += "\n" + structured.ToJsonString(JsonOptions);
+            return new CallToolResult
+            {
+                IsError = true,
+                Content = new List<ContentBlock> { new TextContentBlock { Text = text } },
+                StructuredContent = JsonSerializer.SerializeToElement(structured, JsonOptions),
+            };
+        }
+
+        private static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+        // ------------------------------------------------------------------ core values <-> JSON
+
+        /// <summary>A JSON value as a core value: objects become property bags (key order kept), arrays sequences,
+        /// integral numbers long, other numbers double.</summary>
+        public static object? FromJson(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Null:
+                case JsonValueKind.Undefined: return null;
+                case JsonValueKind.String: return e.GetString();
+                case JsonValueKind.True: return true;
+                case JsonValueKind.False: return false;
+                case JsonValueKind.Number:
+                    if (e.TryGetInt64(out var l)) return l;
+                    return e.GetDouble();
+                case JsonValueKind.Array: return e.EnumerateArray().Select(FromJson).ToArray();
+                default:
+                    var map = new EngramMap(MapKind.Object);
+                    foreach (var p in e.EnumerateObject()) map[p.Name] = FromJson(p.Value);
+                    return map;
+            }
+        }
+
+        /// <summary>A core value as JSON (the core's one JSON writer: dates as ISO 8601, bytes as base64).</summary>
+        public static JsonNode? ToJson(object? value) => value == null ? null : JsonNode.Parse(Engram.Core.History.Json.Serialize(value, indent: false));
+
+        public static string Time(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc).ToString("o", CultureInfo.InvariantCulture);
+
+        public static JsonObject Memory(MemoryRecord m, bool withValue = true)
+        {
+            var o = new JsonObject
+            {
+                ["namespace"] = m.Namespace,
+                ["key"] = m.Key,
+                ["branch"] = m.Branch,
+                ["version"] = m.Version,
+                ["id"] = m.Id,
+                ["tags"] = new JsonArray(m.Tags.Select(t => (JsonNode?)t).ToArray()),
+                ["created"] = Time(m.CreatedUtc),
+                ["updated"] = Time(m.UpdatedUtc),
+            };
+            if (withValue) o["value"] = ToJson(m.Value);
+            return o;
+        }
+
+        public static JsonObject Entry(ProvenanceEntry e, bool withValue)
+        {
+            var o = new JsonObject
+            {
+                ["seq"] = e.Seq,
+                ["version"] = e.Version,
+                ["action"] = e.Action,
+                ["actor"] = e.Actor,
+                ["time"] = Time(e.TimestampUtc),
+                ["reason"] = e.Reason,
+                ["branch"] = e.Branch,
+            };
+            if (withValue && e.HasValue) o["value"] = ToJson(e.Value);
+            if (e.Details != null && e.Details.Count > 0) o["details"] = ToJson(e.Details);
+            o["hash"] = e.Hash;
+            return o;
+        }
+
+        public static JsonObject Source(SourceState s) => new JsonObject
+        {
+            ["namespace"] = s.Namespace,
+            ["key"] = s.Key,
+            ["branch"] = s.Branch,
+            ["pinned_version"] = s.PinnedVersion,
+            ["current_version"] = s.CurrentVersion,
+            ["removed"] = s.Removed,
+        };
+
+        public static JsonObject Conflict(MergeItem c)
+        {
+            var o = new JsonObject { ["key"] = c.Key, ["outcome"] = c.Outcome.ToString().ToLowerInvariant() };
+            o["base"] = c.Base == null || c.Base.Deleted ? null : Memory(c.Base);
+            o["ours"] = c.Ours == null || c.Ours.Deleted ? null : Memory(c.Ours);
+            o["theirs"] = c.Theirs == null || c.Theirs.Deleted ? null : Memory(c.Theirs);
+            if (c.Resolution != null) o["resolution"] = c.Resolution;
+            return o;
+        }
+
+        public static JsonArray Array(IEnumerable<JsonNode?> items) => new JsonArray(items.ToArray());
+    }
+}
