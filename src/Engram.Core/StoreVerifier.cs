@@ -495,7 +495,10 @@ namespace Engram.Core
                         return Broken(walk);
                     }
                     bool large = e.Value is string text && text.Length >= LargeEntryChars;
-                    e.Value = null; // checked: the walk keeps entries for their metadata only (one value in memory at a time)
+                    // Checked: the walk keeps entries for their metadata only, and the value of the newest valued main-line
+                    // entry (what a rebuild of a lost memory file needs): at most two values in memory at a time.
+                    bool keepValue = e.Branch == Names.DefaultBranch && e.Action != ProvenanceActions.Deleted && e.HasValue;
+                    if (!keepValue) e.Value = null;
                     // Reading a large entry leaves several copies of it as garbage on the large object heap, which the
                     // runtime frees only at a full collection: without one per large entry, a long history of large
                     // values would grow the process by every copy of every entry (30× the value for three entries).
@@ -508,7 +511,11 @@ namespace Engram.Core
                         walk.MainActionBeforeLast = mainAction;
                         if (IsFirstOrAfterDeletion(mainAction) && mainAction != ProvenanceActions.Squashed) walk.LifeStartUtc = e.TimestampUtc;
                         if (e.Action == ProvenanceActions.Deleted) walk.LastMainValued = null;
-                        else if (e.HasValue) walk.LastMainValued = e;
+                        else if (e.HasValue)
+                        {
+                            if (walk.LastMainValued != null) walk.LastMainValued.Value = null; // replaced: its value is not needed
+                            walk.LastMainValued = e;
+                        }
                         mainAction = e.Action;
                         mainVersion = e.Version;
                     }
