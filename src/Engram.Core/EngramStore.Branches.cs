@@ -184,8 +184,8 @@ namespace Engram.Core
                             var current = TryGet(ns, key) ?? throw NotFound(ns, key);
                             txn.Write(BasePath(ns, branch, key), MemoryFile.Serialize(current));
                             var log = new ProvenanceLog(ProvenancePath(ns, key));
-                            if (!log.Exists) continue;
-                            var tail = Reconcile(log, current, ns, key);
+                            var tail = log.Exists ? Reconcile(log, current, ns, key) : null;
+                            if (tail == null) continue; // untracked (or only a write that never finished, now cut)
                             StageAppend(txn, log, tail, ForkedEntry(tail, current, ns, key, actor, now, branch, reason));
                         }
                     }
@@ -229,9 +229,12 @@ namespace Engram.Core
                 var record = RequireBranch(ns, branch);
                 if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
                 var log = new ProvenanceLog(ProvenancePath(ns, key));
-                bool tracked = Tracked(request, log.Exists, Config, ns, key, mainLine: false);
                 var main = TryGet(ns, key);
-                var tail = tracked ? Reconcile(log, main, ns, key) : null;
+                // Reconciled before the tracking decision, as on main: a lone entry of a write that never finished is cut
+                // first and does not make the memory tracked.
+                var tail = log.Exists ? Reconcile(log, main, ns, key) : null;
+                bool tracked = Tracked(request, tail != null, Config, ns, key, mainLine: false);
+                if (!tracked) tail = null;
                 var sources = ResolveSources(request);
 
                 var view = ReadViewRaw(ns, branch, key);
@@ -284,9 +287,9 @@ namespace Engram.Core
                 {
                     txn.Write(OverlayPath(ns, branch, key), MemoryFile.Serialize(MemoryRecord.Tombstone(view.Id, ns, key, view.Version, branch)));
                     ProvenanceEntry? entry = null;
-                    if (log.Exists)
+                    var tail = log.Exists ? Reconcile(log, TryGet(ns, key), ns, key) : null;
+                    if (tail != null)
                     {
-                        var tail = Reconcile(log, TryGet(ns, key), ns, key);
                         entry = NewEntry(tail, view.Id, ns, key, ProvenanceActions.Deleted, actor, DateTime.UtcNow, branch, view.Version, reason, null, null, hasValue: false);
                         StageAppend(txn, log, tail, entry);
                     }

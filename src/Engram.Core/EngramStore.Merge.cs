@@ -203,8 +203,8 @@ namespace Engram.Core
             var ours = item.Ours;
             var theirs = item.Theirs;
             var log = new ProvenanceLog(ProvenancePath(ns, key));
-            bool tracked = log.Exists || Config.IsTracked(ns);
-            var tail = tracked ? Reconcile(log, ours, ns, key) : null;
+            var tail = log.Exists ? Reconcile(log, ours, ns, key) : null; // before deciding: a write that never finished is cut
+            bool tracked = tail != null || Config.IsTracked(ns);
             var others = BranchesNeedingBase(ns, key).Where(b => b != branch).ToList();
             if (others.Count > 0) StageBaseSnapshots(txn, others, ours, ns, key);
             var details = new EngramMap(MapKind.Ordered)
@@ -262,6 +262,7 @@ namespace Engram.Core
             var log = new ProvenanceLog(ProvenancePath(ns, item.Key));
             if (!log.Exists || item.Ours == null) return;
             var tail = Reconcile(log, item.Ours, ns, item.Key);
+            if (tail == null) return; // only a write that never finished, now cut: untracked
             StageAppend(txn, log, tail, ForkedEntry(tail, item.Ours, ns, item.Key, actor, now, name, $"conflict while merging '{fromBranch}' into main", fromBranch));
         }
     }

@@ -499,10 +499,18 @@ namespace Engram.Core
                 var durability = Config.Durability;
                 var current = TryGetForWrite(ns, key, memoryPath);
                 ConditionalWrite.Check(request, current, ns, key, Names.DefaultBranch);
+                // A history is reconciled with the memory file before anything is decided from it: a create that died
+                // after its append (a lone dangling entry) is cut first, so it neither makes the memory tracked nor
+                // refuses -TrackProvenance:$false. A memory with history stays tracked, so this is the tracked path anyway.
                 bool hasHistory = log.Exists;
+                LogTail? tail = null;
+                if (hasHistory)
+                {
+                    tail = Reconcile(log, current, ns, key);
+                    hasHistory = log.Exists;
+                }
                 bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
-
-                LogTail? tail = tracked ? Reconcile(log, current, ns, key) : null;
+                if (!tracked) tail = null;
                 var sources = ResolveSources(request);
 
                 var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
@@ -639,9 +647,9 @@ namespace Engram.Core
                 ProvenanceEntry? entry = null;
                 LogTail? tail = null;
                 long appendedAt = -1;
-                if (log.Exists)
+                if (log.Exists) tail = Reconcile(log, current, ns, key); // null: only a write that never finished, now cut
+                if (tail != null)
                 {
-                    tail = Reconcile(log, current, ns, key);
                     entry = NewEntry(tail, current.Id, ns, key, ProvenanceActions.Deleted, actor, DateTime.UtcNow, Names.DefaultBranch,
                         current.Version, reason, null, null, hasValue: false);
                 }
@@ -754,7 +762,22 @@ namespace Engram.Core
         // ------------------------------------------------------------------ provenance reads
 
         /// <summary>True when the memory has a provenance history (it is, and stays, tracked).</summary>
-        public bool HasProvenance(string ns, string key) => File.Exists(ProvenancePath(ns, key));
+        public bool HasProvenance(string ns, string key)
+        {
+            var log = new ProvenanceLog(ProvenancePath(ns, key));
+            if (!log.Exists) return false;
+            LogTail? tail;
+            try { tail = log.ReadTail(); }
+            catch (EngramException) { return true; } // damaged history is still history (Test-EngramStore names it)
+            if (tail == null || tail.Seq == 0) return false;
+            if (tail.Start > 0 || tail.Branch != Names.DefaultBranch) return true;
+            // A lone entry is no history when it is a write that died before its rename (LooksDangling): readers hide
+            // it and the next writer cuts it, so it must not make the memory tracked.
+            MemoryRecord? current;
+            try { current = TryGet(ns, key); }
+            catch (EngramException) { return true; }
+            return Consistent(tail, current) || !LooksDangling(tail.Action, tail.Version, current, () => true);
+        }
 
         /// <summary>
         /// The memory's history, oldest first, streaming; with <paramref name="last"/>, only the newest entries (read
@@ -801,7 +824,12 @@ namespace Engram.Core
                                         : tail.Version > current.Version || (tail.Version == current.Version && tail.Action == ProvenanceActions.Deleted)))
                     tail = log.ReadPreviousTail(fs, tail.Start);
             }
-            if (tail == null) return Array.Empty<ProvenanceEntry>();
+            if (tail == null)
+            {
+                // Every entry is a write that never finished (readers hide it; the next writer cuts it): no history.
+                if (unreadable != null) return Array.Empty<ProvenanceEntry>();
+                throw current == null ? NotFound(ns, key) : StoreErrors.NotTracked(ns, key);
+            }
             if (last.HasValue) return ReadLast(log, tail, Math.Max(0, last.Value), includeValues, branch);
             var all = log.ReadAll(tail.ValidLength, includeValues);
             return branch == null ? all : all.Where(e => e.Branch == branch);
