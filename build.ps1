@@ -137,6 +137,13 @@ if ($Publish) {
     $repositoryUri = (Resolve-Path -LiteralPath $RepositoryPath).ProviderPath
     # A folder repository keeps one .nupkg per version: replace this build's.
     Remove-Item -Force (Join-Path $repositoryUri "Engram.$($staged.Version).nupkg") -ErrorAction SilentlyContinue
+    if (-not $IsWindows -and $PSVersionTable.PSEdition -eq 'Core') {
+        # PSResourceGet keeps its repository list (and NuGet its config) in .NET's LocalApplicationData and
+        # ApplicationData folders; .NET gives '' for a missing one, and they would land in the current directory.
+        $dataHome = if ($env:XDG_DATA_HOME) { $env:XDG_DATA_HOME } else { Join-Path $HOME '.local/share' }
+        $configHome = if ($env:XDG_CONFIG_HOME) { $env:XDG_CONFIG_HOME } else { Join-Path $HOME '.config' }
+        New-Item -ItemType Directory -Force $dataHome, $configHome | Out-Null
+    }
     $existing = Get-PSResourceRepository -Name $RepositoryName -ErrorAction SilentlyContinue
     if ($existing -and $existing.Uri.LocalPath.TrimEnd('/\') -ne $repositoryUri.TrimEnd('/\')) {
         throw "A repository named '$RepositoryName' is already registered for '$($existing.Uri)'; pass -RepositoryName <another name>."

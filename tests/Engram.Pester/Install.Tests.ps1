@@ -21,9 +21,9 @@ BeforeAll {
         NUGET_PACKAGES  = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $realHome '.nuget/packages' }
         ENGRAM_STORE    = Join-Path $TestDrive 'store'
     }
-    # They must exist: .NET's GetFolderPath gives '' for a missing one, and PSResourceGet then keeps its repository list
-    # in a relative 'PSResourceGet' folder of the current directory.
-    New-Item -ItemType Directory -Path $isolated.XDG_DATA_HOME, $isolated.XDG_CONFIG_HOME, $isolated.XDG_CACHE_HOME | Out-Null
+    # Not created here: build.ps1 -Publish must make them (for a missing one .NET's GetFolderPath gives '' and
+    # PSResourceGet would keep its repository list in a relative 'PSResourceGet' folder of the current directory).
+    # The install script, a plain user session, runs after build.ps1 made them.
 
     $published = Invoke-TestPwsh -File 'build.ps1' -ArgumentList '-SkipBuild', '-SkipTests', '-Publish', '-RepositoryPath', $repository -Environment $isolated
     $repositoriesAfterPublish = Invoke-TestPwsh -File (New-Item (Join-Path $TestDrive 'list.ps1') -Value '(Get-PSResourceRepository).Name -join ","').FullName -Environment $isolated
