@@ -6,8 +6,8 @@
     dotnet command away: `dotnet tool restore` once, then `dotnet pwsh ./build.ps1 ...` (dotnet-tools.json pins
     PowerShell 7.6.10).
 
-    - Build:   dotnet build of the solution (or, with -Demo alone, of the module project), which stages an importable
-               module at out/Engram/ and generates its help (out/Engram/en-US).
+    - Build:   dotnet build of the solution (of the module project alone when no test will run: -SkipTests, -Demo,
+               -Pester), which stages an importable module at out/Engram/ and generates its help (out/Engram/en-US).
     - Test:    dotnet test of the solution (xunit, including the Pester suite run inside the hosted engine).
                Skipped with -SkipTests, -Demo or -Pester.
     - Pester:  -Pester runs tests/Engram.Pester in this PowerShell with Invoke-Pester, importing Pester from the NuGet
@@ -100,9 +100,9 @@ if ($Clean) {
     Invoke-Dotnet clean $solution -c $Configuration
 }
 
-$onlyModule = ($Demo -or $Pester) -and -not ($Stage -or $Publish)
+$onlyModule = $SkipTests -or $Demo -or $Pester
 if (-not $SkipBuild) {
-    # The demo and the Pester suite need only the module; everything else builds the whole solution.
+    # Staging, publishing, the demo and the Pester suite need only the module; dotnet test needs the whole solution.
     if ($onlyModule) { Invoke-Dotnet build $moduleProject -c $Configuration } else { Invoke-Dotnet build $solution -c $Configuration }
 }
 $manifest = Test-ModuleManifest (Join-Path $moduleOut 'Engram.psd1')
