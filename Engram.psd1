@@ -8,6 +8,8 @@
     Description          = 'Engram: namespaced key/value memories for AI agents and automation scripts, stored as YAML with full provenance (who, when, why, what it was before), branches and atomic merges.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
+    # Where Get-Help -Online and the gallery page point; the cmdlet help itself ships in en-US/ (no Update-Help needed).
+    HelpInfoURI          = 'https://github.com/engram-project/Engram/tree/main/docs/help'
     FormatsToProcess     = @('Engram.Format.ps1xml')
     CmdletsToExport      = @(
         'Initialize-EngramStore'
@@ -42,8 +44,9 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('memory', 'provenance', 'ai', 'agents', 'yaml', 'history', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
-            LicenseUri   = 'https://opensource.org/licenses/MIT'
-            ReleaseNotes = 'Foundation: store, namespaces, provenance chain, core cmdlets.'
+            ProjectUri   = 'https://github.com/engram-project/Engram'
+            LicenseUri   = 'https://github.com/engram-project/Engram/blob/main/LICENSE'
+            ReleaseNotes = '0.1.0: memories with provenance (who, when, why, prior value; hash-chained, tamper evident), branches and three-way merges, lineage (derived-from, connections, confidence), ranked and semantic search, retention; file, SQLite and PostgreSQL backends; Windows PowerShell 5.1 and PowerShell 7+.'
         }
     }
 }

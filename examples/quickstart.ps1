@@ -1,10 +1,15 @@
 # Engram quick start: memories with provenance, branches and merges.
-# Runs in pwsh (Import-Module ./out/Engram first) or, with only the .NET SDK, through the bundled host:
-#   dotnet run --project src/Engram.Host -c Release -- examples/quickstart.ps1
-# It only uses Engram and core PowerShell commands, and writes to a fresh store in the temp folder.
+# With only the .NET SDK (pwsh comes from the repository's tool manifest):
+#   dotnet tool restore && dotnet pwsh ./build.ps1 -Demo
+# In pwsh: ./examples/quickstart.ps1 uses the Engram module already imported, else the one built at out/Engram,
+# else the installed one (Install-PSResource Engram). It writes to a fresh store in the temp folder.
 param([string] $Store = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'engram-quickstart-' + [guid]::NewGuid().ToString('N').Substring(0, 8)))
 
 $ErrorActionPreference = 'Stop'
+if (-not (Get-Module Engram)) {
+    $built = Join-Path $PSScriptRoot '../out/Engram/Engram.psd1'
+    if (Test-Path -LiteralPath $built) { Import-Module $built } else { Import-Module Engram }
+}
 "== A new store at $Store"
 Initialize-EngramStore -Store $Store | Out-Default
 

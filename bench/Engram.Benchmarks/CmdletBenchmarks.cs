@@ -7,7 +7,7 @@ using Engram.Host;
 namespace Engram.Benchmarks
 {
     /// <summary>
-    /// Target 6: the cmdlet layer. One hosted PowerShell session (src/Engram.Host, the built module from out/Engram)
+    /// Target 6: the cmdlet layer. One hosted PowerShell session (tests/Engram.TestHost, the built module from out/Engram)
     /// is reused; each call invokes one Set-EngramMemory command, against the core store.Set it wraps. The empty
     /// pipeline shows what any command costs through the hosted engine, before Engram does anything.
     /// </summary>

@@ -140,7 +140,18 @@ namespace Engram.Core.Tests
                 var key = "k" + r;
                 var ackedHere = acked.Where(i => i % 5 == r).ToList();
                 var maybe = inFlight.Where(i => i % 5 == r).ToList();
-                var history = store.GetProvenance("shared", key).ToList();
+                // Short runs on a busy machine may never reach a key (its iterations all in flight and rolled back): then it
+                // has neither memory nor history, which is right only when none of its merges was acknowledged.
+                List<ProvenanceEntry> history;
+                try
+                {
+                    history = store.GetProvenance("shared", key).ToList();
+                }
+                catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound)
+                {
+                    Assert.True(ackedHere.Count == 0, $"{key}: acknowledged merges {string.Join(",", ackedHere)} but the memory does not exist");
+                    continue;
+                }
                 StoreState.AssertChain(history, "history of " + key);
                 var mergedValues = history.Where(e => e.Branch == "main" && e.Action == ProvenanceActions.Merged)
                     .Select(e => Convert.ToInt64(e.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();

@@ -45,6 +45,25 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void TheModuleFolder_HoldsNoPowerShellAssembly()
+        {
+            // The tests host Microsoft.PowerShell.SDK (test-only; it brings Windows-only packages under Microsoft's own
+            // terms). Nothing of it, nor System.Management.Automation, may be staged with the module.
+            var dir = System.IO.Path.GetDirectoryName(Fixture.ManifestPath)!;
+            var files = System.IO.Directory.EnumerateFiles(dir, "*", System.IO.SearchOption.AllDirectories)
+                .Select(f => System.IO.Path.GetFileName(f)).ToList();
+            Assert.Contains("Engram.PowerShell.dll", files);
+            Assert.Contains("YamlDotNet.dll", files);
+            var offending = files.Where(f =>
+                f.StartsWith("Microsoft.PowerShell.", System.StringComparison.OrdinalIgnoreCase) ||
+                f.StartsWith("Microsoft.Management.Infrastructure", System.StringComparison.OrdinalIgnoreCase) ||
+                f.StartsWith("System.Management.Automation", System.StringComparison.OrdinalIgnoreCase) ||
+                f.StartsWith("Microsoft.WSMan.", System.StringComparison.OrdinalIgnoreCase) ||
+                f.StartsWith("pwsh", System.StringComparison.OrdinalIgnoreCase)).ToList();
+            Assert.True(offending.Count == 0, "PowerShell assemblies in the module folder: " + string.Join(", ", offending));
+        }
+
+        [Fact]
         public void TheModuleFolder_KeepsDependenciesOutOfPowerShellsSight()
         {
             var dir = System.IO.Path.GetDirectoryName(Fixture.ManifestPath)!;

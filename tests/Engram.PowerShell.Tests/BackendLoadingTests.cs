@@ -113,7 +113,7 @@ namespace Engram.PowerShell.Tests
                 Assert.True(System.IO.File.Exists(System.IO.Path.Combine(deps, "runtimes", rid, "native", file)), rid + "/native/" + file + " is not staged");
             }
             var topLevel = System.IO.Directory.GetFileSystemEntries(dir).Select(System.IO.Path.GetFileName).OrderBy(n => n, System.StringComparer.Ordinal).ToArray();
-            Assert.Equal(new[] { "Dependencies", "Engram.Format.ps1xml", "Engram.PowerShell.dll", "Engram.psd1", "en-US" }, topLevel);
+            Assert.Equal(new[] { "Dependencies", "Engram.Format.ps1xml", "Engram.PowerShell.dll", "Engram.psd1", "LICENSE", "en-US" }, topLevel);
         }
     }
 }

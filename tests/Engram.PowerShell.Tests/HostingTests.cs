@@ -62,6 +62,21 @@ namespace Engram.PowerShell.Tests
         }
 
         [Fact]
+        public void The_hosted_engine_has_the_Utility_and_Management_commands()
+        {
+            EngramRunResult result = Run(
+                "Set-EngramMemory -Store $store shared a 1; Set-EngramMemory -Store $store shared b 2; " +
+                "$csv = Join-Path $testRoot 'm.csv'; " +
+                "Get-EngramMemory -Store $store shared | Sort-Object Key -Descending | Select-Object Key, Value | Export-Csv $csv; " +
+                "(Import-Csv $csv | ConvertTo-Json -Compress); (Get-Date).GetType().Name; " +
+                "(Get-Command Get-ChildItem).ModuleName; (Get-Command Select-Object).ModuleName");
+
+            AssertNoErrors(result);
+            Assert.Equal(new object?[] { "[{\"Key\":\"b\",\"Value\":\"2\"},{\"Key\":\"a\",\"Value\":\"1\"}]", "DateTime",
+                "Microsoft.PowerShell.Management", "Microsoft.PowerShell.Utility" }, result.BaseObjects);
+        }
+
+        [Fact]
         public void Out_Default_renders_through_the_host()
         {
             EngramRunResult result = Run("'hello' | Out-Default");

@@ -28,7 +28,7 @@ namespace Engram.Host
         /// <summary>Collect what the host printed during each run into <see cref="EngramRunResult.HostText"/> (default true).</summary>
         public bool CaptureHostText { get; set; } = true;
 
-        /// <summary>Print each error record through the host UI as it is written, pwsh style (the console app uses this).</summary>
+        /// <summary>Print each error record through the host UI as it is written, pwsh style.</summary>
         public bool EchoErrors { get; set; }
 
         /// <summary>Console width reported to the formatter (default 120).</summary>
@@ -39,7 +39,7 @@ namespace Engram.Host
     }
 
     /// <summary>
-    /// One PowerShell runspace (CreateDefault2 + <see cref="EngramHost"/>, Bypass execution policy on Windows) with the
+    /// One PowerShell runspace (CreateDefault + <see cref="EngramHost"/>, Bypass execution policy on Windows) with the
     /// Engram module imported. State (variables, functions, $Error, location) persists across <see cref="Run"/> calls.
     /// Not thread-safe: one call at a time.
     /// </summary>
@@ -60,9 +60,9 @@ namespace Engram.Host
             foreach (string answer in options.ScriptedInput ?? Enumerable.Empty<string>()) ui.ScriptedInput.Enqueue(answer);
             Host = new EngramHost(ui);
 
-            // CreateDefault2 only loads Microsoft.PowerShell.Core; CreateDefault() would try to load snap-ins that the
-            // SMA NuGet package does not ship.
-            InitialSessionState iss = InitialSessionState.CreateDefault2();
+            // The full engine a pwsh user has (Microsoft.PowerShell.SDK): Core plus the Utility, Management and Security
+            // commands (Select-Object, ConvertTo-Json, Export-Csv, Get-Date, Join-Path, ...).
+            InitialSessionState iss = InitialSessionState.CreateDefault();
             // Execution policy only exists on Windows (.ps1 files, the module's format file). Elsewhere everything runs
             // unrestricted, and setting the policy makes Runspace.Open() throw PlatformNotSupportedException.
             if (OperatingSystem.IsWindows()) iss.ExecutionPolicy = Microsoft.PowerShell.ExecutionPolicy.Bypass;

@@ -34,7 +34,7 @@ namespace Engram.Host
                 throw new FileNotFoundException(
                     "Cannot find the Engram module: no folder containing " + SolutionFileName + " above '" +
                     AppContext.BaseDirectory + "' or '" + Directory.GetCurrentDirectory() + "'. Run from the repository, " +
-                    "pass -Module <path to Engram.psd1>, or set " + ModulePathVariable + ".");
+                    "or set " + ModulePathVariable + " to the path of Engram.psd1.");
             }
 
             string manifest = Path.Combine(root, "out", "Engram", ManifestFileName);
