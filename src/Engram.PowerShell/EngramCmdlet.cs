@@ -92,6 +92,32 @@ namespace Engram.PowerShell
     /// Copy-EngramStore derives from it directly: it names two stores (-Source, -Destination) and has no -Store.</summary>
     public abstract class EngramCommand : PSCmdlet
     {
+        // Every exception that leaves an Engram cmdlet carries an Engram error id: the engine's steps run the cmdlet's
+        // own step inside one guard, which turns anything unforeseen (a .NET exception from a library or the file system
+        // that no code path mapped) into a terminating UnexpectedError record, never a bare .NET type name as the id.
+
+        protected sealed override void BeginProcessing() => Guarded(BeginEngramProcessing);
+
+        protected sealed override void ProcessRecord() => Guarded(ProcessEngramRecord);
+
+        protected sealed override void EndProcessing() => Guarded(EndEngramProcessing);
+
+        /// <summary>The cmdlet's BeginProcessing.</summary>
+        protected virtual void BeginEngramProcessing() { }
+
+        /// <summary>The cmdlet's ProcessRecord.</summary>
+        protected virtual void ProcessEngramRecord() { }
+
+        /// <summary>The cmdlet's EndProcessing.</summary>
+        protected virtual void EndEngramProcessing() { }
+
+        private void Guarded(Action step)
+        {
+            try { step(); }
+            catch (EngramException ex) { ThrowEngramError(ex); } // a terminating Engram error a cmdlet did not catch
+            catch (Exception ex) when (IsUnexpected(ex)) { ThrowEngramError(AsEngramException(ex)); }
+        }
+
         /// <summary>Opens a store location (a folder, sqlite:&lt;path&gt;, a PostgreSQL address) as -Store is opened:
         /// relative paths against the PowerShell location.</summary>
         protected IEngramBackend OpenLocation(string raw) => EngramBackends.Open(raw, ResolvePath);

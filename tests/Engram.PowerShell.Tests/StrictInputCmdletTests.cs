@@ -84,12 +84,15 @@ namespace Engram.PowerShell.Tests
             }
         }
 
-        [Fact]
-        public void An_unforeseen_failure_still_has_an_Engram_error_id()
+        [Theory]
+        [InlineData("Remove-EngramMemory -Store $store session x -Confirm:$false")]
+        [InlineData("Get-EngramMemory -Store $store session x")]
+        [InlineData("Set-EngramMemory -Store $store session x 2")]
+        public void An_unforeseen_failure_still_has_an_Engram_error_id(string command)
         {
             Ok("Set-EngramMemory -Store $store session a 1");
             Directory.CreateDirectory(StorePath("session", "x.yaml")); // a folder where a memory file belongs
-            ErrorRecord e = SingleError(Run("Remove-EngramMemory -Store $store session x -Confirm:$false"), "UnexpectedError", ErrorCategory.InvalidOperation);
+            ErrorRecord e = SingleError(Run(command), "UnexpectedError", ErrorCategory.InvalidOperation);
             Assert.Contains("UnauthorizedAccessException", e.Exception.Message);
         }
 

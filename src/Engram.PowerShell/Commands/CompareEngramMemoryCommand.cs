@@ -29,7 +29,7 @@ namespace Engram.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string ToBranch { get; set; } = "main";
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

@@ -40,7 +40,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public SwitchParameter Semantic { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             if (!TryResolveExistingStore(out var store)) return;
 
@@ -73,7 +73,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        protected override void EndProcessing()
+        protected override void EndEngramProcessing()
         {
             foreach (var (store, namespaces) in _targets)
             {

@@ -20,7 +20,7 @@ namespace Engram.PowerShell.Commands
         [ArgumentCompleter(typeof(BranchCompleter))]
         public string Name { get; set; } = "*";
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

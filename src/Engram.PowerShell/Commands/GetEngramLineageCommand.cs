@@ -16,7 +16,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public EngramLineageDirection Direction { get; set; } = EngramLineageDirection.Both;
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

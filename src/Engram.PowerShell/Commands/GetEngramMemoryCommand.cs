@@ -49,14 +49,14 @@ namespace Engram.PowerShell.Commands
 
         private bool _keyFromCommandLine;
 
-        protected override void BeginProcessing() => _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
+        protected override void BeginEngramProcessing() => _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
 
         /// <summary>Only derived memories whose sources changed since (each with its StaleSources: pinned version vs
         /// current); main line only.</summary>
         [Parameter]
         public SwitchParameter Stale { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             if (!TryResolveExistingStore(out var store)) return;
             var selector = KeySelector.From(Key, LiteralKey, _keyFromCommandLine)!;

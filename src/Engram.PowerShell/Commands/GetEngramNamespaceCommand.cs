@@ -15,7 +15,7 @@ namespace Engram.PowerShell.Commands
         [ValidateNotNullOrEmpty]
         public string[] Name { get; set; } = { "*" };
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

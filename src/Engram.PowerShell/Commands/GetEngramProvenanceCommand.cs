@@ -59,13 +59,13 @@ namespace Engram.PowerShell.Commands
 
         private bool _keyFromCommandLine, _literalKeyFromCommandLine;
 
-        protected override void BeginProcessing()
+        protected override void BeginEngramProcessing()
         {
             _keyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
             _literalKeyFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(LiteralKey));
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             if (!TryOpen(Namespace, out var store, out var ns)) return;
 

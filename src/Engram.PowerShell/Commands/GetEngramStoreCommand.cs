@@ -7,7 +7,7 @@ namespace Engram.PowerShell.Commands
     [OutputType(typeof(EngramStoreInfo))]
     public sealed class GetEngramStoreCommand : EngramCmdlet
     {
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

@@ -36,7 +36,7 @@ namespace Engram.PowerShell.Commands
         [Parameter(ParameterSetName = "IfMissing")]
         public SwitchParameter IfMissing { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             try
             {

@@ -45,7 +45,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public string? Reason { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             IEngramBackend store;
             try { store = ResolveStore(); }

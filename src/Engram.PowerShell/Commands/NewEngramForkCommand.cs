@@ -29,7 +29,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public string? Reason { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

@@ -19,7 +19,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public string? Actor { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

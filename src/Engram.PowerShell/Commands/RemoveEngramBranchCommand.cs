@@ -22,7 +22,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

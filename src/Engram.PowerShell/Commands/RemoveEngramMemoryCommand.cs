@@ -41,7 +41,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public string? Reason { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             if (!TryOpen(Namespace, out var store, out var ns)) return;
             var branch = EffectiveBranch(Branch);

@@ -67,13 +67,13 @@ namespace Engram.PowerShell.Commands
 
         private bool _valueFromCommandLine, _tagFromCommandLine;
 
-        protected override void BeginProcessing()
+        protected override void BeginEngramProcessing()
         {
             _valueFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
             _tagFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Tag));
         }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             try
             {

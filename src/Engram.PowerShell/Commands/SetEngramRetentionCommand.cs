@@ -31,7 +31,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

@@ -37,7 +37,7 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {

@@ -8,7 +8,7 @@ namespace Engram.PowerShell.Commands
     [OutputType(typeof(PSObject))]
     public sealed class UpdateEngramStoreCommand : EngramCmdlet
     {
-        protected override void ProcessRecord()
+        protected override void ProcessEngramRecord()
         {
             Try(() =>
             {
