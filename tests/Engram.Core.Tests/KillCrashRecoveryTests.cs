@@ -39,8 +39,12 @@ namespace Engram.Core.Tests
             return !string.IsNullOrEmpty(host) && File.Exists(host) ? host! : "dotnet";
         }
 
+        /// <summary>Kills per test: 3 in the suite; ENGRAM_KILL_RUNS=N for a longer campaign.</summary>
+        private static int KillRuns =>
+            int.TryParse(Environment.GetEnvironmentVariable("ENGRAM_KILL_RUNS"), out var n) && n > 0 ? n : 3;
+
         /// <summary>Runs the worker from <paramref name="start"/>, kills it after <paramref name="killAfterMs"/>; returns the acknowledged indexes.</summary>
-        private List<long> RunAndKill(string root, long start, int killAfterMs)
+        private List<long> RunAndKill(string root, long start, int killAfterMs, bool sets = false)
         {
             var psi = new ProcessStartInfo(DotNet())
             {
@@ -53,6 +57,7 @@ namespace Engram.Core.Tests
             psi.ArgumentList.Add(root);
             psi.ArgumentList.Add("100000");
             psi.ArgumentList.Add(start.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (sets) psi.ArgumentList.Add("sets");
 
             var acks = new List<long>();
             var errors = new List<string>();
@@ -102,7 +107,7 @@ namespace Engram.Core.Tests
             var inFlight = new List<long>(); // the iteration each killed worker was in: may or may not have merged
             long start = 1;
             var sw = Stopwatch.StartNew();
-            for (int run = 0; run < 3; run++)
+            for (int run = 0; run < KillRuns; run++)
             {
                 int delay = rng.Next(300, 1501);
                 var acks = RunAndKill(root, start, delay);
@@ -185,6 +190,91 @@ namespace Engram.Core.Tests
             Assert.Equal(-1L, Convert.ToInt64(store.TryGet("shared", "k0")!.Value, System.Globalization.CultureInfo.InvariantCulture));
             Assert.True(store.Verify().Findings.Count == 0);
             _out.WriteLine($"acknowledged {acked.Count} iterations in {sw.ElapsedMilliseconds} ms");
+        }
+
+        /// <summary>
+        /// A worker killed at random while it starts histories (a new memory in a tracked namespace; a new memory with
+        /// -TrackProvenance in an untracked one) and revises others: every acknowledged write is there with its one
+        /// entry; a write in flight is either whole or gone without a trace (no memory, and no history that would make
+        /// the memory tracked).
+        /// </summary>
+        [Fact]
+        public void KilledWriter_LosesNoAcknowledgedWrite_AndLeavesNoHistoryWithoutItsMemory()
+        {
+            var root = _dir.NewRoot("kill-sets");
+            new EngramStore(root).Initialize();
+            var rng = new Random();
+            var acked = new List<long>();
+            var inFlight = new List<long>();
+            long start = 1;
+            for (int run = 0; run < KillRuns; run++)
+            {
+                int delay = rng.Next(200, 1001);
+                var acks = RunAndKill(root, start, delay, sets: true);
+                acked.AddRange(acks);
+                long current = acks.Count > 0 ? acks.Last() + 1 : start;
+                inFlight.Add(current);
+                _out.WriteLine($"run {run + 1}: started at {start}, killed after {delay} ms, acknowledged {acks.Count}, in flight {current}");
+                start = current + 1;
+            }
+            Assert.True(acked.Count > 0, "no worker acknowledged anything before it was killed");
+
+            // Readers first, before any repair: what a crash left must already read right.
+            var store = new EngramStore(root);
+            void Whole(string ns, string key, long i)
+            {
+                Assert.Equal(i, Convert.ToInt64(store.Get(ns, key).Value, System.Globalization.CultureInfo.InvariantCulture));
+                Assert.True(store.HasProvenance(ns, key), $"{ns}/{key}: acknowledged, but untracked");
+                var h = store.GetProvenance(ns, key).ToList();
+                Assert.Equal(new[] { "created" }, h.Select(e => e.Action));
+            }
+            void WholeOrGone(string ns, string key, long i)
+            {
+                if (store.TryGet(ns, key) != null) { Whole(ns, key, i); return; }
+                Assert.False(store.HasProvenance(ns, key), $"{ns}/{key}: a write that never finished left a history");
+                var ex = Assert.Throws<EngramException>(() => store.GetProvenance(ns, key).ToList());
+                Assert.Equal(EngramErrorIds.MemoryNotFound, ex.ErrorId);
+            }
+            foreach (var i in acked)
+            {
+                Whole("shared", "n" + i, i);
+                Whole("session", "u" + i, i);
+            }
+            foreach (var i in inFlight)
+            {
+                WholeOrGone("shared", "n" + i, i);
+                WholeOrGone("session", "u" + i, i);
+            }
+            var expected = new HashSet<string>(acked.Concat(inFlight).Select(i => "n" + i));
+            foreach (var k in store.ListKeys("shared", null).Where(k => k.StartsWith("n", StringComparison.Ordinal)))
+                Assert.True(expected.Contains(k), $"shared/{k} was never written");
+            for (int r = 0; r < 5; r++)
+            {
+                var key = "k" + r;
+                var ackedHere = acked.Where(i => i % 5 == r).ToList();
+                var main = store.TryGet("shared", key);
+                if (main == null) { Assert.Empty(ackedHere); continue; }
+                long value = Convert.ToInt64(main.Value, System.Globalization.CultureInfo.InvariantCulture);
+                long highest = ackedHere.Count > 0 ? ackedHere.Max() : 0;
+                Assert.True(value == highest || (inFlight.Contains(value) && value > highest), $"{key}: holds {value}, highest acknowledged {highest}");
+                var history = store.GetProvenance("shared", key).ToList();
+                StoreState.AssertChain(history, "history of " + key);
+                Assert.Equal(main.Version, history.Last().Version);
+                Assert.Equal(Enumerable.Range(1, history.Count), history.Select(e => e.Version)); // one version per write, gap-free
+            }
+
+            // Then recovery: the store repairs to healthy, and the writes in flight still read the same afterwards.
+            var repair = store.Verify(repair: true);
+            foreach (var f in repair.Findings) _out.WriteLine($"repair: {f.Kind} {(f.Repaired ? "(repaired)" : "(NOT repaired)")}: {f.Message}");
+            Assert.True(repair.Healthy, "Verify(repair: true) left: " + string.Join("; ", repair.Findings.Where(f => !f.Repaired).Select(f => f.Kind + ": " + f.Message)));
+            Assert.Empty(new EngramStore(root).Verify().Findings);
+            store = new EngramStore(root);
+            foreach (var i in inFlight)
+            {
+                WholeOrGone("shared", "n" + i, i);
+                WholeOrGone("session", "u" + i, i);
+            }
+            _out.WriteLine($"acknowledged {acked.Count} iterations ({acked.Count * 3} writes) over {KillRuns} kills");
         }
     }
 }
