@@ -384,14 +384,7 @@ namespace Engram.Core
                 // The whole file, from the stream already open: the part read so far, then the rest.
                 CheckFileSize(path, length);
                 if (buf.Length < length) Array.Resize(ref buf, (int)length);
-                while (filled < length)
-                {
-                    int n = fs.Read(buf, filled, buf.Length - filled);
-                    if (n <= 0) break;
-                    filled += n;
-                }
-                if (filled < buf.Length) Array.Resize(ref buf, filled);
-                return ParseChecked(FileOps.DecodeText(buf), ns, key, path);
+                return ParseChecked(FileOps.DecodeText(FileOps.ReadRest(fs, buf, filled)), ns, key, path);
             }
         }
 
@@ -407,16 +400,7 @@ namespace Engram.Core
             {
                 long length = fs.Length;
                 CheckFileSize(path, length);
-                var buf = new byte[length];
-                int filled = 0;
-                while (filled < buf.Length)
-                {
-                    int n = fs.Read(buf, filled, buf.Length - filled);
-                    if (n <= 0) break;
-                    filled += n;
-                }
-                if (filled < buf.Length) Array.Resize(ref buf, filled);
-                return FileOps.DecodeText(buf);
+                return FileOps.DecodeText(FileOps.ReadRest(fs, new byte[length], 0));
             }
         }
 

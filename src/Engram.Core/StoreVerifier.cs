@@ -233,16 +233,7 @@ namespace Engram.Core
             using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
             {
                 CheckFileSize(path, fs.Length);
-                var buf = new byte[fs.Length];
-                int filled = 0;
-                while (filled < buf.Length)
-                {
-                    int n = fs.Read(buf, filled, buf.Length - filled);
-                    if (n <= 0) break;
-                    filled += n;
-                }
-                if (filled < buf.Length) Array.Resize(ref buf, filled);
-                return buf;
+                return FileOps.ReadRest(fs, new byte[fs.Length], 0);
             }
         }
 

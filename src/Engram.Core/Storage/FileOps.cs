@@ -177,6 +177,20 @@ namespace Engram.Core.Storage
             return Utf8NoBom.GetString(bytes, skip, bytes.Length - skip);
         }
 
+        /// <summary>Reads <paramref name="fs"/> on into <paramref name="buf"/> from <paramref name="filled"/> bytes
+        /// already there until the buffer is full or the file ends; returns the buffer, cut to what was read.</summary>
+        public static byte[] ReadRest(Stream fs, byte[] buf, int filled)
+        {
+            while (filled < buf.Length)
+            {
+                int n = fs.Read(buf, filled, buf.Length - filled);
+                if (n <= 0) break;
+                filled += n;
+            }
+            if (filled < buf.Length) Array.Resize(ref buf, filled);
+            return buf;
+        }
+
         public static void TryDelete(string path)
         {
             try { File.Delete(path); }
