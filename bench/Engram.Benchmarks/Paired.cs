@@ -45,6 +45,7 @@ namespace Engram.Benchmarks
             Console.WriteLine($"Interleaved A/B ratios: {_rounds} rounds of ~{_batch.TotalMilliseconds:0} ms batches per side; stores under {BenchEnv.BaseDir}/run");
             var root = BenchEnv.NewTempDir("paired");
             var dirs = new List<string> { root };
+            var drops = new List<Action>(); // databases to drop
             try
             {
                 var store = BenchEnv.InitStore(root);
@@ -146,14 +147,14 @@ namespace Engram.Benchmarks
                 if (Want("size"))
                 {
                     // Target 1 of issue 16: the per-write cost must not grow with the store.
-                    foreach (var backend in new[] { "file", "sqlite" })
+                    foreach (var backend in StoreSize.Backends())
                     {
                         var emptyDir = BenchEnv.NewTempDir("paired-size0-" + backend);
                         var bigDir = BenchEnv.NewTempDir("paired-size-" + backend);
                         dirs.Add(emptyDir);
                         dirs.Add(bigDir);
-                        var empty = StoreSize.Build(backend, emptyDir, 0);
-                        var big = StoreSize.Build(backend, bigDir, storeSize);
+                        var empty = StoreSize.Build(backend, emptyDir, 0, drops);
+                        var big = StoreSize.Build(backend, bigDir, storeSize, drops);
                         var v = new[] { BenchEnv.Text(100, 1), BenchEnv.Text(100, 2) };
                         int a = 0, b = 0;
                         Compare($"Set untracked 100 B, store of {storeSize:N0} / empty store, {backend}", "≤ 1.3", r => r <= 1.3,
@@ -193,6 +194,7 @@ namespace Engram.Benchmarks
             }
             finally
             {
+                foreach (var drop in drops) drop();
                 foreach (var d in dirs) BenchEnv.DeleteDir(d);
             }
 

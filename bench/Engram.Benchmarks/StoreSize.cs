@@ -6,6 +6,7 @@ using System.Linq;
 using Engram.Core;
 using Engram.Core.Provenance;
 using Engram.Storage.Sql;
+using Npgsql;
 
 namespace Engram.Benchmarks
 {
@@ -21,10 +22,40 @@ namespace Engram.Benchmarks
 
         public static string MemoryKey(int i) => "size-" + i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
-        /// <summary>Opens a new store of <paramref name="backend"/> ("file" or "sqlite") under <paramref name="dir"/> holding <paramref name="n"/> memories.</summary>
-        public static IEngramBackend Build(string backend, string dir, int n)
+        /// <summary>The backends measured: file, SQLite, and PostgreSQL when $ENGRAM_BENCH_POSTGRES names a server (an admin connection string).</summary>
+        public static IEnumerable<string> Backends()
         {
-            var location = backend == "sqlite" ? "sqlite:" + Path.Combine(dir, "store.db") : Path.Combine(dir, "store");
+            yield return "file";
+            yield return "sqlite";
+            if (!string.IsNullOrWhiteSpace(AdminConnection)) yield return "postgres";
+        }
+
+        private static string? AdminConnection => Environment.GetEnvironmentVariable("ENGRAM_BENCH_POSTGRES");
+
+        private static void AdminExec(string sql)
+        {
+            using (var c = new NpgsqlConnection(AdminConnection))
+            {
+                c.Open();
+                using (var cmd = c.CreateCommand()) { cmd.CommandText = sql; cmd.ExecuteNonQuery(); }
+            }
+        }
+
+        /// <summary>
+        /// Opens a new store of <paramref name="backend"/> ("file", "sqlite" or "postgres") under <paramref name="dir"/> (PostgreSQL: a
+        /// new database, dropped by the action added to <paramref name="cleanup"/>) holding <paramref name="n"/> memories.
+        /// </summary>
+        public static IEngramBackend Build(string backend, string dir, int n, List<Action> cleanup)
+        {
+            string location;
+            if (backend == "postgres")
+            {
+                var db = "engram_bench_size_" + Guid.NewGuid().ToString("N").Substring(0, 12);
+                AdminExec("CREATE DATABASE " + db);
+                cleanup.Add(() => { NpgsqlConnection.ClearAllPools(); AdminExec("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)"); });
+                location = new NpgsqlConnectionStringBuilder(AdminConnection) { Database = db }.ToString();
+            }
+            else location = backend == "sqlite" ? "sqlite:" + Path.Combine(dir, "store.db") : Path.Combine(dir, "store");
             var store = EngramBackends.Open(location);
             var now = DateTime.UtcNow;
             IEnumerable<MemoryRecord> Memories()
