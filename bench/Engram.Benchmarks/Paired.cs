@@ -32,17 +32,20 @@ namespace Engram.Benchmarks
         public static int Run(string[] args)
         {
             var only = new List<string>();
+            int storeSize = 100_000;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--rounds" && i + 1 < args.Length) _rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 else if (args[i] == "--batch-ms" && i + 1 < args.Length) _batch = TimeSpan.FromMilliseconds(int.Parse(args[++i], CultureInfo.InvariantCulture));
                 else if (args[i] == "--only" && i + 1 < args.Length) only.Add(args[++i]);
+                else if (args[i] == "--store-size" && i + 1 < args.Length) storeSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
             }
             bool Want(string group) => only.Count == 0 || only.Any(o => group.IndexOf(o, StringComparison.OrdinalIgnoreCase) >= 0);
 
             Console.WriteLine($"Interleaved A/B ratios: {_rounds} rounds of ~{_batch.TotalMilliseconds:0} ms batches per side; stores under {BenchEnv.BaseDir}/run");
             var root = BenchEnv.NewTempDir("paired");
             var dirs = new List<string> { root };
+            var drops = new List<Action>(); // databases to drop
             try
             {
                 var store = BenchEnv.InitStore(root);
@@ -141,6 +144,24 @@ namespace Engram.Benchmarks
                     Compare("Set-EngramMemory (hosted engine) / core Set, 100 B untracked", "(overhead)", null, core, cmdlet);
                     Compare("empty pipeline (Out-Null) / core Set", "(engine floor)", null, core, () => session.Invoke(ps => ps.AddCommand("Out-Null")));
                 }
+                if (Want("size"))
+                {
+                    // Target 1 of issue 16: the per-write cost must not grow with the store.
+                    foreach (var backend in StoreSize.Backends())
+                    {
+                        var emptyDir = BenchEnv.NewTempDir("paired-size0-" + backend);
+                        var bigDir = BenchEnv.NewTempDir("paired-size-" + backend);
+                        dirs.Add(emptyDir);
+                        dirs.Add(bigDir);
+                        var empty = StoreSize.Build(backend, emptyDir, 0, drops);
+                        var big = StoreSize.Build(backend, bigDir, storeSize, drops);
+                        var v = new[] { BenchEnv.Text(100, 1), BenchEnv.Text(100, 2) };
+                        int a = 0, b = 0;
+                        Compare($"Set untracked 100 B, store of {storeSize:N0} / empty store, {backend}", "≤ 1.3", r => r <= 1.3,
+                            () => empty.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(a++) & 1]) { Actor = BenchEnv.Actor }),
+                            () => big.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(b++) & 1]) { Actor = BenchEnv.Actor }));
+                    }
+                }
                 if (Want("git"))
                 {
                     if (!BenchEnv.GitAvailable()) Console.WriteLine("git is not installed (not on PATH): skipping the git comparison.");
@@ -173,6 +194,7 @@ namespace Engram.Benchmarks
             }
             finally
             {
+                foreach (var drop in drops) drop();
                 foreach (var d in dirs) BenchEnv.DeleteDir(d);
             }
 

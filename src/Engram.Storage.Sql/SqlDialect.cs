@@ -41,6 +41,10 @@ namespace Engram.Storage.Sql
         /// <summary>Keeps the full-text index of a memory in step (SQLite: its FTS5 table; PostgreSQL: a generated column).</summary>
         public abstract bool MaintainsFullTextInCode { get; }
 
+        /// <summary>Statements that bring the tables of an existing store from table layout <paramref name="from"/> to
+        /// <see cref="SqlEngramStore.SchemaVersion"/> (in the schema-change transaction; empty when nothing changes).</summary>
+        public abstract IEnumerable<string> UpgradeLayout(int from);
+
         /// <summary>A query of (ns, key, score) for @q over memories of main, best first, limited to @top; <paramref name="nsFilter"/> a SQL condition on <c>m.ns</c> or "".</summary>
         public abstract string FullTextQuery(string nsFilter);
 
@@ -116,9 +120,38 @@ namespace Engram.Storage.Sql
 
         public override string[] FullTextSchema => new[]
         {
+            // The words of each main-line memory, one row per (ns, key) with a stable integer id (the memories table has
+            // none: its implicit rowid may change on VACUUM). memory_fts indexes these rows by that id (external content),
+            // and the triggers keep it in step, so a write reaches the index through its rowid and never scans it.
+            "CREATE TABLE IF NOT EXISTS memory_search (id INTEGER PRIMARY KEY, ns TEXT NOT NULL, key TEXT NOT NULL, key_text TEXT NOT NULL, body TEXT NOT NULL, UNIQUE (ns, key))",
             // Pre-tokenized words (Engram's tokenizer): FTS5 only splits them on spaces.
-            "CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(ns UNINDEXED, key UNINDEXED, key_text, body, tokenize='unicode61 remove_diacritics 0')",
+            "CREATE VIRTUAL TABLE IF NOT EXISTS memory_fts USING fts5(ns UNINDEXED, key UNINDEXED, key_text, body, content='memory_search', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+            "CREATE TRIGGER IF NOT EXISTS memory_search_insert AFTER INSERT ON memory_search BEGIN "
+                + "INSERT INTO memory_fts (rowid, ns, key, key_text, body) VALUES (new.id, new.ns, new.key, new.key_text, new.body); END",
+            "CREATE TRIGGER IF NOT EXISTS memory_search_delete AFTER DELETE ON memory_search BEGIN "
+                + "INSERT INTO memory_fts (memory_fts, rowid, ns, key, key_text, body) VALUES ('delete', old.id, old.ns, old.key, old.key_text, old.body); END",
+            "CREATE TRIGGER IF NOT EXISTS memory_search_update AFTER UPDATE ON memory_search BEGIN "
+                + "INSERT INTO memory_fts (memory_fts, rowid, ns, key, key_text, body) VALUES ('delete', old.id, old.ns, old.key, old.key_text, old.body); "
+                + "INSERT INTO memory_fts (rowid, ns, key, key_text, body) VALUES (new.id, new.ns, new.key, new.key_text, new.body); END",
         };
+
+        /// <summary>Upserts the words of one memory (@ns, @key, @kt, @t); the triggers update the index only when they changed.</summary>
+        internal const string PutWords =
+            "INSERT INTO memory_search (ns, key, key_text, body) VALUES (@ns, @key, @kt, @t) ON CONFLICT (ns, key) DO UPDATE SET key_text = excluded.key_text, body = excluded.body "
+            + "WHERE memory_search.key_text <> excluded.key_text OR memory_search.body <> excluded.body";
+
+        /// <summary>Removes the words of one memory (@ns, @key) and so its index entries.</summary>
+        internal const string DeleteWords = "DELETE FROM memory_search WHERE ns = @ns AND key = @key";
+
+        public override IEnumerable<string> UpgradeLayout(int from)
+        {
+            if (from >= 2) yield break;
+            // Layout 1 kept the words inside memory_fts itself, found by ns and key, which FTS5 cannot index: every
+            // write scanned the whole table. Its words are rebuilt from the memories they were made from.
+            yield return "DROP TABLE IF EXISTS memory_fts";
+            foreach (var sql in FullTextSchema) yield return sql;
+            yield return "INSERT INTO memory_search (ns, key, key_text, body) SELECT ns, key, key_text, search_text FROM memories";
+        }
 
         public override string FullTextArgument(Engram.Core.Search.SearchQuery query) =>
             "{key_text body} : (" + string.Join(" AND ", query.Terms.Select(t => "\"" + t.Text.Replace("\"", "\"\"") + "\"" + (t.IsPrefix ? "*" : ""))) + ")";
@@ -286,6 +319,8 @@ namespace Engram.Storage.Sql
             "ALTER TABLE memories ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (setweight(to_tsvector('simple', key_text), 'A') || setweight(to_tsvector('simple', search_text), 'B')) STORED",
             "CREATE INDEX IF NOT EXISTS memories_search ON memories USING GIN (search)",
         };
+
+        public override IEnumerable<string> UpgradeLayout(int from) => Enumerable.Empty<string>(); // 1 → 2 changed SQLite's index only
 
         public override string FullTextArgument(Engram.Core.Search.SearchQuery query) =>
             // Terms are letters and digits only (Engram's tokenizer), quoted all the same.

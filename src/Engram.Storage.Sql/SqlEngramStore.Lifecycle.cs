@@ -205,6 +205,7 @@ namespace Engram.Storage.Sql
         {
             EnsureExists();
             var from = Config.Format;
+            if (!dryRun) Write(_ => { }); // brings the table layout up to date (as any first write does)
             if (from == StoreConfig.CurrentFormat || dryRun) return new UpgradeReport(from, StoreConfig.CurrentFormat, false);
             var config = EditConfig(c => c.Format = StoreConfig.CurrentFormat); // 1 → 2: the configuration gains retention; rows are valid as they are
             return new UpgradeReport(from, config.Format, true);

@@ -20,8 +20,10 @@ namespace Engram.Storage.Sql
     /// </summary>
     public sealed partial class SqlEngramStore : IEngramBackend
     {
-        /// <summary>The newest table layout this build knows (engram_meta 'schema').</summary>
-        public const int SchemaVersion = 1;
+        /// <summary>The newest table layout this build knows (engram_meta 'schema'): 2 = SQLite's full-text index keyed
+        /// by row id (1: found by namespace and key, a scan per write). An older layout is brought up to date by the
+        /// first write (<see cref="SqlDialect.UpgradeLayout"/>).</summary>
+        public const int SchemaVersion = 2;
 
         private readonly SqlDialect _d;
         private readonly EngramStoreOptions _options;
@@ -141,13 +143,23 @@ namespace Engram.Storage.Sql
                     _schemaReady = true;
                     return;
                 }
-                foreach (var sql in SchemaStatements()) db.Exec(sql);
-                foreach (var sql in _d.FullTextSchema) db.Exec(sql);
-                var schema = db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string;
-                if (schema == null) db.Exec("INSERT INTO engram_meta (name, value) VALUES ('schema', @v)", ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
-                else if (int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > SchemaVersion)
+                var schema = _d.TableExists(db, "engram_meta") ? db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string : null;
+                int? layout = schema != null && int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
+                if (layout > SchemaVersion)
                     throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
-                        $"The store '{Root}' has table layout {v}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+                        $"The store '{Root}' has table layout {layout}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+                if (layout is int older && older < SchemaVersion)
+                {
+                    // An existing store of an older layout: only what changed since, in this same transaction.
+                    foreach (var sql in _d.UpgradeLayout(older)) db.Exec(sql);
+                    db.Exec("UPDATE engram_meta SET value = @v WHERE name = 'schema'", ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                }
+                else
+                {
+                    foreach (var sql in SchemaStatements()) db.Exec(sql);
+                    foreach (var sql in _d.FullTextSchema) db.Exec(sql);
+                    if (schema == null) db.Exec("INSERT INTO engram_meta (name, value) VALUES ('schema', @v)", ("v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+                }
                 if (db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") == null)
                     db.Exec("INSERT INTO engram_meta (name, value) VALUES ('config', @v)", ("v", new StoreConfig().ToYaml()));
                 db.Transaction.Commit();
@@ -165,7 +177,7 @@ namespace Engram.Storage.Sql
             _schemaReady = true;
         }
 
-        /// <summary>True when the tables exist at this build's layout (or an older one) and hold a configuration; throws for a newer layout.</summary>
+        /// <summary>True when the tables exist at this build's layout and hold a configuration; throws for a newer layout.</summary>
         private bool SchemaCurrent(Db db)
         {
             if (db.Transaction == null)
@@ -181,9 +193,11 @@ namespace Engram.Storage.Sql
         {
             var schema = db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string;
             if (schema == null) return false;
-            if (int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > SchemaVersion)
+            bool known = int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v);
+            if (known && v > SchemaVersion)
                 throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
                     $"The store '{Root}' has table layout {v}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+            if (known && v < SchemaVersion) return false; // brought up to date by EnsureSchema
             return db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") != null;
         }
 
@@ -268,17 +282,13 @@ namespace Engram.Storage.Sql
             if (n == 0)
                 db.Exec("INSERT INTO memories (ns, key, id, version, content_hash, updated, doc, key_text, search_text) VALUES (@ns, @key, @id, @v, @h, @u, @doc, @kt, @t)",
                     ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("kt", keyText), ("t", text), ("ns", m.Namespace), ("key", m.Key));
-            if (_d.MaintainsFullTextInCode)
-            {
-                db.Exec("DELETE FROM memory_fts WHERE ns = @ns AND key = @key", ("ns", m.Namespace), ("key", m.Key));
-                db.Exec("INSERT INTO memory_fts (ns, key, key_text, body) VALUES (@ns, @key, @kt, @t)", ("ns", m.Namespace), ("key", m.Key), ("kt", keyText), ("t", text));
-            }
+            if (_d.MaintainsFullTextInCode) db.Exec(SqliteDialect.PutWords, ("ns", m.Namespace), ("key", m.Key), ("kt", keyText), ("t", text));
         }
 
         private void DeleteMain(Db db, string ns, string key)
         {
             db.Exec("DELETE FROM memories WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
-            if (_d.MaintainsFullTextInCode) db.Exec("DELETE FROM memory_fts WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+            if (_d.MaintainsFullTextInCode) db.Exec(SqliteDialect.DeleteWords, ("ns", ns), ("key", key));
             db.Exec("DELETE FROM vectors WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
         }
 
