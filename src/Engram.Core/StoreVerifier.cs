@@ -268,15 +268,23 @@ namespace Engram.Core
                 return;
             }
             if (tail == null) return;
+            // ReadTail proved the bytes after the last complete entry an append that never finished. They are cut only
+            // once the history before them verified and agrees with the memory file (as a writer's Reconcile does): a
+            // memory file ahead of that history means the write finished, so those bytes are damage, never cut.
+            StoreFinding? torn = null;
             if (tail.ValidLength < tail.FileLength)
             {
-                // ReadTail proved these bytes an append that never finished (no complete entry in them).
-                var f = new StoreFinding(FindingSeverity.Warning, "TornAppend",
+                torn = new StoreFinding(FindingSeverity.Warning, "TornAppend",
                     $"The history of '{key}' in '{ns}' ends with an incomplete entry ({tail.FileLength - tail.ValidLength} bytes) from an interrupted write.", log.Path, ns, key, tail.Seq + 1);
-                report.Findings.Add(f);
-                if (repair) { FileOps.Truncate(log.Path, tail.ValidLength); f.Repaired = true; }
+                report.Findings.Add(torn);
             }
-            if (tail.Seq == 0) return;
+            void CutTorn()
+            {
+                if (torn == null || !repair) return;
+                FileOps.Truncate(log.Path, tail.ValidLength);
+                torn.Repaired = true;
+            }
+            if (tail.Seq == 0) { CutTorn(); return; }
 
             var walk = CheckFileHistory(log, tail.ValidLength, ns, key, report);
             if (walk.Broken) return;
@@ -284,19 +292,26 @@ namespace Engram.Core
             string? mainActionBeforeLast = walk.MainActionBeforeLast;
 
             // The main line's last entry must agree with the memory file.
-            if (lastMain == null) return;
+            if (lastMain == null) { CutTorn(); return; }
             bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
                 : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
-            if (consistent) return;
+            if (consistent) { CutTorn(); return; }
             if (damagedFile == null && LooksDangling(lastMain.Action, lastMain.Version, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
             {
                 var f = new StoreFinding(FindingSeverity.Warning, "DanglingEntry",
                     $"Entry {lastMain.Seq} of '{key}' in '{ns}' records a write that never completed (the process stopped before the memory file was replaced).", log.Path, ns, key, lastMain.Seq);
                 report.Findings.Add(f);
-                if (repair && lastMain == last) { FileOps.Truncate(log.Path, tail.Start); f.Repaired = true; }
+                if (repair && lastMain == last)
+                {
+                    FileOps.Truncate(log.Path, tail.Start);
+                    f.Repaired = true;
+                    if (torn != null) torn.Repaired = true;
+                }
+                else CutTorn();
             }
             else if (damagedFile != null || FileLost(lastMain.Action, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
             {
+                CutTorn();
                 RebuildFromHistory(ns, key, log, walk, damagedFile, repair, report);
             }
             else
