@@ -196,7 +196,7 @@ namespace Engram.Core
             var text = FileOps.DecodeText(bytes);
             var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
             if (Names.EncodeKey(m.Key) != stem)
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file. -Repair leaves it as it is (it may be the only copy of '{m.Key}'): move it to '{Names.EncodeKey(m.Key)}.yaml' if that memory has no file, or else delete it; -Repair then rebuilds the memory this file belongs to from its history, if it has one.", path, ns, m.Key));
             else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text, bytes)))
             {
                 // Writers trust the header's content hash (so they need not parse the old value): a value

@@ -288,6 +288,21 @@ namespace Engram.Core.Tests
             Assert.Contains(report.Findings, f => f.Kind == "HistoryMismatch" && f.Severity == FindingSeverity.Error);
         }
 
+        [Fact]
+        public void MemoryFileHoldingAnotherKey_IsLeftAsItIs_AndTheFindingSaysWhatToDo()
+        {
+            ThreeVersions();
+            File.WriteAllText(MemPath, File.ReadAllText(MemPath).Replace("key: k\n", "key: other\n"));
+            var before = Snapshot(_t.Root);
+            var report = _t.Reopen().Verify(repair: true);
+            AssertUnchanged(before, Snapshot(_t.Root));
+            var f = Assert.Single(report.Findings, x => x.Kind == "MalformedMemory");
+            Assert.False(f.Repaired);
+            // Before: "… holds key 'other', which belongs in another file." and nothing about what to do.
+            Assert.Contains("move it to 'other.yaml'", f.Message);
+            Assert.Contains("delete it", f.Message);
+        }
+
         // ------------------------------------------------------------------ a lost or damaged memory file
 
         [Fact]
