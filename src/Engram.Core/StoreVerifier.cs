@@ -196,7 +196,7 @@ namespace Engram.Core
             var text = FileOps.DecodeText(bytes);
             var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
             if (Names.EncodeKey(m.Key) != stem)
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file.", path, ns, m.Key));
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedMemory", $"'{path}' holds key '{m.Key}', which belongs in another file. -Repair leaves it as it is (it may be the only copy of '{m.Key}'): move it to '{Names.EncodeKey(m.Key)}.yaml' if that memory has no file, or else delete it; -Repair then rebuilds the memory this file belongs to from its history, if it has one.", path, ns, m.Key));
             else if (recordedHash != null && (recordedHash != m.ContentHash || valueBytes != ValueSectionBytes(text, bytes)))
             {
                 // Writers trust the header's content hash (so they need not parse the old value): a value
@@ -259,15 +259,23 @@ namespace Engram.Core
                 return;
             }
             if (tail == null) return;
+            // ReadTail proved the bytes after the last complete entry an append that never finished. They are cut only
+            // once the history before them verified and agrees with the memory file (as a writer's Reconcile does): a
+            // memory file ahead of that history means the write finished, so those bytes are damage, never cut.
+            StoreFinding? torn = null;
             if (tail.ValidLength < tail.FileLength)
             {
-                // ReadTail proved these bytes an append that never finished (no complete entry in them).
-                var f = new StoreFinding(FindingSeverity.Warning, "TornAppend",
+                torn = new StoreFinding(FindingSeverity.Warning, "TornAppend",
                     $"The history of '{key}' in '{ns}' ends with an incomplete entry ({tail.FileLength - tail.ValidLength} bytes) from an interrupted write.", log.Path, ns, key, tail.Seq + 1);
-                report.Findings.Add(f);
-                if (repair) { FileOps.Truncate(log.Path, tail.ValidLength); f.Repaired = true; }
+                report.Findings.Add(torn);
             }
-            if (tail.Seq == 0) return;
+            void CutTorn()
+            {
+                if (torn == null || !repair) return;
+                FileOps.Truncate(log.Path, tail.ValidLength);
+                torn.Repaired = true;
+            }
+            if (tail.Seq == 0) { CutTorn(); return; }
 
             var walk = CheckFileHistory(log, tail.ValidLength, ns, key, report);
             if (walk.Broken) return;
@@ -275,19 +283,26 @@ namespace Engram.Core
             string? mainActionBeforeLast = walk.MainActionBeforeLast;
 
             // The main line's last entry must agree with the memory file.
-            if (lastMain == null) return;
+            if (lastMain == null) { CutTorn(); return; }
             bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
                 : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
-            if (consistent) return;
+            if (consistent) { CutTorn(); return; }
             if (damagedFile == null && LooksDangling(lastMain.Action, lastMain.Version, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
             {
                 var f = new StoreFinding(FindingSeverity.Warning, "DanglingEntry",
                     $"Entry {lastMain.Seq} of '{key}' in '{ns}' records a write that never completed (the process stopped before the memory file was replaced).", log.Path, ns, key, lastMain.Seq);
                 report.Findings.Add(f);
-                if (repair && lastMain == last) { FileOps.Truncate(log.Path, tail.Start); f.Repaired = true; }
+                if (repair && lastMain == last)
+                {
+                    FileOps.Truncate(log.Path, tail.Start);
+                    f.Repaired = true;
+                    if (torn != null) torn.Repaired = true;
+                }
+                else CutTorn();
             }
             else if (damagedFile != null || FileLost(lastMain.Action, memory, () => IsFirstOrAfterDeletion(mainActionBeforeLast)))
             {
+                CutTorn();
                 RebuildFromHistory(ns, key, log, walk, damagedFile, repair, report);
             }
             else

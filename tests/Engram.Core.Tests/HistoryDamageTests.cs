@@ -268,6 +268,41 @@ namespace Engram.Core.Tests
             Assert.True(offsets > 500, $"only {offsets} offsets");
         }
 
+        [Fact]
+        public void LastTrailerLineRemoved_WhileTheMemoryFileHoldsThatEntry_RepairDoesNotCutTheEntry()
+        {
+            // The memory file is at version 3, so the write of entry 3 finished (the file is replaced only after the
+            // append): the entry without its trailer line is damage, not an append that never finished. Before the
+            // fix -Repair reported it as TornAppend and cut the complete entry, leaving a history (v1, v2) that no
+            // longer matches the memory file.
+            ThreeVersions();
+            var entries = Entries();
+            var last = entries[2];
+            WriteProv(entries[0] + entries[1] + last.Substring(0, last.IndexOf("#~ ", StringComparison.Ordinal)));
+            var before = Snapshot(_t.Root);
+            Throws(EngramErrorIds.MalformedProvenance, () => _t.Reopen().Set(new SetRequest("shared", "k", "v4") { Actor = "tester" }));
+            var report = _t.Reopen().Verify(repair: true);
+            AssertUnchanged(before, Snapshot(_t.Root));
+            Assert.False(report.Healthy);
+            Assert.DoesNotContain(report.Findings, f => f.Repaired);
+            Assert.Contains(report.Findings, f => f.Kind == "HistoryMismatch" && f.Severity == FindingSeverity.Error);
+        }
+
+        [Fact]
+        public void MemoryFileHoldingAnotherKey_IsLeftAsItIs_AndTheFindingSaysWhatToDo()
+        {
+            ThreeVersions();
+            File.WriteAllText(MemPath, File.ReadAllText(MemPath).Replace("key: k\n", "key: other\n"));
+            var before = Snapshot(_t.Root);
+            var report = _t.Reopen().Verify(repair: true);
+            AssertUnchanged(before, Snapshot(_t.Root));
+            var f = Assert.Single(report.Findings, x => x.Kind == "MalformedMemory");
+            Assert.False(f.Repaired);
+            // Before: "… holds key 'other', which belongs in another file." and nothing about what to do.
+            Assert.Contains("move it to 'other.yaml'", f.Message);
+            Assert.Contains("delete it", f.Message);
+        }
+
         // ------------------------------------------------------------------ a lost or damaged memory file
 
         [Fact]

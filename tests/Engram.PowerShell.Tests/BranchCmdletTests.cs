@@ -391,5 +391,30 @@ namespace Engram.PowerShell.Tests
             Ok("Get-EngramBranch -Store $store shared alt | Remove-EngramBranch -Confirm:$false");
             Assert.Empty(Ok("Get-EngramBranch -Store $store").Output);
         }
+
+        [Fact]
+        public void A_branch_folder_that_is_a_link_is_one_UnsafeStorePath_error_not_also_BranchNotFound()
+        {
+            if (OperatingSystem.IsWindows()) return; // links need a privilege there; the Core planted-file tests cover them
+            Seed();
+            Ok("New-EngramFork -Store $store shared -Branch alt");
+            string folder = StorePath("_branches", "shared", "alt");
+            string outside = Path.Combine(Path.GetDirectoryName(Store)!, Path.GetFileName(Store) + "-outside-alt");
+            Directory.Move(folder, outside);
+            try
+            {
+                Directory.CreateSymbolicLink(folder, outside);
+                var before = Snapshot();
+                // Before the fix: UnsafeStorePath, then a misleading BranchNotFound for a branch that exists.
+                ErrorRecord e = SingleError(Run("Get-EngramMemory -Store $store shared k1 -Branch alt"), "UnsafeStorePath", ErrorCategory.InvalidData);
+                Assert.Equal(folder, e.TargetObject);
+                AssertSameFiles(before, Snapshot());
+            }
+            finally
+            {
+                if (new DirectoryInfo(folder).LinkTarget != null) Directory.Delete(folder);
+                Directory.Delete(outside, true);
+            }
+        }
     }
 }

@@ -154,5 +154,23 @@ namespace Engram.PowerShell.Tests
             Assert.Empty(digestOnly.Output);
             Assert.Equal(true, Scalar("Test-EngramProvenance -Store $store shared -Anchor (Get-EngramProvenance -Store $store shared -Head) -Quiet"));
         }
+
+        [Theory]
+        [InlineData("$a.Entries[0].PSObject.Properties.Remove('Hash')", "Hash")]
+        [InlineData("$a.Entries[0].Key = $null", "Key")]
+        [InlineData("$a.Entries[0].Seq = 'abc'", "Seq")]
+        [InlineData("$a.PSObject.Properties.Remove('Namespace')", "Namespace")]
+        public void An_anchor_entry_without_key_hash_or_a_number_is_InvalidAnchor(string damage, string named)
+        {
+            // docs/errors.md: "an entry without key or hash" is InvalidAnchor. Before the fix a missing property was
+            // InvalidConfiguration and a Seq that is not a number escaped as UnexpectedError (FormatException).
+            Ok("Set-EngramMemory -Store $store shared a 1");
+            ErrorRecord e = SingleError(Run($"""
+                $a = Get-EngramProvenance -Store $store shared -Head | ConvertTo-Json -Depth 5 | ConvertFrom-Json
+                {damage}
+                Test-EngramProvenance -Store $store shared -Anchor $a
+                """), "InvalidAnchor", ErrorCategory.InvalidArgument);
+            Assert.Contains("'" + named + "'", e.Exception.Message);
+        }
     }
 }

@@ -93,14 +93,16 @@ namespace Engram.PowerShell.Commands
             if (onBranch)
             {
                 // Only namespaces that have this branch; an exact namespace without it is an error.
-                var withBranch = namespaces.Where(n => SafeHasBranch(store, n)).ToList();
-                foreach (var n in namespaces.Except(withBranch))
+                var unreadable = new List<string>();
+                var withBranch = namespaces.Where(n => SafeHasBranch(store, n, unreadable)).ToList();
+                foreach (var n in namespaces.Except(withBranch).Except(unreadable)) // an unreadable branch was reported already
                     if (Namespace.Any(p => !WildcardPattern.ContainsWildcardCharacters(p) && p.ToLowerInvariant() == n))
                     {
                         WriteEngramError(new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound, $"There is no branch '{Branch}' of namespace '{n}'.", n + "@" + Branch));
                         namespaceRefused = true;
                     }
                 namespaces = withBranch;
+                namespaceRefused |= unreadable.Count > 0;
             }
             var tagPatterns = Tag?.Select(t => new WildcardPattern(t, WildcardOptions.IgnoreCase)).ToList();
 
@@ -193,10 +195,10 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private bool SafeHasBranch(IEngramBackend store, string ns)
+        private bool SafeHasBranch(IEngramBackend store, string ns, List<string> unreadable)
         {
             try { return store.TryGetBranch(ns, Branch) != null; }
-            catch (EngramException ex) { WriteEngramError(ex); return false; }
+            catch (EngramException ex) { WriteEngramError(ex); unreadable.Add(ns); return false; }
         }
 
         private void Emit(MemoryRecord m, IEngramBackend store, List<WildcardPattern>? tagPatterns)

@@ -72,8 +72,7 @@ namespace Engram.PowerShell.Commands
             if (anchor.BaseObject is EngramProvenanceHead live)
                 return new ProvenanceHead(live.Namespace, live.Created, live.Entries.Select(e => new HeadEntry(e.Key, e.Seq, e.Hash)).ToList());
             string Prop(PSObject o, string name) =>
-                o.Properties[name]?.Value?.ToString() ?? throw new EngramException(EngramErrorIds.InvalidConfiguration, EngramErrorKind.InvalidArgument,
-                    $"The anchor has no '{name}' property; pass the object from Get-EngramProvenance -Head (or its JSON/CliXml round trip).", name);
+                o.Properties[name]?.Value?.ToString() ?? throw NotAnAnchor($"has no '{name}' property", name);
             var ns = Prop(anchor, "Namespace");
             var list = new List<HeadEntry>();
             if (anchor.Properties["Entries"]?.Value is object raw)
@@ -82,7 +81,10 @@ namespace Engram.PowerShell.Commands
                 foreach (var item in items as IEnumerable ?? new[] { items })
                 {
                     var o = item as PSObject ?? new PSObject(item);
-                    list.Add(new HeadEntry(Prop(o, "Key"), long.Parse(Prop(o, "Seq"), CultureInfo.InvariantCulture), Prop(o, "Hash")));
+                    var key = Prop(o, "Key");
+                    if (!long.TryParse(Prop(o, "Seq"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var seq))
+                        throw NotAnAnchor($"has an entry whose 'Seq' is not a number ('{key}')", key);
+                    list.Add(new HeadEntry(key, seq, Prop(o, "Hash")));
                 }
             }
             var head = new ProvenanceHead(ns, DateTime.UtcNow, list);
@@ -95,5 +97,9 @@ namespace Engram.PowerShell.Commands
                     "The anchor's digest does not match its entries: the anchor itself was altered.", digest);
             return head;
         }
+
+        private static EngramException NotAnAnchor(string what, string target) =>
+            new EngramException(EngramErrorIds.InvalidAnchor, EngramErrorKind.InvalidArgument,
+                $"The anchor {what}; pass the object from Get-EngramProvenance -Head (or its JSON/CliXml round trip).", target);
     }
 }
