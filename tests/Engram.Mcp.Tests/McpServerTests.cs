@@ -147,6 +147,21 @@ namespace Engram.Mcp.Tests
         }
 
         [Fact]
+        public async Task MissingOrMistypedArguments_AreToolErrors_ThatNameTheArgument()
+        {
+            await using var client = await ServerProcess.Connect(_dir.Store);
+            var missing = await client.CallFails("engram_put", new { @namespace = "shared", key = "k" }, "InvalidConfiguration");
+            Assert.Contains("'value'", missing.GetProperty("error").GetProperty("message").GetString());
+            var mistyped = await client.CallFails("engram_put", new { @namespace = "shared", key = "k", value = 1, expected_version = "two" }, "InvalidConfiguration");
+            Assert.Contains("expected_version", mistyped.GetProperty("error").GetProperty("message").GetString());
+            await client.CallFails("engram_get", new { @namespace = "shared" }, "InvalidConfiguration");
+            await client.CallFails("engram_history", new { @namespace = "shared", key = "k", last = "all" }, "InvalidConfiguration");
+            // nothing was written, and the server still serves
+            await client.CallFails("engram_get", new { @namespace = "shared", key = "k" }, "MemoryNotFound");
+            await client.Call("engram_put", new { @namespace = "shared", key = "k", value = 1 });
+        }
+
+        [Fact]
         public async Task RemoveRestoreListSearchVerify()
         {
             await using var client = await ServerProcess.Connect(_dir.Store);
