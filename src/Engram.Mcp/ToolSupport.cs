@@ -157,6 +157,15 @@ namespace Engram.Mcp
                 case JsonValueKind.False: return false;
                 case JsonValueKind.Number:
                     if (e.TryGetInt64(out var l)) return l;
+                    var raw = e.GetRawText();
+                    if (raw.IndexOfAny(new[] { '.', 'e', 'E' }) < 0)
+                    {
+                        // An integer beyond 64 bits: exact as a [decimal] (up to 28 digits), else refused as PowerShell
+                        // refuses a [bigint]; a double would silently round it.
+                        if (e.TryGetDecimal(out var d)) return d;
+                        throw new EngramException(EngramErrorIds.UnsupportedValueType, EngramErrorKind.InvalidArgument,
+                            $"The integer {raw} is not stored: Engram keeps integers of up to 64 bits, or up to 28 digits as a decimal, exactly. Send it as a string to keep its digits.", raw);
+                    }
                     return e.GetDouble();
                 case JsonValueKind.Array: return e.EnumerateArray().Select(FromJson).ToArray();
                 default:
