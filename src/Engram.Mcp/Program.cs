@@ -56,6 +56,7 @@ namespace Engram.Mcp
                         + "values), hash-chained tamper evidence, branches and three-way merges. Use expected_version for conditional writes.";
                 })
                 .WithStdioServerTransport()
+                .WithRequestFilters(f => f.AddCallToolFilter(ToolResults.BindingErrors))
                 .WithTools<EngramTools>()
                 .WithTools<MemoryToolTools>();
 

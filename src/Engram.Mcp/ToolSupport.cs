@@ -90,6 +90,56 @@ namespace Engram.Mcp
             };
         }
 
+        /// <summary>A call-tool filter: arguments the SDK cannot bind (a required one missing, one of the wrong JSON type)
+        /// never reach the tool; without this the model would get only "An error occurred invoking". Such a call is a
+        /// tool error InvalidConfiguration that names the argument and the type its schema asks for; nothing ran.</summary>
+        public static McpRequestHandler<CallToolRequestParams, CallToolResult> BindingErrors(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
+            async (request, cancellationToken) =>
+            {
+                try
+                {
+                    return await next(request, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ArgumentException || ex is JsonException)
+                {
+                    var tool = request.Params?.Name ?? "";
+                    var schema = (request.MatchedPrimitive as McpServerTool)?.ProtocolTool.InputSchema;
+                    string? mistyped = null;
+                    if (ex is JsonException && schema is JsonElement sc && sc.TryGetProperty("properties", out var props) && request.Params?.Arguments != null)
+                    {
+                        foreach (var arg in request.Params.Arguments)
+                            if (props.TryGetProperty(arg.Key, out var p) && !FitsSchemaType(arg.Value, p, out var wanted)) { mistyped = $"'{arg.Key}' must be {wanted}, not {arg.Value.ValueKind.ToString().ToLowerInvariant()} {arg.Value.GetRawText()}"; break; }
+                    }
+                    var message = ex is ArgumentException && ex.Message.Contains("missing a value for the required parameter")
+                        ? $"{tool}: the required argument '{ex.Message.Split('\'')[1]}' is missing. Nothing was done."
+                        : $"{tool}: {(mistyped ?? "an argument does not fit the tool's input schema (" + ex.Message + ")")}. Nothing was done.";
+                    return Error(EngramErrorIds.InvalidConfiguration, message, tool, null);
+                }
+            };
+
+        private static bool FitsSchemaType(JsonElement value, JsonElement property, out string wanted)
+        {
+            wanted = "";
+            if (!property.TryGetProperty("type", out var type)) return true;
+            var types = type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()).ToList() : new List<string?> { type.GetString() };
+            wanted = string.Join(" or ", types.Where(t => t != "null").Select(t => t == "integer" ? "an integer" : t == "array" || t == "object" ? "an " + t : "a " + t));
+            foreach (var t in types)
+            {
+                switch (t)
+                {
+                    case "null": if (value.ValueKind == JsonValueKind.Null) return true; break;
+                    case "string": if (value.ValueKind == JsonValueKind.String) return true; break;
+                    case "boolean": if (value.ValueKind == JsonValueKind.True || value.ValueKind == JsonValueKind.False) return true; break;
+                    case "integer": if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out _)) return true; break;
+                    case "number": if (value.ValueKind == JsonValueKind.Number) return true; break;
+                    case "array": if (value.ValueKind == JsonValueKind.Array) return true; break;
+                    case "object": if (value.ValueKind == JsonValueKind.Object) return true; break;
+                    default: return true;
+                }
+            }
+            return false;
+        }
+
         private static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
         // ------------------------------------------------------------------ core values <-> JSON
@@ -107,6 +157,15 @@ namespace Engram.Mcp
                 case JsonValueKind.False: return false;
                 case JsonValueKind.Number:
                     if (e.TryGetInt64(out var l)) return l;
+                    var raw = e.GetRawText();
+                    if (raw.IndexOfAny(new[] { '.', 'e', 'E' }) < 0)
+                    {
+                        // An integer beyond 64 bits: exact as a [decimal] (up to 28 digits), else refused as PowerShell
+                        // refuses a [bigint]; a double would silently round it.
+                        if (e.TryGetDecimal(out var d)) return d;
+                        throw new EngramException(EngramErrorIds.UnsupportedValueType, EngramErrorKind.InvalidArgument,
+                            $"The integer {raw} is not stored: Engram keeps integers of up to 64 bits, or up to 28 digits as a decimal, exactly. Send it as a string to keep its digits.", raw);
+                    }
                     return e.GetDouble();
                 case JsonValueKind.Array: return e.EnumerateArray().Select(FromJson).ToArray();
                 default:

@@ -147,6 +147,38 @@ namespace Engram.Mcp.Tests
         }
 
         [Fact]
+        public async Task MissingOrMistypedArguments_AreToolErrors_ThatNameTheArgument()
+        {
+            await using var client = await ServerProcess.Connect(_dir.Store);
+            var missing = await client.CallFails("engram_put", new { @namespace = "shared", key = "k" }, "InvalidConfiguration");
+            Assert.Contains("'value'", missing.GetProperty("error").GetProperty("message").GetString());
+            var mistyped = await client.CallFails("engram_put", new { @namespace = "shared", key = "k", value = 1, expected_version = "two" }, "InvalidConfiguration");
+            Assert.Contains("expected_version", mistyped.GetProperty("error").GetProperty("message").GetString());
+            await client.CallFails("engram_get", new { @namespace = "shared" }, "InvalidConfiguration");
+            await client.CallFails("engram_history", new { @namespace = "shared", key = "k", last = "all" }, "InvalidConfiguration");
+            // nothing was written, and the server still serves
+            await client.CallFails("engram_get", new { @namespace = "shared", key = "k" }, "MemoryNotFound");
+            await client.Call("engram_put", new { @namespace = "shared", key = "k", value = 1 });
+        }
+
+        [Fact]
+        public async Task LargeIntegers_AreKeptExactly_OrRefused_NeverRounded()
+        {
+            await using var client = await ServerProcess.Connect(_dir.Store);
+            // beyond a 64-bit integer, within a decimal: kept digit for digit
+            await client.Call("engram_put", new { @namespace = "shared", key = "n", value = JsonDocument.Parse("12345678901234567890123").RootElement });
+            var get = await client.Call("engram_get", new { @namespace = "shared", key = "n" });
+            Assert.Equal("12345678901234567890123", get.GetProperty("value").GetRawText());
+            // beyond a decimal too: refused as PowerShell refuses a [bigint], never stored as a rounded double
+            var refused = await client.CallFails("engram_put", new { @namespace = "shared", key = "big", value = JsonDocument.Parse("{\"id\": 123456789012345678901234567890}").RootElement }, "UnsupportedValueType");
+            Assert.Contains("123456789012345678901234567890", refused.GetProperty("error").GetProperty("message").GetString());
+            await client.CallFails("engram_get", new { @namespace = "shared", key = "big" }, "MemoryNotFound");
+            // fractions stay JSON numbers as before
+            await client.Call("engram_put", new { @namespace = "shared", key = "f", value = 0.1 });
+            Assert.Equal("0.1", (await client.Call("engram_get", new { @namespace = "shared", key = "f" })).GetProperty("value").GetRawText());
+        }
+
+        [Fact]
         public async Task RemoveRestoreListSearchVerify()
         {
             await using var client = await ServerProcess.Connect(_dir.Store);

@@ -34,6 +34,24 @@ namespace Engram.Pester.Tests
             Assert.True(outcome.Result == "Passed", "Pester: " + outcome.Result + Environment.NewLine + outcome.Message);
         }
 
+        /// <summary>One failing It fails its own case only: a file whose tests ran is not a file Pester "could not run".</summary>
+        [Fact]
+        public void AFailingIt_FailsOnlyItsOwnCase()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "engram-pester-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(dir);
+            try
+            {
+                File.WriteAllText(Path.Combine(dir, "Sample.Tests.ps1"),
+                    "Describe 'd' { It 'passes' { 1 | Should -Be 1 }; It 'fails' { 1 | Should -Be 2 } }");
+                var results = Invoke(skipRun: false, suite: dir).ToDictionary(t => t.Id);
+                Assert.Equal("Passed", results["Sample.Tests.ps1: d.passes"].Result);
+                Assert.Equal("Failed", results["Sample.Tests.ps1: d.fails"].Result);
+                Assert.Contains("Expected 2", results["Sample.Tests.ps1: d.fails"].Message);
+            }
+            finally { Directory.Delete(dir, recursive: true); }
+        }
+
         private sealed record PesterOutcome(string Result, string Message);
 
         /// <summary>
@@ -78,8 +96,11 @@ $config.Run.PassThru = $true
 $config.Run.SkipRun = $SkipRun
 $config.Output.Verbosity = 'None'
 $result = Invoke-Pester -Configuration $config
-if ($result.Containers | Where-Object Result -eq 'Failed') {
-    $failed = $result.Containers | Where-Object Result -eq 'Failed' | ForEach-Object { ""$($_.Item): $($_.ErrorRecord | Out-String)"" }
+# A file Pester could not run has its own error (it did not parse, or its top-level BeforeAll threw); a file whose
+# tests ran and one failed is 'Failed' too, but without an error: that failure is its test's own case.
+$broken = @($result.Containers | Where-Object { $_.Result -eq 'Failed' -and $_.ErrorRecord.Count -gt 0 })
+if ($broken) {
+    $failed = $broken | ForEach-Object { ""$($_.Item): $($_.ErrorRecord | Out-String)"" }
     throw ""Pester could not run some files: $failed""
 }
 $seen = @{}
@@ -98,10 +119,10 @@ foreach ($t in $result.Tests) {
         private static IReadOnlyDictionary<string, PesterOutcome> RunSuite() =>
             Invoke(skipRun: false).ToDictionary(o => o.Id, o => new PesterOutcome(o.Result, o.Message));
 
-        private static List<(string Id, string Result, string Message)> Invoke(bool skipRun)
+        private static List<(string Id, string Result, string Message)> Invoke(bool skipRun, string? suite = null)
         {
             string manifest = Metadata("PesterManifest");
-            string suite = Metadata("PesterSuite");
+            suite ??= Metadata("PesterSuite");
             if (!File.Exists(manifest)) throw new FileNotFoundException("Pester is not restored: " + manifest, manifest);
 
             // No module import here: each test file's BeforeAll dot-sources TestSetup.ps1, which imports out/Engram.

@@ -9,6 +9,7 @@ BeforeDiscovery {
     $blocks = @(Get-MarkdownCodeBlock -Path $readme)
     $story = @($blocks | Where-Object { $_.Heading -in $storyHeadings } | ForEach-Object { @{ Heading = $_.Heading; Code = $_.Code } })
     $intro = @($blocks | Where-Object { $_.Heading -eq 'Engram for PowerShell' } | ForEach-Object { @{ Heading = $_.Heading; Code = $_.Code } })
+    $agents = @($blocks | Where-Object { $_.Heading -eq 'Agents over MCP' } | ForEach-Object { @{ Heading = $_.Heading; Code = $_.Code } })
 }
 
 BeforeAll {
@@ -114,5 +115,24 @@ Describe 'The README''s first block' {
             (Get-EngramMemory shared deploy-target -Branch canary).Value | Should -Be 'canary'
             (Get-EngramMemory shared deploy-target).Value | Should -Be 'production'
         } finally { $intro.Dispose(); $env:ENGRAM_STORE = $previousStore }
+    }
+}
+
+Describe 'The README''s Agents over MCP block' {
+    It 'has its PowerShell block' -ForEach @(@{ Found = $agents.Count }) {
+        $Found | Should -Be 1
+    }
+
+    It 'runs on a fresh default store: the conditional write is refused, the memory tool call runs' -ForEach $agents {
+        $previousStore = $env:ENGRAM_STORE
+        $env:ENGRAM_STORE = Join-Path $TestDrive 'agents-store'
+        $session = New-ReadmeSession $TestDrive
+        try {
+            $run = Invoke-ReadmeBlock $session $Code
+            # shared/plan does not exist on a fresh store, so -ExpectedVersion 2 is the documented VersionConflict
+            $run.Errors | Should -Be @('VersionConflict')
+            ($run.Output | Where-Object { $_.PSObject.Properties['Command'] }).Command | Should -Be 'view'
+            Get-EngramMemory shared plan -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        } finally { $session.Dispose(); $env:ENGRAM_STORE = $previousStore }
     }
 }

@@ -164,6 +164,12 @@ Describe 'Views at 120 columns' {
         $branches | Should -Match ([regex]::Escape($ns))
     }
 
+    It 'the namespace table shows a namespace of the longest allowed name (64 characters) whole' {
+        $longest = 'customer-onboarding-research-notes-2024-q3-experiments-team-alpha'.Substring(0, 64)
+        Set-EngramMemory -Store $store $longest k 'v'
+        Get-EngramNamespace -Store $store $longest | Out-String -Width 120 | Should -Match ([regex]::Escape($longest))
+    }
+
     It 'the search table shows the whole namespace and key' {
         $text = Find-EngramMemory -Store $store deploy | Out-String -Width 120
         $text | Should -Match ([regex]::Escape($ns))
