@@ -140,31 +140,43 @@ namespace Engram.Core.Provenance
         /// </summary>
         private ProvenanceEntry ReadEntryHead(FileStream fs, long start, long end)
         {
-            const int HeadWindow = 16 * 1024;
-            byte[]? head = null;
-            int headLength = 0, trailers = 0, matched = 1; // the range starts after a line feed (or at the file's start)
-            var buf = new byte[(int)Math.Min(end - start, HeadWindow)];
-            fs.Position = start;
-            for (long pos = start; pos < end;)
+            long total = end - start;
+            if (total > int.MaxValue) throw Malformed($"the entry from offset {start} to {end} is larger than any entry Engram writes");
+            int length = (int)total;
+            // One pooled buffer for the range (an entry is bounded by the store's value size limit): the trailer lines are
+            // counted with a vectorized search, and the head is parsed from the same bytes.
+            var all = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+            try
             {
-                int n = (int)Math.Min(buf.Length, end - pos);
-                ReadExactly(fs, buf, n);
-                if (head == null) { head = (byte[])buf.Clone(); headLength = n; }
-                for (int i = 0; i < n; i++)
-                {
-                    byte b = buf[i];
-                    if (b == TrailerLineStart[matched]) { if (++matched == TrailerLineStart.Length) { trailers++; matched = 0; } }
-                    else matched = b == (byte)'\n' ? 1 : 0;
-                }
-                pos += n;
+                fs.Position = start;
+                ReadExactly(fs, all, length);
+                var range = new ReadOnlySpan<byte>(all, 0, length);
+                if (CountTrailerLines(range) != 1)
+                    throw Malformed($"the bytes from offset {start} to {end} hold {CountTrailerLines(range)} trailer lines, not one entry");
+                int valueAt = range.IndexOf(ValueLine);
+                int headLength = valueAt >= 0 ? valueAt + 1 : length;
+                return ParseEntryText(Encoding.UTF8.GetString(all, 0, headLength), includeValues: false);
             }
-            if (trailers != 1) throw Malformed($"the bytes from offset {start} to {end} hold {trailers} trailer lines, not one entry");
-            if (headLength == end - start) return ParseEntryText(Encoding.UTF8.GetString(head!, 0, headLength), includeValues: false);
-            for (int i = 0; i + 7 <= headLength; i++)
-                if (head![i] == (byte)'\n' && head[i + 1] == (byte)'v' && head[i + 2] == (byte)'a' && head[i + 3] == (byte)'l'
-                    && head[i + 4] == (byte)'u' && head[i + 5] == (byte)'e' && head[i + 6] == (byte)':')
-                    return ParseEntryText(Encoding.UTF8.GetString(head, 0, i + 1), includeValues: false);
-            return ReadEntry(fs, start, end, includeValues: false);
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(all);
+            }
+        }
+
+        private static readonly byte[] ValueLine = { (byte)'\n', (byte)'v', (byte)'a', (byte)'l', (byte)'u', (byte)'e', (byte)':' };
+
+        /// <summary>The trailer lines (<c>#~ </c> at a line start) in <paramref name="range"/>, which starts at a line start.</summary>
+        private static int CountTrailerLines(ReadOnlySpan<byte> range)
+        {
+            var afterLineFeed = new ReadOnlySpan<byte>(TrailerLineStart, 1, TrailerLineStart.Length - 1);
+            int count = range.StartsWith(afterLineFeed) ? 1 : 0;
+            for (int i = 0; ;)
+            {
+                int at = range.Slice(i).IndexOf(TrailerLineStart);
+                if (at < 0) return count;
+                count++;
+                i += at + TrailerLineStart.Length;
+            }
         }
 
         private static readonly byte[] TrailerLineStart = { (byte)'\n', (byte)'#', (byte)'~', (byte)' ' };
