@@ -62,8 +62,13 @@ namespace Engram.Core
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
             var current = store.TryGet(ns, key);
-            if (current == null || !store.HasProvenance(ns, key)) return Array.Empty<SourceState>();
-            var entry = WritingEntry(store, ns, key, current.Version);
+            if (current == null) return Array.Empty<SourceState>();
+            ProvenanceEntry? entry;
+            try { entry = WritingEntry(store, ns, key, current.Version); }
+            catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.NoProvenance || ex.ErrorId == EngramErrorIds.MemoryNotFound)
+            {
+                return Array.Empty<SourceState>(); // untracked (or removed meanwhile): no sources
+            }
             if (entry == null) return Array.Empty<SourceState>();
             var list = new List<SourceState>();
             foreach (var s in ((object?[])entry.Details!["derivedFrom"]!).OfType<EngramMap>())
