@@ -233,8 +233,7 @@ namespace Engram.Core
                 // Reconciled before the tracking decision, as on main: a lone entry of a write that never finished is cut
                 // first and does not make the memory tracked.
                 var tail = log.Exists ? Reconcile(log, main, ns, key) : null;
-                bool tracked = Tracked(request, tail != null, Config, ns, key, mainLine: false);
-                if (!tracked) tail = null;
+                bool tracked = Tracked(request, tail != null, Config, ns, key, mainLine: false); // true whenever a tail remains
                 var sources = ResolveSources(request);
 
                 var view = ReadViewRaw(ns, branch, key);

@@ -341,7 +341,7 @@ namespace Engram.Core
         {
             path = path ?? MemoryPath(ns, key);
             FileStream fs;
-            try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None); }
+            try { fs = OpenMemoryFile(path); }
             catch (FileNotFoundException) { return null; }
             catch (DirectoryNotFoundException) { return null; }
             using (fs)
@@ -393,15 +393,23 @@ namespace Engram.Core
         private string? TryReadText(string path)
         {
             FileStream fs;
-            try { fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None); }
+            try { fs = OpenMemoryFile(path); }
             catch (FileNotFoundException) { return null; }
             catch (DirectoryNotFoundException) { return null; }
-            using (fs)
-            {
-                long length = fs.Length;
-                CheckFileSize(path, length);
-                return FileOps.DecodeText(FileOps.ReadRest(fs, new byte[length], 0));
-            }
+            using (fs) return FileOps.DecodeText(ReadMemoryBytes(fs, path));
+        }
+
+        /// <summary>Opens a memory file for reading while writers may replace it (by rename) or delete it.</summary>
+        private static FileStream OpenMemoryFile(string path) =>
+            new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+
+        /// <summary>A memory file's bytes, after <see cref="CheckFileSize"/>: one larger than the configuration allows is
+        /// refused (ValueTooLarge) unread.</summary>
+        private byte[] ReadMemoryBytes(FileStream fs, string path)
+        {
+            long length = fs.Length;
+            CheckFileSize(path, length);
+            return FileOps.ReadRest(fs, new byte[length], 0);
         }
 
         /// <summary>Refuses to load a memory file larger than <see cref="StoreConfig.MaxMemoryFileBytes"/> (ValueTooLarge).</summary>
@@ -493,8 +501,7 @@ namespace Engram.Core
                     tail = Reconcile(log, current, ns, key);
                     hasHistory = log.Exists;
                 }
-                bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true);
-                if (!tracked) tail = null;
+                bool tracked = Tracked(request, hasHistory, Config, ns, key, mainLine: true); // true whenever a tail remains
                 var sources = ResolveSources(request);
 
                 var newTags = tags ?? current?.Tags ?? Array.Empty<string>();

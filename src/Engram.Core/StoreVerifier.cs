@@ -191,7 +191,8 @@ namespace Engram.Core
         /// hash and key are compared with its history), so the verifier holds one value at a time.</summary>
         private MemoryRecord CheckMemoryFile(string path, string ns, string stem, bool repair, StoreReport report, out long fileBytes)
         {
-            var bytes = ReadMemoryBytes(path);
+            byte[] bytes;
+            using (var fs = OpenMemoryFile(path)) bytes = ReadMemoryBytes(fs, path);
             fileBytes = bytes.Length;
             var text = FileOps.DecodeText(bytes);
             var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
@@ -225,16 +226,6 @@ namespace Engram.Core
             if (!utf8) return Encoding.UTF8.GetByteCount(text.Substring(i + 1));
             int bom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
             return bytes.Length - bom - Encoding.UTF8.GetByteCount(text.Substring(0, i + 1));
-        }
-
-        /// <summary>A memory file's bytes; one larger than the configuration allows is refused (ValueTooLarge) unread.</summary>
-        private byte[] ReadMemoryBytes(string path)
-        {
-            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None))
-            {
-                CheckFileSize(path, fs.Length);
-                return FileOps.ReadRest(fs, new byte[fs.Length], 0);
-            }
         }
 
         /// <param name="damagedFile">The MalformedMemory finding of the memory's file, when it exists but does not parse.</param>

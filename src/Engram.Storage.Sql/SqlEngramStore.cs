@@ -146,8 +146,7 @@ namespace Engram.Storage.Sql
                 var schema = _d.TableExists(db, "engram_meta") ? db.Scalar("SELECT value FROM engram_meta WHERE name = 'schema'") as string : null;
                 int? layout = schema != null && int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
                 if (layout > SchemaVersion)
-                    throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
-                        $"The store '{Root}' has table layout {layout}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+                    throw NewerLayout(layout.Value);
                 if (layout is int older && older < SchemaVersion)
                 {
                     // An existing store of an older layout: only what changed since, in this same transaction.
@@ -177,6 +176,10 @@ namespace Engram.Storage.Sql
             _schemaReady = true;
         }
 
+        private EngramException NewerLayout(int layout) =>
+            new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
+                $"The store '{Root}' has table layout {layout}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+
         /// <summary>True when the tables exist at this build's layout and hold a configuration; throws for a newer layout.</summary>
         private bool SchemaCurrent(Db db)
         {
@@ -195,8 +198,7 @@ namespace Engram.Storage.Sql
             if (schema == null) return false;
             bool known = int.TryParse(schema, NumberStyles.None, CultureInfo.InvariantCulture, out var v);
             if (known && v > SchemaVersion)
-                throw new EngramException(EngramErrorIds.UnsupportedFormatVersion, EngramErrorKind.NotSupported,
-                    $"The store '{Root}' has table layout {v}, but this version of Engram only knows layouts up to {SchemaVersion}. Update the Engram module; nothing was changed.", Root);
+                throw NewerLayout(v);
             if (known && v < SchemaVersion) return false; // brought up to date by EnsureSchema
             return db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") != null;
         }
