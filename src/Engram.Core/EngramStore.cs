@@ -86,7 +86,7 @@ namespace Engram.Core
     /// <summary>A memory found by listing: its key and file, before the file is read.</summary>
     public sealed class MemoryLocation
     {
-        internal MemoryLocation(string ns, string? key, string path)
+        public MemoryLocation(string ns, string? key, string path)
         {
             Namespace = ns;
             Key = key;
