@@ -83,7 +83,7 @@ namespace Engram.Core
         // ------------------------------------------------------------------ format upgrade
 
         /// <summary>Migrates an older store to <see cref="StoreConfig.CurrentFormat"/> in place, atomically.</summary>
-        public UpgradeReport Upgrade(bool dryRun = false)
+        public override UpgradeReport Upgrade(bool dryRun = false)
         {
             EnsureExists();
             var from = Config.Format;
@@ -99,7 +99,7 @@ namespace Engram.Core
                     txn.Write(ConfigPath, config.ToYaml());
                     txn.Commit();
                 }
-                _config = config;
+                Files.ForgetConfig();
                 return new UpgradeReport(from, config.Format, true);
             }
         }
@@ -112,7 +112,7 @@ namespace Engram.Core
         // ------------------------------------------------------------------ retention
 
         /// <summary>Sets the retention of one namespace (or the store default when <paramref name="ns"/> is null), in engram.yaml.</summary>
-        public StoreConfig SetRetention(string? ns, RetentionPolicy policy)
+        public override StoreConfig SetRetention(string? ns, RetentionPolicy policy)
         {
             var name = ns == null ? null : Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -120,7 +120,7 @@ namespace Engram.Core
             return EditConfig(config => config.SetRetention(name, policy));
         }
 
-        public StoreConfig SetEmbeddings(Search.EmbeddingsConfig? embeddings)
+        public override StoreConfig SetEmbeddings(Search.EmbeddingsConfig? embeddings)
         {
             EnsureExists();
             return EditConfig(config => config.Embeddings = embeddings);
@@ -133,8 +133,7 @@ namespace Engram.Core
             {
                 var config = StoreConfig.Parse(ReadConfigText(), ConfigPath);
                 edit(config);
-                FileOps.WriteAtomic(ConfigPath, config.ToYaml(), TempDir, config.Durability);
-                _config = config;
+                Files.WriteConfig(config);
                 return config;
             }
         }
@@ -145,7 +144,7 @@ namespace Engram.Core
         /// chain still verifies; their values are freed. The newest entry, and everything from the fork point of a
         /// live branch on, are always kept.
         /// </summary>
-        public IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
+        public override IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
             DateTime? nowUtc = null, Action<int, int, string>? progress = null)
         {
             EnsureExists();
@@ -335,7 +334,7 @@ namespace Engram.Core
         // ------------------------------------------------------------------ anchors
 
         /// <summary>The head of every tracked memory's history in a namespace (O(1) per memory: trailers only).</summary>
-        public ProvenanceHead GetHead(string ns)
+        public override ProvenanceHead GetHead(string ns)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -357,7 +356,7 @@ namespace Engram.Core
         /// Verifies the namespace's histories against a head saved earlier: each anchored entry must still be in its
         /// chain with the same hash (no truncation, no rewriting), and every chain must verify.
         /// </summary>
-        public StoreReport VerifyAgainst(ProvenanceHead head)
+        public override StoreReport VerifyAgainst(ProvenanceHead head)
         {
             CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
@@ -397,7 +396,7 @@ namespace Engram.Core
         }
 
         /// <summary>Verifies the provenance chains of one namespace (optionally some keys) without touching anything else.</summary>
-        public StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null)
+        public override StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -492,7 +491,7 @@ namespace Engram.Core
         // ------------------------------------------------------------------ time travel
 
         /// <summary>The tracked memories of a namespace as they were at <paramref name="asOfUtc"/>, rebuilt from history.</summary>
-        public AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null)
+        public override AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();

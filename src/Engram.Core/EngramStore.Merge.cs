@@ -128,7 +128,7 @@ namespace Engram.Core
         }
 
         /// <summary>Three-way plan of merging <paramref name="branch"/> into main; reads only, changes nothing.</summary>
-        public MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
+        public override MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
             Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
@@ -159,7 +159,7 @@ namespace Engram.Core
         /// memories get a <c>merged</c> entry naming the branch and both parent versions. Merged keys leave the branch's
         /// pending changes (the branch then sees main for them); the branch itself stays until Remove-EngramBranch.
         /// </summary>
-        public MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
+        public override MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
             Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null)
         {
             ns = Names.NormalizeNamespace(ns);

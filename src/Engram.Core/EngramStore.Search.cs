@@ -20,7 +20,7 @@ namespace Engram.Core
         /// <paramref name="unreadable"/> (as Get-EngramMemory reports them). Never locks, never opens provenance.
         /// </summary>
         /// <param name="namespaces">Namespaces to search (normalized; ones that do not exist give nothing); null for all.</param>
-        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
+        public override IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
         {
             var q = SearchQuery.Parse(query);
             CheckTop(top);
@@ -85,7 +85,7 @@ namespace Engram.Core
         /// missing), so a vector file that cannot be read (damaged by hand, or written by a newer build) reads as
         /// empty. Never locks.
         /// </summary>
-        public IReadOnlyList<StoredVector> GetVectors(string ns)
+        public override IReadOnlyList<StoredVector> GetVectors(string ns)
         {
             var path = VectorPath(ns);
             byte[] bytes;
@@ -101,7 +101,7 @@ namespace Engram.Core
         /// atomically (temp file, then rename) under the store's write lock. Memory files and provenance are never
         /// touched. The store must exist.
         /// </summary>
-        public void PutVectors(string ns, IReadOnlyList<StoredVector> vectors)
+        public override void PutVectors(string ns, IReadOnlyList<StoredVector> vectors)
         {
             if (vectors == null) throw new ArgumentNullException(nameof(vectors));
             ns = Names.NormalizeNamespace(ns);

@@ -35,7 +35,7 @@ namespace Engram.Core
         }
 
         /// <inheritdoc />
-        public StoreExport Export()
+        public override StoreExport Export()
         {
             EnsureExists();
             var namespaces = ListNamespaces();
@@ -44,7 +44,7 @@ namespace Engram.Core
             return new StoreExport(Config,
                 () => namespaces.SelectMany(ns => List(ns).Select(Read)),
                 () => HistoryNamespaces().SelectMany(ns => HistoryKeys(ns).Select(key =>
-                    (IReadOnlyList<ProvenanceEntry>)GetProvenanceCore(ns, key, null, includeValues: true, branch: null).ToList())),
+                    (IReadOnlyList<ProvenanceEntry>)GetProvenance(ns, key, null, includeValues: true, branch: null).ToList())),
                 ExportBranches, memories, histories);
         }
 
@@ -65,7 +65,7 @@ namespace Engram.Core
         }
 
         /// <inheritdoc />
-        public void Import(StoreExport export, Action<int, int, string>? progress = null)
+        public override void Import(StoreExport export, Action<int, int, string>? progress = null)
         {
             if (export == null) throw new ArgumentNullException(nameof(export));
             using (LockForWrite())
@@ -115,7 +115,7 @@ namespace Engram.Core
                     }
                     txn.Commit();
                 }
-                _config = export.Config;
+                Files.ForgetConfig();
             }
         }
 

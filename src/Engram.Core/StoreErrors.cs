@@ -31,6 +31,10 @@ namespace Engram.Core
             new EngramException(EngramErrorIds.KeyNotInBranch, EngramErrorKind.InvalidArgument,
                 $"The branch '{branch}' of '{ns}' was forked for some keys only, and '{key}' is not one of them.", ns + "/" + key + "@" + branch);
 
+        public static EngramException MemoryMissing(string ns, string key) =>
+            new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
+                $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
+
         public static EngramException NotTracked(string ns, string key) =>
             new EngramException(EngramErrorIds.NoProvenance, EngramErrorKind.NotFound,
                 $"The memory '{key}' in '{ns}' is not tracked, so it has no provenance. Track it with Set-EngramMemory -TrackProvenance, or track the namespace in engram.yaml.", ns + "/" + key);

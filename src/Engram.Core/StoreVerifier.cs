@@ -102,7 +102,7 @@ namespace Engram.Core
         /// <c>UnsafeStorePath</c>) and never followed; a transaction record that must not be replayed is an Error
         /// (<c>CorruptTransaction</c>) that repair moves to <c>_quarantine/</c>.
         /// </remarks>
-        public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
+        public override StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
         {
             EnsureExists();
             var report = new StoreReport(Root);

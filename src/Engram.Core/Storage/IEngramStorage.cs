@@ -8,7 +8,7 @@ namespace Engram.Core.Storage
     /// What a storage keeps: the primitives the engine (<see cref="Engine.EngramEngine"/>) builds every rule on. A storage
     /// reads and writes memories, branch memories, histories, branch records, the derived-from index and the
     /// configuration, and makes a write session atomic; it decides nothing about versions, tracking, merges or history.
-    /// Implementations: the file storage (<see cref="Files.FileStorage"/>), the SQL storage (Engram.Storage.Sql) and the
+    /// Implementations: the file storage (<see cref="FileStorage"/>), the SQL storage (Engram.Storage.Sql) and the
     /// in-memory storage of the engine's unit tests.
     /// </summary>
     public interface IEngramStorage
@@ -104,14 +104,18 @@ namespace Engram.Core.Storage
         /// loaded only when asked for (the record's content hash is then the stored one).</summary>
         MemoryRecord? ReadMemory(string ns, string key, bool forWrite = false);
 
-        /// <summary>The main-line memories of a namespace, sorted by key, before they are read.</summary>
+        /// <summary>The main-line memories of a namespace, sorted by key, before they are read (a complete list: the view
+        /// may be disposed before it is used).</summary>
         IEnumerable<MemoryLocation> ListMemories(string ns);
 
         /// <summary>Reads a listed memory (MemoryNotFound when it is gone since).</summary>
         MemoryRecord ReadListed(MemoryLocation location);
 
-        /// <summary>Namespaces holding memories, sorted, with how many each holds.</summary>
-        IReadOnlyList<KeyValuePair<string, int>> Namespaces();
+        /// <summary>Namespaces holding memories, sorted.</summary>
+        IReadOnlyList<string> Namespaces();
+
+        /// <summary>How many main-line memories a namespace holds.</summary>
+        int CountMemories(string ns);
 
         /// <summary>A branch's own version or merge base of a memory (tombstones included), or null.</summary>
         MemoryRecord? ReadBranchMemory(string ns, string branch, BranchSlot slot, string key);
@@ -132,6 +136,10 @@ namespace Engram.Core.Storage
         HistoryTail? ReadPrevious(HistoryTail tail);
 
         ProvenanceEntry ReadEntry(HistoryTail tail, bool includeValues);
+
+        /// <summary>The newest <paramref name="count"/> entries up to and including <paramref name="upTo"/> (only those of
+        /// <paramref name="branch"/> when given), oldest first. Its cost does not depend on the history's length.</summary>
+        IReadOnlyList<ProvenanceEntry> ReadNewest(HistoryTail upTo, int count, string? branch, bool includeValues);
 
         /// <summary>A history, oldest first, streaming, up to and including <paramref name="upTo"/> (the whole history when null).</summary>
         IEnumerable<ProvenanceEntry> ReadHistory(string ns, string key, HistoryTail? upTo, bool includeValues);

@@ -1,10 +1,11 @@
 using System.Linq;
+using Engram.Core.Engine.Rules;
 using Engram.Core.Provenance;
 using Engram.Core.Values;
 
-namespace Engram.Core
+namespace Engram.Core.Engine
 {
-    public sealed partial class EngramStore
+    public abstract partial class EngramEngine
     {
         public const string RestoredAction = "restored";
 
@@ -12,16 +13,13 @@ namespace Engram.Core
         /// The history entry that produced <paramref name="version"/> of a memory on a branch (default main), with
         /// its value. Untracked memories only know their current version.
         /// </summary>
-        public ProvenanceEntry GetVersion(string ns, string key, int version, string? branch = null) => GetVersion(this, ns, key, version, branch);
-
-        /// <summary>GetVersion through the backend interface (shared by every backend).</summary>
-        internal static ProvenanceEntry GetVersion(IEngramBackend store, string ns, string key, int version, string? branch)
+        public ProvenanceEntry GetVersion(string ns, string key, int version, string? branch = null)
         {
             ns = Names.NormalizeNamespace(ns);
             var b = Names.NormalizeBranch(branch);
-            if (!store.HasProvenance(ns, key))
+            if (!HasProvenance(ns, key))
             {
-                var current = store.TryGet(ns, key, b) ?? throw NotFound(ns, key);
+                var current = TryGet(ns, key, b) ?? throw StoreErrors.MemoryMissing(ns, key);
                 if (current.Version != version) throw VersionMissing(ns, key, version, b, "the memory is not tracked, so only its current version is known");
                 return new ProvenanceEntry
                 {
@@ -30,7 +28,7 @@ namespace Engram.Core
                 };
             }
             ProvenanceEntry? found = null;
-            foreach (var e in store.GetProvenance(ns, key, null, includeValues: true, branch: "*"))
+            foreach (var e in GetProvenance(ns, key, null, includeValues: true, branch: "*"))
             {
                 if (e.Version != version || !e.HasValue) continue;
                 // A branch continues main's numbering from its fork: accept main's entry for versions before the fork.
@@ -44,17 +42,13 @@ namespace Engram.Core
                 $"Version {version} of '{key}' in '{ns}'{(branch == Names.DefaultBranch ? "" : " on branch " + branch)} is not available: {why}.", ns + "/" + key + "#" + version);
 
         /// <summary>Writes the value an earlier version had as a new version, with a <c>restored</c> entry.</summary>
-        public SetResult Restore(string ns, string key, int version, string? actor = null, string? reason = null, string? branch = null) =>
-            Restore(this, ns, key, version, actor, reason, branch);
-
-        /// <summary>Restore through the backend interface (shared by every backend).</summary>
-        internal static SetResult Restore(IEngramBackend store, string ns, string key, int version, string? actor, string? reason, string? branch)
+        public SetResult Restore(string ns, string key, int version, string? actor = null, string? reason = null, string? branch = null)
         {
-            var old = GetVersion(store, ns, key, version, branch);
-            var current = store.TryGet(ns, key, branch);
+            var old = GetVersion(ns, key, version, branch);
+            var current = TryGet(ns, key, branch);
             if (current != null && current.ContentHash == ValueCodec.ContentHash(old.Value))
                 return new SetResult(current, false, null); // already holds that value: nothing to restore
-            return store.Set(new SetRequest(ns, key, old.Value)
+            return Set(new SetRequest(ns, key, old.Value)
             {
                 Actor = actor,
                 Reason = reason,

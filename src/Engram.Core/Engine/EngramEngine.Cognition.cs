@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.IO;
 using System.Linq;
-using System.Text;
+using Engram.Core.Engine.Rules;
 using Engram.Core.Provenance;
 using Engram.Core.Storage;
 using Engram.Core.Values;
@@ -24,8 +23,11 @@ namespace Engram.Core
         public string MemoryId { get; }
         public int Version { get; }
     }
+}
 
-    public sealed partial class EngramStore
+namespace Engram.Core.Engine
+{
+    public abstract partial class EngramEngine
     {
         public const string ConnectedAction = "connected";
 
@@ -48,26 +50,23 @@ namespace Engram.Core
                     $"An action, sources or a confidence are provenance: '{key}' in '{ns}' must be tracked to record them.", ns + "/" + key);
         }
 
-        /// <summary>Pins every source to an exact version (the current one unless the reference names one). Caller holds the lock.</summary>
-        private List<ResolvedSource> ResolveSources(SetRequest request) => ResolveSources(this, request);
-
-        /// <summary>ResolveSources through the backend interface (shared by every backend).</summary>
-        internal static List<ResolvedSource> ResolveSources(IEngramBackend store, SetRequest request)
+        /// <summary>Pins every source to an exact version (the current one unless the reference names one).</summary>
+        internal List<ResolvedSource> ResolveSources(SetRequest request)
         {
             var list = new List<ResolvedSource>();
             if (request.DerivedFrom == null) return list;
             foreach (var r in request.DerivedFrom)
             {
-                var current = store.TryGet(r.Namespace, r.Key, r.Branch);
+                var current = TryGet(r.Namespace, r.Key, r.Branch);
                 if (r.Version == null)
                 {
-                    if (current == null) throw NotFound(r.Namespace, r.Key);
+                    if (current == null) throw StoreErrors.MemoryMissing(r.Namespace, r.Key);
                     list.Add(new ResolvedSource(r, current.Id, current.Version));
                 }
                 else if (current != null && current.Version == r.Version)
                     list.Add(new ResolvedSource(r, current.Id, current.Version));
                 else
-                    list.Add(new ResolvedSource(r, GetVersion(store, r.Namespace, r.Key, r.Version.Value, r.Branch).MemoryId, r.Version.Value));
+                    list.Add(new ResolvedSource(r, GetVersion(r.Namespace, r.Key, r.Version.Value, r.Branch).MemoryId, r.Version.Value));
             }
             return list;
         }
@@ -88,41 +87,6 @@ namespace Engram.Core
             return d;
         }
 
-        // ------------------------------------------------------------------ derived-from index (keeps "down" lineage cheap)
-
-        internal string DerivedIndexPath(string ns, string key) =>
-            _paths.Proven(Path.Combine(Root, Names.ProvenanceNamespace, "_derived", ns, Names.EncodeKey(key) + ".idx"));
-
-        /// <summary>Appends "derived ns, key, version, source version, seq, branch" lines to each source's index.</summary>
-        private void StageDerivedIndex(Transaction txn, List<ResolvedSource> sources, ProvenanceEntry entry)
-        {
-            foreach (var group in sources.GroupBy(s => DerivedIndexPath(s.Ref.Namespace, s.Ref.Key)))
-            {
-                var sb = new StringBuilder();
-                foreach (var s in group)
-                    sb.Append(entry.Namespace).Append('\t').Append(entry.Key).Append('\t').Append(entry.Version.ToString(CultureInfo.InvariantCulture))
-                      .Append('\t').Append(s.Version.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(entry.Seq.ToString(CultureInfo.InvariantCulture))
-                      .Append('\t').Append(entry.Branch).Append('\n');
-                long length = File.Exists(group.Key) ? new FileInfo(group.Key).Length : 0;
-                txn.Append(group.Key, sb.ToString(), length);
-            }
-        }
-
-        internal IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)> ReadDerivedIndex(string ns, string key)
-        {
-            var path = DerivedIndexPath(ns, key);
-            var text = TryReadText(path);
-            if (text == null) yield break;
-            foreach (var line in text.Split('\n'))
-            {
-                var p = line.Split('\t');
-                if (p.Length < 5 || !int.TryParse(p[2], NumberStyles.None, CultureInfo.InvariantCulture, out var v)
-                    || !int.TryParse(p[3], NumberStyles.None, CultureInfo.InvariantCulture, out var sv)
-                    || !long.TryParse(p[4], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)) continue;
-                yield return (p[0], p[1], v, sv, seq);
-            }
-        }
-
         // ------------------------------------------------------------------ connections
 
         /// <summary>Records a connection between two memories in both histories, without changing their values.</summary>
@@ -130,38 +94,34 @@ namespace Engram.Core
         {
             if (from.Namespace == to.Namespace && from.Key == to.Key)
                 throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, "A memory cannot be connected to itself.", from.ToString());
-            actor = NormalizeActor(actor);
+            actor = WriteRules.NormalizeActor(actor);
             EnsureExists();
-            using (LockForWrite())
+            using (var s = Storage.BeginWrite())
             {
-                var a = TryGet(from.Namespace, from.Key) ?? throw NotFound(from.Namespace, from.Key);
-                var b = TryGet(to.Namespace, to.Key) ?? throw NotFound(to.Namespace, to.Key);
+                var a = s.ReadMemory(from.Namespace, from.Key) ?? throw StoreErrors.MemoryMissing(from.Namespace, from.Key);
+                var b = s.ReadMemory(to.Namespace, to.Key) ?? throw StoreErrors.MemoryMissing(to.Namespace, to.Key);
                 foreach (var (r, m) in new[] { (from, a), (to, b) })
                     if (r.Branch != Names.DefaultBranch || (r.Version != null && r.Version != m.Version))
                         throw new EngramException(EngramErrorIds.VersionNotFound, EngramErrorKind.InvalidArgument,
                             $"A connection links the current main-line versions; '{r}' names {(r.Branch != Names.DefaultBranch ? "branch " + r.Branch : "version " + r.Version)}, but '{r.Key}' is at v{m.Version} on main.", r.ToString());
                 var now = DateTime.UtcNow;
-                using (var txn = BeginTransaction())
-                {
-                    var ea = StageConnection(txn, a, b, "to", actor!, reason, now);
-                    var eb = StageConnection(txn, b, a, "from", actor!, reason, now);
-                    txn.Commit();
-                    return (ea, eb);
-                }
+                var ea = Connection(s, a, b, "to", actor, reason, now);
+                var eb = Connection(s, b, a, "from", actor, reason, now);
+                s.Commit();
+                return (ea, eb);
             }
         }
 
-        private ProvenanceEntry StageConnection(Transaction txn, MemoryRecord self, MemoryRecord other, string direction, string actor, string? reason, DateTime now)
+        private ProvenanceEntry Connection(IStorageWrite s, MemoryRecord self, MemoryRecord other, string direction, string actor, string? reason, DateTime now)
         {
-            var log = new ProvenanceLog(ProvenancePath(self.Namespace, self.Key));
-            var tail = Reconcile(log, self, self.Namespace, self.Key);
-            var entry = NewEntry(tail, self.Id, self.Namespace, self.Key, ConnectedAction, actor, now, Names.DefaultBranch, self.Version, reason,
+            var tail = Reconcile(s, self, self.Namespace, self.Key);
+            var entry = WriteRules.NewEntry(tail, self.Id, self.Namespace, self.Key, ConnectedAction, actor, now, Names.DefaultBranch, self.Version, reason,
                 self.ContentHash, null, hasValue: false, details: new EngramMap(MapKind.Ordered)
                 {
                     { "direction", direction },
                     { "with", new EngramMap(MapKind.Ordered) { { "namespace", other.Namespace }, { "key", other.Key }, { "version", other.Version }, { "memoryId", other.Id } } },
                 });
-            StageAppend(txn, log, tail, entry);
+            s.Append(tail, new[] { entry });
             return entry;
         }
 
@@ -176,26 +136,19 @@ namespace Engram.Core
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
             EnsureExists();
-            return GetLineage(this, ReadDerivedIndex, ns, key, depth, direction);
-        }
-
-        /// <summary>The lineage walk through the backend interface; <paramref name="derivedIndex"/> lists what was derived from a memory.</summary>
-        internal static IReadOnlyList<LineageLink> GetLineage(IEngramBackend store, Func<string, string, IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)>> derivedIndex,
-            string ns, string key, int depth, LineageDirection direction)
-        {
-            if (store.TryGet(ns, key) == null && !store.HasProvenance(ns, key)) throw NotFound(ns, key);
+            if (TryGet(ns, key) == null && !HasProvenance(ns, key)) throw StoreErrors.MemoryMissing(ns, key);
             var links = new List<LineageLink>();
-            if (direction != LineageDirection.Down) WalkUp(store, ns, key, int.MaxValue, null, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
-            if (direction != LineageDirection.Up) WalkDown(store, derivedIndex, ns, key, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            if (direction != LineageDirection.Down) WalkUp(ns, key, int.MaxValue, null, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
+            if (direction != LineageDirection.Up) WalkDown(ns, key, 1, depth, links, new HashSet<string>(StringComparer.Ordinal));
             return links;
         }
 
         /// <param name="branch">The line a pinned source version belongs to; null (the memory asked about) for every line.</param>
-        private static void WalkUp(IEngramBackend store, string ns, string key, int maxVersion, string? branch, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        private void WalkUp(string ns, string key, int maxVersion, string? branch, int level, int depth, List<LineageLink> links, HashSet<string> seen)
         {
             if (level > depth || !seen.Add(ns + "/" + key + "@" + maxVersion + "@" + branch)) return;
-            if (!store.HasProvenance(ns, key)) return;
-            var entries = store.GetProvenance(ns, key, null, includeValues: false, branch: "*").ToList();
+            if (!HasProvenance(ns, key)) return;
+            var entries = GetProvenance(ns, key, null, includeValues: false, branch: "*").ToList();
             var onLine = branch == null ? (_ => true) : LineOf(entries, branch, maxVersion);
             foreach (var e in entries)
             {
@@ -209,7 +162,7 @@ namespace Engram.Core
                     var sver = Convert.ToInt32(s["version"], CultureInfo.InvariantCulture);
                     var sbranch = s.TryGetValue("branch", out var sb) && sb is string bs ? bs : Names.DefaultBranch;
                     links.Add(new LineageLink(LineageDirection.Up, level, ns, key, e.Version, sns, skey, sver, e.Action, e.Actor, e.TimestampUtc, confidence, e.Reason, e.Seq));
-                    WalkUp(store, sns, skey, sver, sbranch, level + 1, depth, links, seen);
+                    WalkUp(sns, skey, sver, sbranch, level + 1, depth, links, seen);
                 }
             }
         }
@@ -234,17 +187,18 @@ namespace Engram.Core
             return e => e.Branch == branch || (e.Branch == Names.DefaultBranch && e.Seq < forkSeq);
         }
 
-        private static void WalkDown(IEngramBackend store, Func<string, string, IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)>> derivedIndex,
-            string ns, string key, int level, int depth, List<LineageLink> links, HashSet<string> seen)
+        private void WalkDown(string ns, string key, int level, int depth, List<LineageLink> links, HashSet<string> seen)
         {
             if (level > depth || !seen.Add(ns + "/" + key)) return;
-            foreach (var d in derivedIndex(ns, key))
+            List<DerivedLink> derived;
+            using (var view = Storage.OpenRead()) derived = view.ReadDerived(ns, key).ToList();
+            foreach (var d in derived)
             {
-                var entry = store.GetProvenance(d.ns, d.key, null, includeValues: false, branch: "*").FirstOrDefault(e => e.Seq == d.seq);
+                var entry = GetProvenance(d.Namespace, d.Key, null, includeValues: false, branch: "*").FirstOrDefault(e => e.Seq == d.Seq);
                 var confidence = entry?.Details != null && entry.Details.TryGetValue("confidence", out var c) && c is double dd ? dd : (double?)null;
-                links.Add(new LineageLink(LineageDirection.Down, level, d.ns, d.key, d.version, ns, key, d.sourceVersion,
-                    entry?.Action ?? "", entry?.Actor ?? "", entry?.TimestampUtc ?? DateTime.MinValue, confidence, entry?.Reason, d.seq));
-                WalkDown(store, derivedIndex, d.ns, d.key, level + 1, depth, links, seen);
+                links.Add(new LineageLink(LineageDirection.Down, level, d.Namespace, d.Key, d.Version, ns, key, d.SourceVersion,
+                    entry?.Action ?? "", entry?.Actor ?? "", entry?.TimestampUtc ?? DateTime.MinValue, confidence, entry?.Reason, d.Seq));
+                WalkDown(d.Namespace, d.Key, level + 1, depth, links, seen);
             }
         }
     }
