@@ -41,7 +41,8 @@ namespace Engram.Core
 
         public bool Covers(string key) => Keys == null || ((IList<string>)Keys).Contains(key);
 
-        internal string ToYaml()
+        /// <summary>The branch record as YAML (its file on the file store, its row on SQL).</summary>
+        public string ToYaml()
         {
             var map = new EngramMap(MapKind.Object)
             {
@@ -57,7 +58,8 @@ namespace Engram.Core
             return ValueCodec.ToYaml(map);
         }
 
-        internal static BranchRecord Parse(string text, string path)
+        /// <summary>Parses a branch record written by <see cref="ToYaml"/>; <paramref name="path"/> names it in errors.</summary>
+        public static BranchRecord Parse(string text, string path)
         {
             EngramMap? map;
             try { map = ValueCodec.FromYaml(text) as EngramMap; }

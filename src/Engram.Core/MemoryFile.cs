@@ -23,7 +23,7 @@ namespace Engram.Core
     ///   port: 8080
     /// </code>
     /// </example>
-    internal static class MemoryFile
+    public static class MemoryFile
     {
         /// <summary>The memory file as text (see <see cref="Render"/>).</summary>
         public static string Serialize(MemoryRecord m)
@@ -162,7 +162,8 @@ namespace Engram.Core
             return -1;
         }
 
-        internal static string Time(DateTime utc) => utc.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture);
+        /// <summary>A time as memory files and SQL rows write it (ISO 8601 round-trip, UTC).</summary>
+        public static string Time(DateTime utc) => utc.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture);
 
         private static void Field(IEmitter e, string name, string plainValue)
         {
@@ -376,7 +377,8 @@ namespace Engram.Core
             return PlainTime(s.Value) ?? throw Malformed(path, $"'{name}' must be an ISO 8601 time, not '{s.Value}'");
         }
 
-        internal static EngramException Malformed(string path, string why, Exception? inner = null) =>
+        /// <summary>MalformedMemoryFile for the memory at <paramref name="path"/>, saying <paramref name="why"/>.</summary>
+        public static EngramException Malformed(string path, string why, Exception? inner = null) =>
             new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData,
                 $"The memory file '{path}' cannot be read: {why}.", path, inner);
     }

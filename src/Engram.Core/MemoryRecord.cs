@@ -73,7 +73,7 @@ namespace Engram.Core
         public static MemoryRecord Tombstone(string id, string ns, string key, int version, string branch) =>
             new MemoryRecord(id, ns, key, null, System.Array.Empty<string>(), version, System.DateTime.UtcNow, System.DateTime.UtcNow, branch, true);
         /// <summary>Sets the content hash of a value whose hash the caller has just computed (not computed twice).</summary>
-        internal MemoryRecord WithContentHash(string contentHash)
+        public MemoryRecord WithContentHash(string contentHash)
         {
             _contentHash = contentHash;
             return this;

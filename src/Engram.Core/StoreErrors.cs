@@ -1,8 +1,12 @@
 namespace Engram.Core
 {
     /// <summary>The errors every backend raises for the same situations, so ids and messages agree across backends.</summary>
-    internal static class StoreErrors
+    public static class StoreErrors
     {
+        public static EngramException MemoryNotFound(string ns, string key) =>
+            new EngramException(EngramErrorIds.MemoryNotFound, EngramErrorKind.NotFound,
+                $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
+
         public static EngramException StoreMissing(string root) =>
             new EngramException(EngramErrorIds.StoreNotFound, EngramErrorKind.NotFound,
                 $"No Engram store at '{root}'. Create one with Initialize-EngramStore, or by writing a first memory with Set-EngramMemory.", root);
