@@ -52,8 +52,9 @@ namespace Engram.Core
         IReadOnlyList<BranchInfo> GetBranches(string? ns = null);
         BranchRecord Fork(string ns, string branch, IReadOnlyList<string>? keys, string? actor = null, string? reason = null);
         BranchInfo RemoveBranch(string ns, string branch);
-        MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
-            Func<string, bool>? keyFilter = null);
+        /// <summary>The three-way plan of a merge (what <see cref="Merge"/> would do), changing nothing; <paramref name="keyFilter"/>
+        /// limits it to some keys.</summary>
+        MergeResult PlanMerge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, Func<string, bool>? keyFilter = null);
         MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
             Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null);
 

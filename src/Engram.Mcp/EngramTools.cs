@@ -311,7 +311,7 @@ namespace Engram.Mcp
             return Run(_log, "engram_merge", () =>
             {
                 var s = ParseEnum<MergeStrategy>((strategy ?? "fail").Replace("_", "").Replace("-", ""), "strategy", "fail, ours, theirs or conflictbranch");
-                var r = dry_run ? Store.PlanMerge(@namespace, branch, null, s) : Store.Merge(@namespace, branch, s, _ctx.ActorFor(server));
+                var r = dry_run ? Store.PlanMerge(@namespace, branch, s) : Store.Merge(@namespace, branch, s, _ctx.ActorFor(server));
                 return new JsonObject
                 {
                     ["namespace"] = r.Namespace, ["branch"] = r.Branch, ["into"] = r.Into, ["strategy"] = r.Strategy.ToString().ToLowerInvariant(),

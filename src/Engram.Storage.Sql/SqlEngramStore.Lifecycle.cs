@@ -69,7 +69,7 @@ namespace Engram.Storage.Sql
             }
         }
 
-        public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
+        public override StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
         {
             EnsureExists();
             var report = new StoreReport(Root);
@@ -120,7 +120,7 @@ namespace Engram.Storage.Sql
             return report;
         }
 
-        public StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null)
+        public override StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -139,7 +139,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ anchors
 
-        public ProvenanceHead GetHead(string ns)
+        public override ProvenanceHead GetHead(string ns)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -150,7 +150,7 @@ namespace Engram.Storage.Sql
             return new ProvenanceHead(ns, DateTime.UtcNow, list.OrderBy(e => e.Key, StringComparer.Ordinal).ToList());
         }
 
-        public StoreReport VerifyAgainst(ProvenanceHead head)
+        public override StoreReport VerifyAgainst(ProvenanceHead head)
         {
             EngramStore.CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
@@ -180,7 +180,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ time travel
 
-        public AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null)
+        public override AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -201,7 +201,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ format, retention
 
-        public UpgradeReport Upgrade(bool dryRun = false)
+        public override UpgradeReport Upgrade(bool dryRun = false)
         {
             EnsureExists();
             var from = Config.Format;
@@ -216,7 +216,7 @@ namespace Engram.Storage.Sql
             if (Config.Format < format) throw StoreErrors.UpgradeRequired(Root, format, Config.Format, what);
         }
 
-        public StoreConfig SetRetention(string? ns, RetentionPolicy policy)
+        public override StoreConfig SetRetention(string? ns, RetentionPolicy policy)
         {
             var name = ns == null ? null : Names.NormalizeNamespace(ns);
             EnsureExists();
@@ -224,7 +224,7 @@ namespace Engram.Storage.Sql
             return EditConfig(config => config.SetRetention(name, policy));
         }
 
-        public StoreConfig SetEmbeddings(EmbeddingsConfig? embeddings)
+        public override StoreConfig SetEmbeddings(EmbeddingsConfig? embeddings)
         {
             EnsureExists();
             return EditConfig(config => config.Embeddings = embeddings);
@@ -239,7 +239,7 @@ namespace Engram.Storage.Sql
             return config;
         });
 
-        public IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
+        public override IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
             DateTime? nowUtc = null, Action<int, int, string>? progress = null)
         {
             EnsureExists();
@@ -285,7 +285,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ search
 
-        public IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
+        public override IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null)
         {
             var parsed = SearchQuery.Parse(query);
             var ns = namespaces?.Select(Names.NormalizeNamespace).Distinct().ToList();
@@ -318,7 +318,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ vectors
 
-        public IReadOnlyList<StoredVector> GetVectors(string ns)
+        public override IReadOnlyList<StoredVector> GetVectors(string ns)
         {
             ns = Names.NormalizeNamespace(ns);
             return Read(db => db.Query("SELECT key, content_hash, model, vector FROM vectors WHERE ns = @ns",
@@ -326,7 +326,7 @@ namespace Engram.Storage.Sql
                 new List<StoredVector>());
         }
 
-        public void PutVectors(string ns, IReadOnlyList<StoredVector> vectors)
+        public override void PutVectors(string ns, IReadOnlyList<StoredVector> vectors)
         {
             ns = Names.NormalizeNamespace(ns);
             Write(db =>
@@ -365,7 +365,7 @@ namespace Engram.Storage.Sql
 
         // ------------------------------------------------------------------ moving whole stores
 
-        public StoreExport Export()
+        public override StoreExport Export()
         {
             EnsureExists();
             int memories = Read(db => Convert.ToInt32(db.Scalar("SELECT COUNT(*) FROM memories"), CultureInfo.InvariantCulture), 0);
@@ -400,7 +400,7 @@ namespace Engram.Storage.Sql
                 }
         }
 
-        public void Import(StoreExport export, Action<int, int, string>? progress = null)
+        public override void Import(StoreExport export, Action<int, int, string>? progress = null)
         {
             if (export == null) throw new ArgumentNullException(nameof(export));
             Write(db =>

@@ -18,7 +18,7 @@ namespace Engram.Storage.Sql
     /// touches, is one SQL transaction taken under the store's write lock, so a crash or an error leaves nothing half
     /// done; readers never wait for writers.
     /// </summary>
-    public sealed partial class SqlEngramStore : IEngramBackend
+    public sealed partial class SqlEngramStore : Engram.Core.Engine.EngramEngine
     {
         /// <summary>The newest table layout this build knows (engram_meta 'schema'): 2 = SQLite's full-text index keyed
         /// by row id (1: found by namespace and key, a scan per write). An older layout is brought up to date by the
@@ -27,17 +27,20 @@ namespace Engram.Storage.Sql
 
         private readonly SqlDialect _d;
         private readonly EngramStoreOptions _options;
-        private StoreConfig? _config;
         private bool _schemaReady;
 
-        public SqlEngramStore(SqlDialect dialect, EngramStoreOptions? options = null)
+        private readonly SqlStorage _storage;
+        private Action<string>? _faultHook;
+
+        public SqlEngramStore(SqlDialect dialect, EngramStoreOptions? options = null) : this(new SqlStorage(dialect, options), options) { }
+
+        private SqlEngramStore(SqlStorage storage, EngramStoreOptions? options) : base(storage)
         {
-            _d = dialect ?? throw new ArgumentNullException(nameof(dialect));
+            _storage = storage;
+            _d = storage.Dialect;
             _options = options ?? new EngramStoreOptions();
         }
 
-        public string Backend => _d.Name;
-        public string Root => _d.DisplayLocation;
         public SqlDialect Dialect => _d;
 
         /// <summary>
@@ -45,7 +48,11 @@ namespace Engram.Storage.Sql
         /// ("before-commit"). Throwing <see cref="SimulatedCrashException"/> there leaves the transaction uncommitted,
         /// as a process that dies mid-transaction would.
         /// </summary>
-        internal Action<string>? FaultHook { get; set; }
+        internal Action<string>? FaultHook
+        {
+            get => _faultHook;
+            set { _faultHook = value; _storage.FaultHook = value; }
+        }
 
         // ------------------------------------------------------------------ connections
 
@@ -103,7 +110,7 @@ namespace Engram.Storage.Sql
                     throw new EngramException(EngramErrorIds.StoreLocked, EngramErrorKind.ResourceBusy,
                         $"The store '{Root}' is being written by another process and did not become free within {_options.LockTimeout.TotalSeconds:0} s: {ex.Message}", Root, ex);
                 }
-                _config = ReadConfig(db) ?? _config; // another writer may have changed it
+                if (ReadConfig(db) is StoreConfig current) _storage.Saved(current); // another writer may have changed it
                 db.FaultHook = FaultHook;
                 try
                 {
@@ -226,11 +233,7 @@ namespace Engram.Storage.Sql
             return text == null ? null : StoreConfig.Parse(text, Root);
         }
 
-        public bool Exists => Read(db => db.Scalar("SELECT value FROM engram_meta WHERE name = 'config'") != null, false);
-
-        public StoreConfig Config => _config ?? (_config = Read(ReadConfig, null) ?? new StoreConfig());
-
-        public StoreConfig Initialize(StoreConfig? config = null, bool force = false)
+        public override StoreConfig Initialize(StoreConfig? config = null, bool force = false)
         {
             config = config ?? new StoreConfig();
             bool existed = Exists;
@@ -248,13 +251,7 @@ namespace Engram.Storage.Sql
         private void SaveConfig(Db db, StoreConfig config)
         {
             db.Exec("UPDATE engram_meta SET value = @v WHERE name = 'config'", ("v", config.ToYaml()));
-            _config = config;
-        }
-
-        public void EnsureExists()
-        {
-            if (!Exists) throw StoreErrors.StoreMissing(Root);
-            _ = Config; // validates format
+            _storage.Saved(config);
         }
 
         // ------------------------------------------------------------------ memory rows
@@ -340,245 +337,17 @@ namespace Engram.Storage.Sql
         private ProvenanceEntry ParseEntry(string doc, string ns, string key, bool includeValues) =>
             ProvenanceLog.ParseDocumentText(doc, Root + "#_provenance/" + ns + "/" + key, includeValues);
 
-        private static void InsertDerived(Db db, List<ResolvedSource> sources, ProvenanceEntry entry)
-        {
-            foreach (var s in sources)
-                db.Exec("INSERT INTO derived (source_ns, source_key, ns, key, version, source_version, seq, branch) VALUES (@sns, @skey, @ns, @key, @v, @sv, @seq, @b)",
-                    ("sns", s.Ref.Namespace), ("skey", s.Ref.Key), ("ns", entry.Namespace), ("key", entry.Key), ("v", entry.Version), ("sv", s.Version), ("seq", entry.Seq), ("b", entry.Branch));
-        }
-
-        private IEnumerable<(string ns, string key, int version, int sourceVersion, long seq)> ReadDerived(string ns, string key) =>
-            Read(db => db.Query("SELECT ns, key, version, source_version, seq FROM derived WHERE source_ns = @ns AND source_key = @key",
-                r => (r.GetString(0), r.GetString(1), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture), Convert.ToInt32(r.GetValue(3), CultureInfo.InvariantCulture),
-                      Convert.ToInt64(r.GetValue(4), CultureInfo.InvariantCulture)), ("ns", ns), ("key", key)),
-                new List<(string, string, int, int, long)>());
-
         // ------------------------------------------------------------------ reads
 
-        public MemoryRecord? TryGet(string ns, string key)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            Names.ValidateKey(key);
-            return Read(db => MainRow(db, ns, key), null);
-        }
-
-        public MemoryRecord Get(string ns, string key)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            Names.ValidateKey(key);
-            EnsureExists();
-            return TryGet(ns, key) ?? throw EngramStore.NotFound(ns, key);
-        }
-
-
-        public IEnumerable<MemoryLocation> List(string ns)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            var keys = Read(db => db.Query("SELECT key FROM memories WHERE ns = @ns", r => r.GetString(0), ("ns", ns)), new List<string>());
-            keys.Sort(StringComparer.Ordinal);
-            return keys.Select(k => new MemoryLocation(ns, k, Origin(ns, k))).ToList();
-        }
-
-        public MemoryRecord Read(MemoryLocation location) =>
-            TryGet(location.Namespace, location.Key ?? "") ?? throw EngramStore.NotFound(location.Namespace, location.Key ?? "");
-
-        public IReadOnlyList<string> ListNamespaces()
-        {
-            var list = Read(db => db.Query("SELECT DISTINCT ns FROM memories", r => r.GetString(0)), new List<string>());
-            list.Sort(StringComparer.Ordinal);
-            return list;
-        }
-
-        public IReadOnlyList<NamespaceInfo> GetNamespaces()
-        {
-            var counts = Read(db => db.Query("SELECT ns, COUNT(*) FROM memories GROUP BY ns", r => (ns: r.GetString(0), n: Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture))),
-                new List<(string ns, int n)>()).ToDictionary(x => x.ns, x => x.n, StringComparer.Ordinal);
-            var all = new SortedSet<string>(counts.Keys, StringComparer.Ordinal);
-            foreach (var s in Names.StandardNamespaces) all.Add(s);
-            var config = Config;
-            return all.Select(n => new NamespaceInfo(n, config.IsTracked(n), counts.TryGetValue(n, out var c) ? c : 0,
-                Names.StandardNamespaces.Contains(n), counts.ContainsKey(n))).ToList();
-        }
 
         // ------------------------------------------------------------------ writes (main line)
 
-        public SetResult Set(SetRequest request)
-        {
-            var w = EngramStore.CheckWrite(request, Config.MaxValueBytes);
-            if (w.Branch != Names.DefaultBranch) return SetOnBranch(request, w);
-            string ns = w.Namespace, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
-            var tags = w.Tags;
-
-            return Write(db =>
-            {
-                var current = MainRow(db, ns, key);
-                ConditionalWrite.Check(request, current, ns, key, Names.DefaultBranch);
-                var tail = ReadTail(db, ns, key);
-                bool hasHistory = tail != null;
-                bool tracked = EngramStore.Tracked(request, hasHistory, Config, ns, key, mainLine: true);
-                var sources = EngramStore.ResolveSources(this, request);
-
-                var newTags = tags ?? current?.Tags ?? Array.Empty<string>();
-                if (current != null && !request.IsCognitive && current.ContentHash == contentHash && newTags.SequenceEqual(current.Tags, StringComparer.Ordinal))
-                {
-                    if (hasHistory || request.TrackProvenance != true) return new SetResult(current, false, null);
-                    var start = EngramStore.NewEntry(null, current.Id, ns, key, ProvenanceActions.Tracked, actor, DateTime.UtcNow, Names.DefaultBranch,
-                        current.Version, request.Reason, current.ContentHash, current.Value);
-                    InsertEntry(db, start);
-                    return new SetResult(current, false, start);
-                }
-
-                var now = DateTime.UtcNow;
-                string id;
-                int version;
-                if (current != null) { id = current.Id; version = current.Version + 1; }
-                else if (tail != null) { id = tail.MemoryId; version = (LastMainVersion(db, ns, key) ?? 0) + 1; }
-                else { id = Guid.NewGuid().ToString("N"); version = 1; }
-                // A row lost while its history is intact: the write continues that history, as a revision (as on files).
-                bool continuesLost = current == null && tail != null && LastMainAction(db, ns, key) is string lastAction && lastAction != ProvenanceActions.Deleted;
-
-                var record = new MemoryRecord(id, ns, key, request.Value, newTags, version, current?.CreatedUtc ?? now, now);
-                ProvenanceEntry? entry = null;
-                if (tracked)
-                    entry = EngramStore.NewEntry(tail?.ToLogTail(), id, ns, key, request.Action ?? (current == null && !continuesLost ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                        actor, now, Names.DefaultBranch, version, request.Reason, contentHash, request.Value, details: EngramStore.CognitionDetails(request, sources));
-                KeepBases(db, ns, key, current, exceptBranch: null);
-                PutMain(db, record);
-                if (entry != null)
-                {
-                    InsertEntry(db, entry);
-                    InsertDerived(db, sources, entry);
-                }
-                return new SetResult(record, true, entry);
-            });
-        }
-
-        public ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null, string? branch = null)
-        {
-            if (Names.NormalizeBranch(branch) != Names.DefaultBranch) return RemoveOnBranch(ns, key, actor, reason, Names.NormalizeBranch(branch));
-            ns = Names.NormalizeNamespace(ns);
-            Names.ValidateKey(key);
-            actor = EngramStore.NormalizeActor(actor);
-            EnsureExists();
-            return Write(db =>
-            {
-                var current = MainRow(db, ns, key) ?? throw EngramStore.NotFound(ns, key);
-                ProvenanceEntry? entry = null;
-                var tail = ReadTail(db, ns, key);
-                if (tail != null)
-                    entry = EngramStore.NewEntry(tail.ToLogTail(), current.Id, ns, key, ProvenanceActions.Deleted, actor, DateTime.UtcNow, Names.DefaultBranch,
-                        current.Version, reason, null, null, hasValue: false);
-                KeepBases(db, ns, key, current, exceptBranch: null);
-                DeleteMain(db, ns, key);
-                if (entry != null) InsertEntry(db, entry);
-                return entry;
-            });
-        }
-
         // ------------------------------------------------------------------ provenance reads
-
-        public bool HasProvenance(string ns, string key)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            return Read(db => HasHistory(db, ns, key), false);
-        }
-
-        public IEnumerable<ProvenanceEntry> GetProvenance(string ns, string key, int? last = null, bool includeValues = true, string? branch = null)
-        {
-            var b = branch == null || branch == "*" ? null : Names.NormalizeBranch(branch);
-            ns = Names.NormalizeNamespace(ns);
-            Names.ValidateKey(key);
-            var filter = b == null ? "" : " AND branch = @b";
-            List<string>? newest = null;
-            if (last.HasValue)
-            {
-                // The newest entries first, in one round trip: when there are any, the store and the history exist
-                // (only an empty answer needs the checks below, to tell why).
-                _ = Config; // refuses a store of a newer format
-                var ps = new List<(string, object?)> { ("ns", ns), ("key", key), ("n", Math.Max(0, last.Value)) };
-                if (b != null) ps.Add(("b", b));
-                newest = Read(db => db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key" + filter + " ORDER BY seq DESC LIMIT @n",
-                    r => r.GetString(0), ps.ToArray()), new List<string>());
-            }
-            if (newest == null || newest.Count == 0)
-            {
-                EnsureExists();
-                if (!HasProvenance(ns, key))
-                {
-                    if (TryGet(ns, key) == null) throw EngramStore.NotFound(ns, key);
-                    throw StoreErrors.NotTracked(ns, key);
-                }
-            }
-            if (newest != null)
-            {
-                newest.Reverse();
-                return newest.Select(d => ParseEntry(d, ns, key, includeValues)).ToList();
-            }
-            return StreamEntries(ns, key, filter, b, includeValues);
-        }
-
-        private IEnumerable<ProvenanceEntry> StreamEntries(string ns, string key, string filter, string? branch, bool includeValues)
-        {
-            using (var db = OpenRead())
-            {
-                if (db == null) yield break;
-                var ps = new List<(string, object?)> { ("ns", ns), ("key", key) };
-                if (branch != null) ps.Add(("b", branch));
-                foreach (var doc in db.Stream("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key" + filter + " ORDER BY seq", r => r.GetString(0), ps.ToArray()))
-                    yield return ParseEntry(doc, ns, key, includeValues);
-            }
-        }
 
         /// <summary>Every entry of one history, oldest first, inside a transaction.</summary>
         private List<ProvenanceEntry> Entries(Db db, string ns, string key, bool includeValues = true) =>
             db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key ORDER BY seq", r => r.GetString(0), ("ns", ns), ("key", key))
               .Select(d => ParseEntry(d, ns, key, includeValues)).ToList();
 
-        public ProvenanceEntry GetVersion(string ns, string key, int version, string? branch = null) => EngramStore.GetVersion(this, ns, key, version, branch);
-
-        public SetResult Restore(string ns, string key, int version, string? actor = null, string? reason = null, string? branch = null) =>
-            EngramStore.Restore(this, ns, key, version, actor, reason, branch);
-
-        public (ProvenanceEntry from, ProvenanceEntry to) Connect(MemoryRef from, MemoryRef to, string? actor = null, string? reason = null)
-        {
-            if (from.Namespace == to.Namespace && from.Key == to.Key)
-                throw new EngramException(EngramErrorIds.InvalidKey, EngramErrorKind.InvalidArgument, "A memory cannot be connected to itself.", from.ToString());
-            actor = EngramStore.NormalizeActor(actor);
-            EnsureExists();
-            return Write(db =>
-            {
-                var a = MainRow(db, from.Namespace, from.Key) ?? throw EngramStore.NotFound(from.Namespace, from.Key);
-                var b = MainRow(db, to.Namespace, to.Key) ?? throw EngramStore.NotFound(to.Namespace, to.Key);
-                foreach (var (r, m) in new[] { (from, a), (to, b) })
-                    if (r.Branch != Names.DefaultBranch || (r.Version != null && r.Version != m.Version))
-                        throw new EngramException(EngramErrorIds.VersionNotFound, EngramErrorKind.InvalidArgument,
-                            $"A connection links the current main-line versions; '{r}' names {(r.Branch != Names.DefaultBranch ? "branch " + r.Branch : "version " + r.Version)}, but '{r.Key}' is at v{m.Version} on main.", r.ToString());
-                var now = DateTime.UtcNow;
-                var ea = Connection(db, a, b, "to", actor, reason, now);
-                var eb = Connection(db, b, a, "from", actor, reason, now);
-                return (ea, eb);
-            });
-        }
-
-        private static ProvenanceEntry Connection(Db db, MemoryRecord self, MemoryRecord other, string direction, string actor, string? reason, DateTime now)
-        {
-            var tail = ReadTail(db, self.Namespace, self.Key);
-            var entry = EngramStore.NewEntry(tail?.ToLogTail(), self.Id, self.Namespace, self.Key, EngramStore.ConnectedAction, actor, now, Names.DefaultBranch, self.Version, reason,
-                self.ContentHash, null, hasValue: false, details: new EngramMap(MapKind.Ordered)
-                {
-                    { "direction", direction },
-                    { "with", new EngramMap(MapKind.Ordered) { { "namespace", other.Namespace }, { "key", other.Key }, { "version", other.Version }, { "memoryId", other.Id } } },
-                });
-            InsertEntry(db, entry);
-            return entry;
-        }
-
-        public IReadOnlyList<LineageLink> GetLineage(string ns, string key, int depth = 3, LineageDirection direction = LineageDirection.Both)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            Names.ValidateKey(key);
-            EnsureExists();
-            return EngramStore.GetLineage(this, ReadDerived, ns, key, depth, direction);
-        }
     }
 }

@@ -47,13 +47,15 @@ namespace Engram.Storage.Sql
             return ReadMemory(location.Namespace, key) ?? throw StoreErrors.MemoryNotFound(location.Namespace, key);
         }
 
-        public IReadOnlyList<KeyValuePair<string, int>> Namespaces()
+        public IReadOnlyList<string> Namespaces()
         {
-            var counts = Read(db => db.Query("SELECT ns, COUNT(*) FROM memories GROUP BY ns",
-                r => new KeyValuePair<string, int>(r.GetString(0), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture))), new List<KeyValuePair<string, int>>());
-            counts.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-            return counts;
+            var list = Read(db => db.Query("SELECT DISTINCT ns FROM memories", r => r.GetString(0)), new List<string>());
+            list.Sort(StringComparer.Ordinal);
+            return list;
         }
+
+        public int CountMemories(string ns) =>
+            Read(db => Convert.ToInt32(db.Scalar("SELECT COUNT(*) FROM memories WHERE ns = @ns", ("ns", ns)), CultureInfo.InvariantCulture), 0);
 
         public MemoryRecord? ReadBranchMemory(string ns, string branch, BranchSlot slot, string key) =>
             Read(db => S.BranchMemory(db, ns, branch, SqlStorage.KindOf(slot), key), null);
@@ -95,6 +97,17 @@ namespace Engram.Storage.Sql
                 throw new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
                     $"Entry {tail.Seq} of the history of '{tail.Key}' in '{tail.Namespace}' no longer exists.", tail.Namespace + "/" + tail.Key);
             return S.ParseEntry(doc, tail.Namespace, tail.Key, includeValues);
+        }
+
+        public IReadOnlyList<ProvenanceEntry> ReadNewest(HistoryTail upTo, int count, string? branch, bool includeValues)
+        {
+            // The newest entries first, in one round trip.
+            var ps = new List<(string, object?)> { ("ns", upTo.Namespace), ("key", upTo.Key), ("seq", upTo.Seq), ("n", count) };
+            if (branch != null) ps.Add(("b", branch));
+            var docs = Read(db => db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key AND seq <= @seq" + (branch == null ? "" : " AND branch = @b") +
+                " ORDER BY seq DESC LIMIT @n", r => r.GetString(0), ps.ToArray()), new List<string>());
+            docs.Reverse();
+            return docs.Select(d => S.ParseEntry(d, upTo.Namespace, upTo.Key, includeValues)).ToList();
         }
 
         /// <summary>Streams the history on a connection of its own (as <see cref="SqlEngramStore"/> does), so the caller

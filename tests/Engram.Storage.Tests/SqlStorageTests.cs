@@ -226,7 +226,7 @@ namespace Engram.Storage.Tests
             using (var w = to.BeginWrite())
             {
                 foreach (var ns in view.Namespaces())
-                    foreach (var location in view.ListMemories(ns.Key))
+                    foreach (var location in view.ListMemories(ns))
                         w.PutMemory(view.ReadListed(location));
                 foreach (var h in view.Histories(null))
                     w.ReplaceHistory(h.Key, h.Value, view.ReadHistory(h.Key, h.Value, null, true).ToList());
@@ -452,7 +452,10 @@ namespace Engram.Storage.Tests
 
             using (var view = s.OpenRead())
             {
-                Assert.Equal(new[] { new KeyValuePair<string, int>("notes", 1), new KeyValuePair<string, int>("shared", 2) }, view.Namespaces());
+                Assert.Equal(new[] { "notes", "shared" }, view.Namespaces());
+                Assert.Equal(1, view.CountMemories("notes"));
+                Assert.Equal(2, view.CountMemories("shared"));
+                Assert.Equal(0, view.CountMemories("none"));
                 var listed = view.ListMemories("shared").ToList();
                 Assert.Equal(new[] { "a-key", "b-key" }, listed.Select(l => l.Key));
                 Assert.Equal("alpha words", view.ReadListed(listed[0]).Value);

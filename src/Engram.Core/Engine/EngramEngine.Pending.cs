@@ -12,10 +12,6 @@ namespace Engram.Core.Engine
         public abstract StoreReport VerifyAgainst(ProvenanceHead head);
         public abstract StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null);
         public abstract AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null);
-        public abstract MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
-            Func<string, bool>? keyFilter = null);
-        public abstract MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
-            Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null);
         public abstract StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null);
         public abstract UpgradeReport Upgrade(bool dryRun = false);
         public abstract StoreConfig SetRetention(string? ns, RetentionPolicy policy);

@@ -61,7 +61,7 @@ namespace Engram.PowerShell.Commands
                     // -WhatIf: report the plan without writing anything.
                     if (MyInvocation.BoundParameters.ContainsKey("WhatIf"))
                     {
-                        var plan = store.PlanMerge(Namespace, Branch, null, Strategy.ToCore(), filter);
+                        var plan = store.PlanMerge(Namespace, Branch, Strategy.ToCore(), filter);
                         WritePlan(plan, store);
                     }
                     return;

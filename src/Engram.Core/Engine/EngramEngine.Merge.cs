@@ -1,14 +1,14 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
+using Engram.Core.Engine.Rules;
 using Engram.Core.Provenance;
 using Engram.Core.Storage;
 using Engram.Core.Values;
 
 namespace Engram.Core
 {
-    /// <summary>How <see cref="EngramStore.Merge"/> resolves memories changed differently on both sides.</summary>
+    /// <summary>How <see cref="Engine.EngramEngine.Merge"/> resolves memories changed differently on both sides.</summary>
     public enum MergeStrategy
     {
         /// <summary>Any conflict: nothing changes, the conflicts are reported.</summary>
@@ -84,8 +84,11 @@ namespace Engram.Core
 
         public MergeResult Plan { get; }
     }
+}
 
-    public sealed partial class EngramStore
+namespace Engram.Core.Engine
+{
+    public abstract partial class EngramEngine
     {
         private static string Fingerprint(MemoryRecord? m) =>
             m == null || m.Deleted ? "absent" : m.ContentHash + "|" + string.Join("\u001f", m.Tags);
@@ -93,8 +96,8 @@ namespace Engram.Core
         private static MemoryRecord? Live(MemoryRecord? m) => m == null || m.Deleted ? null : m;
 
         /// <summary>
-        /// The three-way decision for one key a branch changed (shared by every backend): the merge base is the snapshot
-        /// kept when main changed after the fork, else main itself (main did not change).
+        /// The three-way decision for one key a branch changed: the merge base is the snapshot kept when main changed
+        /// after the fork, else main itself (main did not change).
         /// </summary>
         internal static MergeItem PlanItem(string key, bool hasSnapshot, MemoryRecord? snapshot, MemoryRecord? ours, MemoryRecord theirsRaw, MergeStrategy strategy)
         {
@@ -128,27 +131,24 @@ namespace Engram.Core
         }
 
         /// <summary>Three-way plan of merging <paramref name="branch"/> into main; reads only, changes nothing.</summary>
-        public override MergeResult PlanMerge(string ns, string branch, IReadOnlyList<string>? keyPatterns = null, MergeStrategy strategy = MergeStrategy.Fail,
-            Func<string, bool>? keyFilter = null)
+        public MergeResult PlanMerge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
             branch = Names.NormalizeBranch(branch);
             EnsureExists();
-            RequireBranch(ns, branch);
+            using (var view = Storage.OpenRead()) return Plan(view, ns, branch, strategy, keyFilter);
+        }
+
+        private static MergeResult Plan(IStorageView view, string ns, string branch, MergeStrategy strategy, Func<string, bool>? keyFilter)
+        {
+            RequireBranch(view, ns, branch);
             var items = new List<MergeItem>();
-            var memDir = Path.Combine(BranchDir(ns, branch), "mem");
-            if (Directory.Exists(memDir))
+            foreach (var theirsRaw in view.ReadBranchMemories(ns, branch, BranchSlot.Own).OrderBy(m => Names.EncodeKey(m.Key), StringComparer.Ordinal))
             {
-                foreach (var file in _paths.Files(memDir, "*.yaml").OrderBy(f => f, StringComparer.Ordinal))
-                {
-                    var theirsRaw = ReadFile(file, ns, branch);
-                    if (theirsRaw == null) continue;
-                    var key = theirsRaw.Key;
-                    if (keyFilter != null && !keyFilter(key)) continue;
-                    var basePath = BasePath(ns, branch, key);
-                    bool hasSnapshot = File.Exists(basePath);
-                    items.Add(PlanItem(key, hasSnapshot, hasSnapshot ? ReadFile(basePath, ns, branch) : null, TryGet(ns, key), theirsRaw, strategy));
-                }
+                var key = theirsRaw.Key;
+                if (keyFilter != null && !keyFilter(key)) continue;
+                var snapshot = view.ReadBranchMemory(ns, branch, BranchSlot.Base, key);
+                items.Add(PlanItem(key, snapshot != null, snapshot, view.ReadMemory(ns, key), theirsRaw, strategy));
             }
             return new MergeResult(ns, branch, strategy, items);
         }
@@ -159,54 +159,49 @@ namespace Engram.Core
         /// memories get a <c>merged</c> entry naming the branch and both parent versions. Merged keys leave the branch's
         /// pending changes (the branch then sees main for them); the branch itself stays until Remove-EngramBranch.
         /// </summary>
-        public override MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
+        public MergeResult Merge(string ns, string branch, MergeStrategy strategy = MergeStrategy.Fail, string? actor = null, string? reason = null,
             Func<string, bool>? keyFilter = null, Action<int, int, string>? progress = null)
         {
             ns = Names.NormalizeNamespace(ns);
             branch = Names.NormalizeBranch(branch);
-            actor = NormalizeActor(actor);
+            actor = WriteRules.NormalizeActor(actor);
             EnsureExists();
-            using (LockForWrite())
+            using (var s = Storage.BeginWrite())
             {
-                var plan = PlanMerge(ns, branch, null, strategy, keyFilter);
+                var plan = Plan(s, ns, branch, strategy, keyFilter);
                 if (strategy == MergeStrategy.Fail && plan.Conflicts.Any()) throw new MergeConflictException(plan);
                 var now = DateTime.UtcNow;
-                using (var txn = BeginTransaction())
+                int done = 0;
+                foreach (var item in plan.Items)
                 {
-                    int done = 0;
-                    foreach (var item in plan.Items)
+                    progress?.Invoke(++done, plan.Items.Count, item.Key);
+                    bool take = item.Outcome == MergeOutcome.Merged || (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.Theirs);
+                    if (take) TakeTheirs(s, ns, branch, item, actor, reason, now);
+                    else if (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.ConflictBranch)
                     {
-                        progress?.Invoke(++done, plan.Items.Count, item.Key);
-                        bool take = item.Outcome == MergeOutcome.Merged || (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.Theirs);
-                        if (take) StageTakeTheirs(txn, ns, branch, item, actor, reason, now);
-                        else if (item.Outcome == MergeOutcome.Conflict && strategy == MergeStrategy.ConflictBranch)
-                        {
-                            var name = ConflictBranchName(branch, item, n => File.Exists(BranchRecordPath(ns, n)));
-                            StageConflictBranch(txn, ns, name, branch, item, actor, now);
-                            item.Resolution = "conflict-branch:" + name;
-                            plan.ConflictBranches.Add(name);
-                        }
-                        // The branch is caught up for this key: drop its pending change and merge base.
-                        txn.Delete(OverlayPath(ns, branch, item.Key));
-                        if (File.Exists(BasePath(ns, branch, item.Key))) txn.Delete(BasePath(ns, branch, item.Key));
+                        var name = ConflictBranchName(branch, item, n => plan.ConflictBranches.Contains(n) || s.ReadBranch(ns, n) != null);
+                        ConflictBranch(s, ns, name, branch, item, actor, now);
+                        item.Resolution = "conflict-branch:" + name;
+                        plan.ConflictBranches.Add(name);
                     }
-                    txn.Commit();
+                    // The branch is caught up for this key: drop its pending change and merge base.
+                    s.DeleteBranchMemory(ns, branch, BranchSlot.Own, item.Key);
+                    s.DeleteBranchMemory(ns, branch, BranchSlot.Base, item.Key);
                 }
+                s.Commit();
                 plan.Applied = true;
                 return plan;
             }
         }
 
-        private void StageTakeTheirs(Transaction txn, string ns, string branch, MergeItem item, string actor, string? reason, DateTime now)
+        private void TakeTheirs(IStorageWrite s, string ns, string branch, MergeItem item, string actor, string? reason, DateTime now)
         {
             var key = item.Key;
             var ours = item.Ours;
             var theirs = item.Theirs;
-            var log = new ProvenanceLog(ProvenancePath(ns, key));
-            var tail = log.Exists ? Reconcile(log, ours, ns, key) : null; // before deciding: a write that never finished is cut
-            bool tracked = tail != null || Config.IsTracked(ns);
-            var others = BranchesNeedingBase(ns, key).Where(b => b != branch).ToList();
-            if (others.Count > 0) StageBaseSnapshots(txn, others, ours, ns, key);
+            var tail = Reconcile(s, ours, ns, key); // before deciding: a write that never finished is cut
+            bool tracked = tail != null || s.Config.IsTracked(ns);
+            KeepBases(s, BranchesNeedingBase(s, ns, key, except: branch), ours, ns, key);
             var details = new EngramMap(MapKind.Ordered)
             {
                 { "from", branch },
@@ -217,53 +212,39 @@ namespace Engram.Core
             if (theirs == null)
             {
                 if (ours == null) return;
-                txn.Delete(MemoryPath(ns, key));
+                s.DeleteMemory(ns, key);
                 if (tracked)
-                    StageAppend(txn, log, tail, NewEntry(tail, ours.Id, ns, key, ProvenanceActions.Deleted, actor, now, Names.DefaultBranch,
-                        ours.Version, reason, null, null, hasValue: false, details: details));
+                    s.Append(tail, new[] { WriteRules.NewEntry(tail, ours.Id, ns, key, ProvenanceActions.Deleted, actor, now, Names.DefaultBranch,
+                        ours.Version, reason, null, null, hasValue: false, details: details) });
                 return;
             }
             // New on main: continue after main's last version when it had one (re-created after a delete), else keep the
-            // branch's version. (The log's tail may be one of the branch's own entries, so it cannot be used as is.)
-            int? lastMain = ours == null && tail != null && tail.Seq > 0 ? LastMainVersion(log, tail) : null;
+            // branch's version. (The tail may be one of the branch's own entries, so it cannot be used as is.)
+            int? lastMain = ours == null && tail != null ? HistoryRules.LastMain(s, tail)?.Version : null;
             int version = ours != null ? ours.Version + 1 : lastMain.HasValue ? lastMain.Value + 1 : Math.Max(1, theirs.Version);
             var id = ours?.Id ?? theirs.Id;
             var merged = new MemoryRecord(id, ns, key, theirs.Value, theirs.Tags, version, ours?.CreatedUtc ?? theirs.CreatedUtc, now);
-            txn.Write(MemoryPath(ns, key), MemoryFile.Serialize(merged));
+            s.PutMemory(merged);
             if (tracked)
-                StageAppend(txn, log, tail, NewEntry(tail, id, ns, key, ProvenanceActions.Merged, actor, now, Names.DefaultBranch,
-                    version, reason, merged.ContentHash, theirs.Value, details: details));
+                s.Append(tail, new[] { WriteRules.NewEntry(tail, id, ns, key, ProvenanceActions.Merged, actor, now, Names.DefaultBranch,
+                    version, reason, merged.ContentHash, theirs.Value, details: details) });
         }
 
-        /// <summary>The version recorded by the newest main-line entry of a log (walking back over branch entries); null if none.</summary>
-        private static int? LastMainVersion(ProvenanceLog log, LogTail tail) => LastMainTail(log, tail)?.Version;
-
-        /// <summary>The trailer of the newest main-line entry of a log (walking back over branch entries); null if none.</summary>
-        internal static LogTail? LastMainTail(ProvenanceLog log, LogTail tail)
+        private void ConflictBranch(IStorageWrite s, string ns, string name, string fromBranch, MergeItem item, string actor, DateTime now)
         {
-            using (var fs = log.OpenForRandomRead())
-                for (LogTail? t = tail; t != null; t = log.ReadPreviousTail(fs, t.Start))
-                    if (t.Branch == Names.DefaultBranch) return t;
-            return null;
-        }
-
-
-        private void StageConflictBranch(Transaction txn, string ns, string name, string fromBranch, MergeItem item, string actor, DateTime now)
-        {
-            var record = new BranchRecord(name, ns, now, actor, $"conflict while merging '{fromBranch}' into main", new[] { item.Key });
-            txn.Write(BranchRecordPath(ns, name), record.ToYaml());
+            var why = $"conflict while merging '{fromBranch}' into main";
+            s.PutBranch(new BranchRecord(name, ns, now, actor, why, new[] { item.Key }));
             // Base = main as it is now, so merging this branch later is a clean "take theirs" and removing it keeps main.
-            txn.Write(BasePath(ns, name, item.Key), MemoryFile.Serialize(item.Ours ?? MemoryRecord.Tombstone("", ns, item.Key, 0, name)));
+            s.PutBranchMemory(ns, name, BranchSlot.Base, item.Ours ?? MemoryRecord.Tombstone("", ns, item.Key, 0, name));
             var theirs = item.Theirs;
             var id = theirs?.Id ?? item.Ours?.Id ?? "";
-            txn.Write(OverlayPath(ns, name, item.Key), MemoryFile.Serialize(theirs != null
+            s.PutBranchMemory(ns, name, BranchSlot.Own, theirs != null
                 ? new MemoryRecord(theirs.Id, ns, item.Key, theirs.Value, theirs.Tags, (item.Ours?.Version ?? 0) + 1, theirs.CreatedUtc, now, name)
-                : MemoryRecord.Tombstone(id, ns, item.Key, item.Ours?.Version ?? 0, name)));
-            var log = new ProvenanceLog(ProvenancePath(ns, item.Key));
-            if (!log.Exists || item.Ours == null) return;
-            var tail = Reconcile(log, item.Ours, ns, item.Key);
-            if (tail == null) return; // only a write that never finished, now cut: untracked
-            StageAppend(txn, log, tail, ForkedEntry(tail, item.Ours, ns, item.Key, actor, now, name, $"conflict while merging '{fromBranch}' into main", fromBranch));
+                : MemoryRecord.Tombstone(id, ns, item.Key, item.Ours?.Version ?? 0, name));
+            if (item.Ours == null) return;
+            var tail = Reconcile(s, item.Ours, ns, item.Key);
+            if (tail == null) return; // untracked (or only a write that never finished, now cut)
+            s.Append(tail, new[] { WriteRules.ForkedEntry(tail, item.Ours, ns, item.Key, actor, now, name, why, fromBranch) });
         }
     }
 }
