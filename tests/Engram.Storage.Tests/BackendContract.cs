@@ -1352,7 +1352,7 @@ namespace Engram.Storage.Tests
         public void Embeddings_AreSetReadBackAndRemoved_AndABadOneChangesNothing()
         {
             Put(Ns, "k", "v");
-            Throws(EngramErrorIds.EmbeddingsNotConfigured, () => Engram.Core.Search.SemanticSearch.FromConfig(S.Config, S.Root));
+            Throws(EngramErrorIds.EmbeddingsNotConfigured, () => Engram.Core.Search.SemanticSearch.FromConfig(S.Config, S.Root, _ => throw new Xunit.Sdk.XunitException("no generator is made without an embeddings: section")));
 
             var config = S.SetEmbeddings(Engram.Core.Search.EmbeddingsConfig.Create("OpenAI", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_API_KEY"));
             Assert.Equal("openai", config.Embeddings!.Provider);
