@@ -133,7 +133,7 @@ namespace Engram.Core.Tests
             Assert.Equal("x *** y", RedactedException.Scrub("x " + Uri.EscapeDataString("k/y=") + " y", "k/y="));
             Assert.Equal("nothing", RedactedException.Scrub("nothing", "k"));
             var inner = new InvalidOperationException("inner " + Key);
-            var copy = RedactedException.From(new Exception("outer " + Key, inner), Key);
+            var copy = RedactedException.From(new InvalidOperationException("outer " + Key, inner), Key);
             Assert.All(Messages(copy), m => Assert.DoesNotContain(Key, m));
             Assert.Contains(typeof(InvalidOperationException).FullName!, copy.ToString());
         }

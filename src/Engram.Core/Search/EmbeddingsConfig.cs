@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using YamlDotNet.RepresentationModel;
@@ -121,7 +122,7 @@ namespace Engram.Core.Search
             foreach (var c in s)
             {
                 if (c == '"' || c == '\\') sb.Append('\\').Append(c);
-                else if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2"));
+                else if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
                 else sb.Append(c);
             }
             return sb.Append('"').ToString();

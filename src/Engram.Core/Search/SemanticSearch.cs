@@ -255,7 +255,7 @@ namespace Engram.Core.Search
                 }
             }
 
-            public IReadOnlyList<SearchHit> Sorted()
+            public List<SearchHit> Sorted()
             {
                 var list = _heap.ToList();
                 list.Sort((a, b) => TextRanker.Compare((a.Memory.Namespace, a.Memory.Key, a.Score), (b.Memory.Namespace, b.Memory.Key, b.Score)));
