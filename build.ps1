@@ -82,10 +82,13 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE." }
 }
 
-# The Pester module from the NuGet package restored for tests/Engram.Pester.Tests (the version its csproj names).
+# The Pester module from the NuGet package restored for tests/Engram.Pester.Tests (the version Directory.Packages.props
+# names: central package versions).
 function Get-PesterManifest {
     $project = Join-Path $PSScriptRoot 'tests/Engram.Pester.Tests/Engram.Pester.Tests.csproj'
-    $reference = ([xml](Get-Content -Raw $project)).Project.ItemGroup.PackageReference | Where-Object Include -eq 'Pester'
+    $versions = Join-Path $PSScriptRoot 'Directory.Packages.props'
+    $reference = ([xml](Get-Content -Raw $versions)).Project.ItemGroup.PackageVersion | Where-Object Include -eq 'Pester'
+    if (-not $reference) { throw "Directory.Packages.props names no Pester version." }
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
     $manifest = Join-Path $packages "pester/$($reference.Version)/tools/Pester.psd1"
     if (-not (Test-Path -LiteralPath $manifest)) {

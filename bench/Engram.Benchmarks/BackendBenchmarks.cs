@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using BenchmarkDotNet.Attributes;
@@ -61,7 +62,7 @@ namespace Engram.Benchmarks
             for (int i = 0; i < HistoryLength; i++)
                 _store.Set(new SetRequest(BenchEnv.TrackedNs, "history", BenchEnv.Text(100, i)) { Actor = BenchEnv.Actor });
             for (int i = 0; i < NamespaceSize; i++)
-                _store.Set(new SetRequest("corpus", "note-" + i.ToString("D4"), Words(i)) { Actor = BenchEnv.Actor });
+                _store.Set(new SetRequest("corpus", "note-" + i.ToString("D4", CultureInfo.InvariantCulture), Words(i)) { Actor = BenchEnv.Actor });
             BenchEnv.Sync();
         }
 

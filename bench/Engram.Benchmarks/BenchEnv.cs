@@ -105,7 +105,7 @@ namespace Engram.Benchmarks
         {
             var rnd = new Random(seed);
             var sb = new StringBuilder(size + 32);
-            sb.Append("v").Append(seed).Append(' ');
+            sb.Append('v').Append(seed).Append(' ');
             while (sb.Length < size)
             {
                 sb.Append(Words[rnd.Next(Words.Length)]);

@@ -40,7 +40,7 @@ namespace Engram.Benchmarks
                 else if (args[i] == "--only" && i + 1 < args.Length) only.Add(args[++i]);
                 else if (args[i] == "--store-size" && i + 1 < args.Length) storeSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
             }
-            bool Want(string group) => only.Count == 0 || only.Any(o => group.IndexOf(o, StringComparison.OrdinalIgnoreCase) >= 0);
+            bool Want(string group) => only.Count == 0 || only.Any(o => group.Contains(o, StringComparison.OrdinalIgnoreCase));
 
             Console.WriteLine($"Interleaved A/B ratios: {_rounds} rounds of ~{_batch.TotalMilliseconds:0} ms batches per side; stores under {BenchEnv.BaseDir}/run");
             var root = BenchEnv.NewTempDir("paired");

@@ -73,7 +73,9 @@ namespace Engram.Core
             var name = Get("name") as string ?? throw Malformed(path, "'name' is missing");
             var ns = Get("namespace") as string ?? throw Malformed(path, "'namespace' is missing");
             // Read from disk: the names must be ones Engram writes, so no path is ever built from anything else.
+#pragma warning disable CA1862 // not a case-insensitive comparison: "is the name already lower case"
             if (!(ns.Length > 0 && ns[0] != '_' && Names.IsValidNamespace(ns) && ns == ns.ToLowerInvariant()))
+#pragma warning restore CA1862
                 throw Malformed(path, $"'namespace' ({ns}) is not a valid namespace name");
             string? canonical;
             try { canonical = Names.NormalizeBranch(name); }

@@ -111,6 +111,9 @@ namespace Engram.Core
         /// <summary>Stands in for a content hash still being computed: same length as a real one (sha256: and 64 hex digits).</summary>
         internal static readonly string HashPlaceholder = "sha256:" + new string('0', 64);
 
+        /// <summary>Between the tags of a plain flow list (<c>[a, b]</c>).</summary>
+        private static readonly string[] ListSeparator = { ", " };
+
         /// <summary>
         /// The <c>value:</c> section as UTF-8: a long string that is safe there as a literal block, written by
         /// <see cref="LiteralBlock"/>; anything else through YamlDotNet's emitter. The caller disposes the buffer.
@@ -165,7 +168,7 @@ namespace Engram.Core
         /// <summary>A time as memory files and SQL rows write it (ISO 8601 round-trip, UTC).</summary>
         public static string Time(DateTime utc) => utc.ToUniversalTime().ToString("o", CultureInfo.InvariantCulture);
 
-        private static void Field(IEmitter e, string name, string plainValue)
+        private static void Field(Emitter e, string name, string plainValue)
         {
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, name, ScalarStyle.Plain, true, false));
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, plainValue, ScalarStyle.Plain, true, false));
@@ -226,7 +229,7 @@ namespace Engram.Core
                         if (value.Length < 2 || value[0] != '[' || value[value.Length - 1] != ']') return null;
                         tags = new List<string>();
                         if (value.Length > 2)
-                            foreach (var t in value.Substring(1, value.Length - 2).Split(new[] { ", " }, StringSplitOptions.None))
+                            foreach (var t in value.Substring(1, value.Length - 2).Split(ListSeparator, StringSplitOptions.None))
                             {
                                 if (!PlainYaml.IsWord(t, flow: true)) return null;
                                 tags.Add(t);

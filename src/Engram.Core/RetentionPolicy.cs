@@ -10,6 +10,9 @@ namespace Engram.Core
     {
         public static readonly RetentionPolicy Forever = new RetentionPolicy(null, null);
 
+        /// <summary>The keys of a retention policy in engram.yaml.</summary>
+        private static readonly string[] Keys = { "maxAge", "maxEntries" };
+
         private static readonly Regex DurationPattern = new Regex(@"^(\d+)(m|h|d|w)$", RegexOptions.CultureInvariant);
 
         public RetentionPolicy(TimeSpan? maxAge, int? maxEntries)
@@ -72,7 +75,7 @@ namespace Engram.Core
                         var v = (kv.Value as YamlScalarNode)?.Value ?? throw new FormatException($"'{k}' must be a scalar");
                         if (k == "maxAge") age = ParseDuration(v);
                         else if (k == "maxEntries") entries = int.Parse(v, NumberStyles.None, CultureInfo.InvariantCulture);
-                        else throw StoreConfig.UnknownKey(path, where, k ?? kv.Key.ToString(), new[] { "maxAge", "maxEntries" });
+                        else throw StoreConfig.UnknownKey(path, where, k ?? kv.Key.ToString(), Keys);
                     }
                     return new RetentionPolicy(age, entries);
                 }

@@ -57,6 +57,8 @@ namespace Engram.Core
 
         /// <summary>The top-level keys of engram.yaml; any other is refused (a misspelt key is never silently ignored).</summary>
         internal static readonly string[] TopLevelKeys = { "format", "provenance", "durability", "retention", "embeddings", "maxValueBytes" };
+        private static readonly string[] ProvenanceKeys = { "track" };
+        private static readonly string[] RetentionKeys = { "default", "namespaces" };
 
         /// <summary>Retention when a namespace has no rule of its own. Default: keep history forever.</summary>
         public RetentionPolicy DefaultRetention { get; set; } = RetentionPolicy.Forever;
@@ -155,7 +157,7 @@ namespace Engram.Core
             if (root.Children.TryGetValue(new YamlScalarNode("provenance"), out var provNode))
             {
                 if (!(provNode is YamlMappingNode prov)) throw Malformed(path, "'provenance' must be a mapping");
-                CheckKeys(prov, new[] { "track" }, path, "provenance");
+                CheckKeys(prov, ProvenanceKeys, path, "provenance");
                 if (prov.Children.TryGetValue(new YamlScalarNode("track"), out var track))
                 {
                     if (track is YamlScalarNode s && s.Value == "all") config.TrackAll = true;
@@ -176,7 +178,7 @@ namespace Engram.Core
             if (root.Children.TryGetValue(new YamlScalarNode("retention"), out var retNode))
             {
                 if (!(retNode is YamlMappingNode ret)) throw Malformed(path, "'retention' must be a mapping");
-                CheckKeys(ret, new[] { "default", "namespaces" }, path, "retention");
+                CheckKeys(ret, RetentionKeys, path, "retention");
                 if (ret.Children.TryGetValue(new YamlScalarNode("default"), out var def))
                     config.DefaultRetention = RetentionPolicy.Parse(def, path, "retention.default");
                 if (ret.Children.TryGetValue(new YamlScalarNode("namespaces"), out var nss))

@@ -39,7 +39,9 @@ namespace Engram.HelpGen
             var shortBlocks = shortSection == null ? new List<Block>() : Markdown.Blocks(shortSection.Body);
             if (shortSection != null && (shortBlocks.Count != 1 || shortBlocks[0].Kind != BlockKind.Paragraph || shortSection.Children.Count > 0))
                 errors.Add(new HelpError("EHG011", "the SHORT DESCRIPTION is one paragraph (Get-Help shows it as the topic's synopsis).", file, shortSection.Line));
+#pragma warning disable CA1862 // not a case-insensitive comparison: "is the title all capitals"
             foreach (var s in top.Children.Where(c => c.Title != c.Title.ToUpperInvariant()))
+#pragma warning restore CA1862
                 errors.Add(new HelpError("EHG011", $"top sections are upper case ('## {s.Title.ToUpperInvariant()}').", file, s.Line));
             if (errors.Count > before) return null;
 
@@ -98,7 +100,7 @@ namespace Engram.HelpGen
         {
             var line = new StringBuilder(firstPrefix);
             bool empty = true;
-            foreach (var word in text.Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
                 if (!empty && line.Length + 1 + word.Length > Width)
                 {

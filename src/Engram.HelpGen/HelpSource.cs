@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
@@ -210,7 +211,7 @@ namespace Engram.HelpGen
                     errors.Add(new HelpError("EHG006", $"example heading '### {ex.Title}' must read '### Example N: Title'.", file, ex.Line));
                     continue;
                 }
-                if (int.Parse(m.Groups[1].Value) != doc.Examples.Count + 1)
+                if (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) != doc.Examples.Count + 1)
                     errors.Add(new HelpError("EHG006", $"examples must be numbered 1, 2, 3…; expected Example {doc.Examples.Count + 1}.", file, ex.Line));
                 NoSubsections(ex, file, errors);
                 var blocks = Markdown.Blocks(ex.Body);

@@ -164,10 +164,10 @@ namespace Engram.HelpGen
                     continue;
                 }
 
-                if (line.TrimStart().StartsWith("|", StringComparison.Ordinal))
+                if (line.TrimStart().StartsWith('|'))
                 {
                     var rows = new List<string>();
-                    while (i < body.Count && body[i].Text.TrimStart().StartsWith("|", StringComparison.Ordinal))
+                    while (i < body.Count && body[i].Text.TrimStart().StartsWith('|'))
                     {
                         rows.Add(Inline(body[i].Text.Trim()));
                         i++;
@@ -195,7 +195,7 @@ namespace Engram.HelpGen
 
                 var words = new List<string>();
                 while (i < body.Count && body[i].Text.Trim().Length > 0 && !Fence.IsMatch(body[i].Text)
-                       && !ListItem.IsMatch(body[i].Text) && !body[i].Text.TrimStart().StartsWith("|", StringComparison.Ordinal))
+                       && !ListItem.IsMatch(body[i].Text) && !body[i].Text.TrimStart().StartsWith('|'))
                 {
                     words.Add(body[i].Text.Trim());
                     i++;

@@ -206,7 +206,7 @@ namespace Engram.HelpGen
         private static void WriteAtomic(string path, string text)
         {
             if (File.Exists(path) && File.ReadAllText(path, Encoding.UTF8) == text) return;
-            var tmp = path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
+            var tmp = string.Concat(path, ".", Guid.NewGuid().ToString("N").AsSpan(0, 8), ".tmp");
             File.WriteAllText(tmp, text, new UTF8Encoding(false));
             File.Move(tmp, path, overwrite: true);
         }

@@ -9,6 +9,7 @@ using System.Text.RegularExpressions;
 using System.Threading;
 using Engram.Core;
 using Engram.Core.Search;
+using Engram.Embeddings;
 using Microsoft.Extensions.Logging;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
@@ -166,7 +167,7 @@ namespace Engram.Mcp
                 if (semantic == true)
                 {
                     SemanticSearch.CheckQuery(query);
-                    using (var s = SemanticSearch.FromConfig(Store.Config, Store.Root))
+                    using (var s = EmbeddingGeneratorFactory.CreateSearch(Store.Config, Store.Root))
                     {
                         s.Warning = w => _log.LogWarning("{Warning}", w);
                         hits = s.Search(Store, query, namespaces, n, cancellationToken);

@@ -140,6 +140,9 @@ namespace Engram.Mcp
             return false;
         }
 
+        /// <summary>What a JSON number has only when it is not an integer: a fraction or an exponent.</summary>
+        private static readonly System.Buffers.SearchValues<char> NonIntegerChars = System.Buffers.SearchValues.Create(".eE");
+
         private static readonly JsonSerializerOptions JsonOptions = new JsonSerializerOptions { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
         // ------------------------------------------------------------------ core values <-> JSON
@@ -158,7 +161,7 @@ namespace Engram.Mcp
                 case JsonValueKind.Number:
                     if (e.TryGetInt64(out var l)) return l;
                     var raw = e.GetRawText();
-                    if (raw.IndexOfAny(new[] { '.', 'e', 'E' }) < 0)
+                    if (raw.AsSpan().IndexOfAny(NonIntegerChars) < 0)
                     {
                         // An integer beyond 64 bits: exact as a [decimal] (up to 28 digits), else refused as PowerShell
                         // refuses a [bigint]; a double would silently round it.

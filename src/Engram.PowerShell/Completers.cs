@@ -58,13 +58,16 @@ namespace Engram.PowerShell
             return ns is string s ? s : (ns as IEnumerable)?.Cast<object>().FirstOrDefault()?.ToString();
         }
 
+        /// <summary>Characters that make a completion need quotes in PowerShell.</summary>
+        private static readonly char[] NeedsQuotes = { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '@', '&', '#', '|', '<', '>', '[', ']' };
+
         public static IEnumerable<CompletionResult> Complete(IEnumerable<string> candidates, string wordToComplete, string kind)
         {
             var word = (wordToComplete ?? "").Trim('\'', '"');
             var pattern = new WildcardPattern(WildcardPattern.Escape(word) + "*", WildcardOptions.IgnoreCase);
             foreach (var c in candidates.Where(c => pattern.IsMatch(c)))
             {
-                var text = c.IndexOfAny(new[] { ' ', '\'', '"', '$', '`', '(', ')', '{', '}', ';', ',', '@', '&', '#', '|', '<', '>', '[', ']' }) >= 0
+                var text = c.IndexOfAny(NeedsQuotes) >= 0
                     ? "'" + c.Replace("'", "''") + "'"
                     : c;
                 yield return new CompletionResult(text, c, CompletionResultType.ParameterValue, kind + " " + c);

@@ -9,10 +9,10 @@ using System.Runtime.Loader;
 namespace Engram.PowerShell
 {
     /// <summary>
-    /// Keeps Engram's dependencies (Engram.Core, Engram.Storage.Sql, YamlDotNet, Microsoft.Data.Sqlite, SQLitePCLRaw,
-    /// Npgsql and theirs) out of PowerShell's default load context, so another module that loads a different version of
-    /// one of them (powershell-yaml ships a YamlDotNet) cannot clash with ours. The pattern from the PowerShell docs on
-    /// resolving module assembly conflicts:
+    /// Keeps Engram's dependencies (Engram.Core, Engram.Storage.Sql, Engram.Embeddings, YamlDotNet, Microsoft.Data.Sqlite,
+    /// SQLitePCLRaw, Npgsql, the embedding clients and theirs) out of PowerShell's default load context, so another
+    /// module that loads a different version of one of them (powershell-yaml ships a YamlDotNet) cannot clash with ours.
+    /// The pattern from the PowerShell docs on resolving module assembly conflicts:
     /// <list type="bullet">
     /// <item>the dependencies live in <c>Dependencies/</c> beside the module, where PowerShell does not look;</item>
     /// <item>on PowerShell 7 (.NET), when the cmdlet assembly first needs Engram.Core, the default context's
@@ -167,7 +167,7 @@ namespace Engram.PowerShell
             // private context (EngramLoadContext.Load), invisible to the rest of the session. Load by path, and only
             // when the file is there: asking the private context by name would fall back to the default context and
             // raise this event again.
-            if (_resolving || !(name.Name == "Engram.Core" || name.Name == "Engram.Storage.Sql")) return null;
+            if (_resolving || !(name.Name == "Engram.Core" || name.Name == "Engram.Storage.Sql" || name.Name == "Engram.Embeddings")) return null;
             var path = Path.Combine(EngramModuleInitializer.DependencyDirectory, name.Name + ".dll");
             if (!File.Exists(path)) return null;
             try
@@ -183,8 +183,9 @@ namespace Engram.PowerShell
     }
 
     /// <summary>
-    /// The private load context holding Engram.Core, Engram.Storage.Sql and everything they load from
-    /// <c>Dependencies/</c>: YamlDotNet, Microsoft.Data.Sqlite, SQLitePCLRaw (and its native e_sqlite3), Npgsql.
+    /// The private load context holding Engram.Core, Engram.Storage.Sql, Engram.Embeddings and everything they load from
+    /// <c>Dependencies/</c>: YamlDotNet, Microsoft.Data.Sqlite, SQLitePCLRaw (and its native e_sqlite3), Npgsql, the
+    /// embedding clients (Microsoft.Extensions.AI, OllamaSharp, OpenAI).
     /// </summary>
     internal sealed class EngramLoadContext : AssemblyLoadContext
     {

@@ -87,7 +87,7 @@ namespace Engram.PowerShell
             Confidence = e.Details != null && e.Details.TryGetValue("confidence", out var c) && c != null
                 ? System.Convert.ToDouble(c, CultureInfo.InvariantCulture) : (double?)null;
             Sources = e.Details != null && e.Details.TryGetValue("derivedFrom", out var from) && from is object?[] refs
-                ? refs.OfType<EngramMap>().Select(m => new EngramSource(m)).ToArray() : new EngramSource[0];
+                ? refs.OfType<EngramMap>().Select(m => new EngramSource(m)).ToArray() : Array.Empty<EngramSource>();
             Store = store;
         }
 

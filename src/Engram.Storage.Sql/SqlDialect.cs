@@ -260,6 +260,8 @@ namespace Engram.Storage.Sql
                 if (p.Groups[2].Value.Trim().Length > 0) yield return p.Groups[2].Value.Trim();
         }
 
+        private static readonly char[] Colon = { ':' }, Ampersand = { '&' }, EqualsSign = { '=' };
+
         private static string UriToConnectionString(Uri uri)
         {
             var b = new NpgsqlConnectionStringBuilder { Host = uri.Host, Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port };
@@ -267,13 +269,13 @@ namespace Engram.Storage.Sql
             if (db.Length > 0) b.Database = db;
             if (!string.IsNullOrEmpty(uri.UserInfo))
             {
-                var parts = uri.UserInfo.Split(new[] { ':' }, 2);
+                var parts = uri.UserInfo.Split(Colon, 2);
                 b.Username = Uri.UnescapeDataString(parts[0]);
                 if (parts.Length > 1) b.Password = Uri.UnescapeDataString(parts[1]);
             }
-            foreach (var kv in uri.Query.TrimStart('?').Split(new[] { '&' }, StringSplitOptions.RemoveEmptyEntries))
+            foreach (var kv in uri.Query.TrimStart('?').Split(Ampersand, StringSplitOptions.RemoveEmptyEntries))
             {
-                var p = kv.Split(new[] { '=' }, 2);
+                var p = kv.Split(EqualsSign, 2);
                 var name = Uri.UnescapeDataString(p[0]);
                 var value = p.Length > 1 ? Uri.UnescapeDataString(p[1]) : "";
                 if (name.Equals("search_path", StringComparison.OrdinalIgnoreCase) || name.Equals("schema", StringComparison.OrdinalIgnoreCase)) b.SearchPath = value;

@@ -105,7 +105,7 @@ namespace Engram.Core.Tests
             {
                 () => _t.Reopen().EnsureExists(),
                 () => _t.Reopen().Get("shared", "k"),
-                () => _t.Reopen().GetProvenance("shared", "k").ToList(),
+                () => _ = _t.Reopen().GetProvenance("shared", "k").ToList(),
                 () => _t.Reopen().Set(new SetRequest("shared", "k", 2) { Actor = "t" }),
                 () => _t.Reopen().Set(new SetRequest("shared", "new", 2) { Actor = "t" }),
                 () => _t.Reopen().Set(new SetRequest("session", "s", 2) { Actor = "t" }),

@@ -438,7 +438,7 @@ namespace Engram.Core.Tests
             Assert.Equal(30, Main("b"));
             Assert.Equal(0, Info("feat").ChangedCount);
             Assert.Equal(10, On("feat", "a"));
-            Assert.Empty(FilesUnder(BranchDir("feat")).Where(f => f != "branch.yaml"));
+            Assert.DoesNotContain(FilesUnder(BranchDir("feat")), f => f != "branch.yaml");
             AssertHealthy();
         }
 

@@ -740,7 +740,7 @@ namespace Engram.Core.Tests
             Assert.False(EngramStore.IsTurningPoint(new ProvenanceEntry { Action = "revised" }));
             Assert.True(EngramStore.IsTurningPoint(new ProvenanceEntry { Action = "revised", Details = new EngramMap { { "confidence", 0.49 } } }));
             Assert.False(EngramStore.IsTurningPoint(new ProvenanceEntry { Action = "revised", Details = new EngramMap { { "confidence", 0.5 } } }));
-            Assert.True(EngramStore.IsTurningPoint(new ProvenanceEntry { Action = "revised", Details = new EngramMap { { "derivedFrom", new object?[0] } } }));
+            Assert.True(EngramStore.IsTurningPoint(new ProvenanceEntry { Action = "revised", Details = new EngramMap { { "derivedFrom", Array.Empty<object?>() } } }));
         }
     }
 

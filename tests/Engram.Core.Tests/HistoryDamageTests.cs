@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -166,7 +167,7 @@ namespace Engram.Core.Tests
                 case "trailer-version": EditTrailer(2, 2, v => "4"); break;
                 case "trailer-seq": EditTrailer(2, 1, v => "4"); break;
                 case "trailer-hash": EditTrailer(2, 5, h => new string('0', h.Length)); break;
-                case "trailer-offset-back": EditTrailer(2, 4, o => (long.Parse(o) - 1).ToString()); break;
+                case "trailer-offset-back": EditTrailer(2, 4, o => (long.Parse(o, CultureInfo.InvariantCulture) - 1).ToString(CultureInfo.InvariantCulture)); break;
                 case "trailer-offset-zero": EditTrailer(2, 4, o => "0"); break;
                 case "trailer-offset-past-end": EditTrailer(2, 4, o => "99999"); break;
                 case "trailer-action": EditTrailer(2, 3, a => "created"); break;
@@ -208,7 +209,7 @@ namespace Engram.Core.Tests
             ThreeVersions();
             var entries = Entries();
             if (damage == "inner-trailer-version") EditTrailer(1, 2, v => "7");
-            else if (damage == "inner-trailer-offset") EditTrailer(1, 4, o => (long.Parse(o) + 2).ToString());
+            else if (damage == "inner-trailer-offset") EditTrailer(1, 4, o => (long.Parse(o, CultureInfo.InvariantCulture) + 2).ToString(CultureInfo.InvariantCulture));
             else WriteProv(entries[0] + entries[1].Replace("actor: tester\n", "actor: mallory\n") + entries[2]);
             AssertRepairChangesNothing(kind);
         }

@@ -44,7 +44,7 @@ namespace Engram.Core.Tests
             int.TryParse(Environment.GetEnvironmentVariable("ENGRAM_KILL_RUNS"), out var n) && n > 0 ? n : 3;
 
         /// <summary>Runs the worker from <paramref name="start"/>, kills it after <paramref name="killAfterMs"/>; returns the acknowledged indexes.</summary>
-        private List<long> RunAndKill(string root, long start, int killAfterMs, bool sets = false)
+        private static List<long> RunAndKill(string root, long start, int killAfterMs, bool sets = false)
         {
             var psi = new ProcessStartInfo(DotNet())
             {
@@ -246,7 +246,7 @@ namespace Engram.Core.Tests
                 WholeOrGone("session", "u" + i, i);
             }
             var expected = new HashSet<string>(acked.Concat(inFlight).Select(i => "n" + i));
-            foreach (var k in store.ListKeys("shared", null).Where(k => k.StartsWith("n", StringComparison.Ordinal)))
+            foreach (var k in store.ListKeys("shared", null).Where(k => k.StartsWith('n')))
                 Assert.True(expected.Contains(k), $"shared/{k} was never written");
             for (int r = 0; r < 5; r++)
             {

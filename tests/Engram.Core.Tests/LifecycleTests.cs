@@ -86,7 +86,7 @@ namespace Engram.Core.Tests
         /// A history optimized to keep entries from <paramref name="keptFrom"/> on: it starts with a squashed entry,
         /// every plain write before that seq is gone (squashed), and the kept entries follow gap-free.
         /// </summary>
-        private static void AssertSquashedBefore(IReadOnlyList<ProvenanceEntry> h, long keptFrom)
+        private static void AssertSquashedBefore(List<ProvenanceEntry> h, long keptFrom)
         {
             Assert.Equal(ProvenanceActions.Squashed, h[0].Action);
             Assert.DoesNotContain(h, e => e.Seq < keptFrom && (e.Action == ProvenanceActions.Created || e.Action == ProvenanceActions.Revised));
@@ -596,7 +596,7 @@ namespace Engram.Core.Tests
         [Fact]
         public void Optimize_dry_run_changes_no_byte_and_predicts_the_real_run()
         {
-            for (int i = 1; i <= 6; i++) { Put("a", i); Put("b", i.ToString()); }
+            for (int i = 1; i <= 6; i++) { Put("a", i); Put("b", i.ToString(CultureInfo.InvariantCulture)); }
             Put("c", "single");
             S.SetRetention("shared", new RetentionPolicy(null, 2));
             var before = Snapshot(_t.Root);

@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
+using System.Threading.Tasks;
 using Engram.Core;
 using Engram.Tests.Shared;
 using Xunit;
@@ -24,13 +26,13 @@ namespace Engram.Core.Tests
         public void Dispose() => _t.Dispose();
 
         [Fact]
-        public void EightWriterProcesses_DistinctTrackedKeys_VerifyReportsNothing()
+        public async Task EightWriterProcesses_DistinctTrackedKeys_VerifyReportsNothing()
         {
             const int Workers = 8, PerWorker = 150;
             _t.Store.Initialize();
             for (int w = 0; w < Workers; w++) _t.Set("shared", "key-" + w, "start"); // every history exists before the race
             var procs = Enumerable.Range(0, Workers)
-                .Select(w => StressWorkerProcess.Start(_t.Root, w.ToString(), PerWorker.ToString(), "shared", "key-" + w)).ToList();
+                .Select(w => StressWorkerProcess.Start(_t.Root, w.ToString(CultureInfo.InvariantCulture), PerWorker.ToString(CultureInfo.InvariantCulture), "shared", "key-" + w)).ToList();
             var outputs = procs.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
 
             int runs = 0, provenanceRuns = 0, dismissed = 0;
@@ -56,7 +58,7 @@ namespace Engram.Core.Tests
                 foreach (var p in procs) if (!p.WaitForExit(90_000)) try { p.Kill(); } catch (InvalidOperationException) { }
             }
             for (int w = 0; w < Workers; w++)
-                Assert.True(procs[w].ExitCode == 0, $"worker {w} exited {procs[w].ExitCode}: {outputs[w].Err.Result}");
+                Assert.True(procs[w].ExitCode == 0, $"worker {w} exited {procs[w].ExitCode}: {await outputs[w].Err}");
 
             int errors = findings.Count(f => f.Severity == FindingSeverity.Error);
             int warnings = findings.Count(f => f.Severity == FindingSeverity.Warning);

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Engram.Core.MemoryTool;
@@ -80,7 +81,7 @@ namespace Engram.Core.Tests
             Assert.StartsWith("Here're the files and directories up to 2 levels deep in /memories", root[0]);
             Assert.Contains("13\t/memories/projects/notes.md", root);
             Assert.Contains("13\t/memories/projects", root);
-            Assert.Contains(root, l => l.EndsWith("\t/memories/shared/config"));
+            Assert.Contains(root, l => l.EndsWith("\t/memories/shared/config", StringComparison.Ordinal));
             var ns = Run(new MemoryCommand { Command = "view", Path = "/memories/projects" }).Text.Split('\n');
             Assert.Equal(new[] { "13\t/memories/projects", "13\t/memories/projects/notes.md", "" }, ns.Skip(1).ToArray());
             Throws(EngramErrorIds.MemoryNotFound, () => Run(new MemoryCommand { Command = "view", Path = "/memories/nothing" }));

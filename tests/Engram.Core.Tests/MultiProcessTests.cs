@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -26,12 +27,12 @@ namespace Engram.Core.Tests
         private static Process Start(params string[] args) => StressWorkerProcess.Start(args);
 
         [Fact]
-        public void FourProcesses_SameTrackedKey_HistoryIsGapFreeAndComplete()
+        public async Task FourProcesses_SameTrackedKey_HistoryIsGapFreeAndComplete()
         {
             const int Workers = 4, PerWorker = 100, Total = Workers * PerWorker;
             _t.Store.Initialize(); // so the workers do not race to create engram.yaml (that race is covered below)
             var sw = Stopwatch.StartNew();
-            var procs = Enumerable.Range(0, Workers).Select(w => Start(_t.Root, w.ToString(), PerWorker.ToString(), "shared", "hot")).ToList();
+            var procs = Enumerable.Range(0, Workers).Select(w => Start(_t.Root, w.ToString(CultureInfo.InvariantCulture), PerWorker.ToString(CultureInfo.InvariantCulture), "shared", "hot")).ToList();
             var outputs = procs.Select(p => (Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync())).ToList();
             foreach (var p in procs)
             {
@@ -44,8 +45,8 @@ namespace Engram.Core.Tests
             _out.WriteLine($"{Workers} workers x {PerWorker} writes: {sw.ElapsedMilliseconds} ms");
             for (int w = 0; w < Workers; w++)
             {
-                var stdout = outputs[w].Out.Result;
-                var stderr = outputs[w].Err.Result;
+                var stdout = await outputs[w].Out;
+                var stderr = await outputs[w].Err;
                 Assert.True(procs[w].ExitCode == 0, $"worker {w} exited {procs[w].ExitCode}: {stderr}");
                 Assert.Equal("done", stdout.Trim());
                 Assert.Equal("", stderr);
@@ -78,15 +79,15 @@ namespace Engram.Core.Tests
         }
 
         [Fact]
-        public void ProcessesRacingToCreateTheStore_AllSucceed()
+        public async Task ProcessesRacingToCreateTheStore_AllSucceed()
         {
             const int Workers = 3;
             Assert.False(Directory.Exists(_t.Root));
-            var procs = Enumerable.Range(0, Workers).Select(w => Start(_t.Root, w.ToString(), "5", "longterm", "k")).ToList();
+            var procs = Enumerable.Range(0, Workers).Select(w => Start(_t.Root, w.ToString(CultureInfo.InvariantCulture), "5", "longterm", "k")).ToList();
             var errs = procs.Select(p => p.StandardError.ReadToEndAsync()).ToList();
             procs.ForEach(p => p.StandardOutput.ReadToEnd());
             foreach (var p in procs) Assert.True(p.WaitForExit(60_000));
-            for (int w = 0; w < Workers; w++) Assert.True(procs[w].ExitCode == 0, errs[w].Result);
+            for (int w = 0; w < Workers; w++) Assert.True(procs[w].ExitCode == 0, await errs[w]);
             var hist = _t.Store.GetProvenance("longterm", "k").ToList();
             Assert.Equal(Workers * 5, hist.Count);
             AssertChain(hist);
@@ -94,14 +95,14 @@ namespace Engram.Core.Tests
         }
 
         [Fact]
-        public void WorkerFailure_IsReportedWithNonZeroExit()
+        public async Task WorkerFailure_IsReportedWithNonZeroExit()
         {
             var p = Start(_t.Root, "0", "1", "_reserved", "k");
             var err = p.StandardError.ReadToEndAsync();
             p.StandardOutput.ReadToEnd();
             Assert.True(p.WaitForExit(60_000));
             Assert.NotEqual(0, p.ExitCode);
-            Assert.Contains("ReservedNamespace", err.Result + "");
+            Assert.Contains("ReservedNamespace", await err + "");
         }
     }
 }

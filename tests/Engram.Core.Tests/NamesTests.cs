@@ -27,8 +27,8 @@ namespace Engram.Core.Tests
             Assert.True(stem.Length <= Names.MaxEncodedLength + 1);
             Assert.NotEqual(".", stem);
             Assert.NotEqual("..", stem);
-            Assert.False(stem.StartsWith(".", StringComparison.Ordinal), stem);
-            Assert.False(stem.EndsWith(".", StringComparison.Ordinal), stem);
+            Assert.False(stem.StartsWith('.'), stem);
+            Assert.False(stem.EndsWith('.'), stem);
             // Never a Windows device name, with or without extension.
             var first = stem.Split('.')[0];
             Assert.DoesNotMatch(new Regex("^(con|prn|aux|nul|com[0-9]|lpt[0-9]|conin\\$|conout\\$)$"), first);
@@ -64,7 +64,7 @@ namespace Engram.Core.Tests
             Assert.DoesNotContain("/", Names.EncodeKey("../x"));
             Assert.DoesNotContain("/", Names.EncodeKey("a/b"));
             Assert.DoesNotContain("\\", Names.EncodeKey("a\\b"));
-            Assert.False(Names.EncodeKey("../x").StartsWith(".", StringComparison.Ordinal));
+            Assert.False(Names.EncodeKey("../x").StartsWith('.'));
             Assert.Equal("_2e_2e", Names.EncodeKey(".."));
             Assert.Equal("a_5fb", Names.EncodeKey("a_b"));
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
@@ -83,7 +84,7 @@ namespace Engram.Core.Tests
 
         private string TxnDir => _t.P("_txn", TxnId);
 
-        private string ProvLength => new FileInfo(_t.P("_provenance", "shared", "k.prov")).Length.ToString();
+        private string ProvLength => new FileInfo(_t.P("_provenance", "shared", "k.prov")).Length.ToString(CultureInfo.InvariantCulture);
 
         private void PlantRecord(string body, bool withEnd = true)
         {
@@ -328,7 +329,7 @@ namespace Engram.Core.Tests
             var link = MoveOutAndLink("shared");
             if (link == "") return;
             AssertRefused(link, "namespace folder", SetK, s => s.Get("shared", "k"), s => s.Set(new SetRequest("shared", "new", 1) { Actor = "t" }),
-                s => s.Remove("shared", "k"), s => s.List("shared").ToList());
+                s => s.Remove("shared", "k"), s => _ = s.List("shared").ToList());
         }
 
         [Fact]
@@ -337,7 +338,7 @@ namespace Engram.Core.Tests
             var link = MoveOutAndLink("shared", "k.yaml");
             if (link == "") return;
             AssertRefused(link, "memory file", SetK, s => s.Get("shared", "k"), s => s.Remove("shared", "k"),
-                s => s.List("shared").Select(s.Read).ToList());
+                s => _ = s.List("shared").Select(s.Read).ToList());
         }
 
         [Fact]
@@ -357,7 +358,7 @@ namespace Engram.Core.Tests
             if (link == "") return;
             var prov = _t.Reopen().VerifyProvenance("shared"); // Test-EngramProvenance: an Error, the link is not read
             Assert.Equal(FindingSeverity.Error, Assert.Single(prov.Findings, f => f.Kind == "UnsafeStorePath" && f.Path == link).Severity);
-            AssertRefused(link, ".prov", SetK, s => s.GetProvenance("shared", "k").ToList(), s => s.Remove("shared", "k"));
+            AssertRefused(link, ".prov", SetK, s => _ = s.GetProvenance("shared", "k").ToList(), s => s.Remove("shared", "k"));
         }
 
         [Fact]
@@ -368,7 +369,7 @@ namespace Engram.Core.Tests
             var target = Path.Combine(_outside, "created-through-link.prov");
             File.Delete(link);
             if (!TryLink(link, target, false)) return;
-            AssertRefused(link, "dangling .prov", s => s.GetProvenance("shared", "d").ToList(), s => s.Set(new SetRequest("shared", "d", "v2") { Actor = "t" }));
+            AssertRefused(link, "dangling .prov", s => _ = s.GetProvenance("shared", "d").ToList(), s => s.Set(new SetRequest("shared", "d", "v2") { Actor = "t" }));
             Assert.False(File.Exists(target));
         }
 
@@ -389,7 +390,7 @@ namespace Engram.Core.Tests
         {
             var link = MoveOutAndLink("_provenance");
             if (link == "") return;
-            AssertRefused(link, "_provenance", SetK, s => s.GetProvenance("shared", "k").ToList(), s => s.Optimize());
+            AssertRefused(link, "_provenance", SetK, s => _ = s.GetProvenance("shared", "k").ToList(), s => s.Optimize());
         }
 
         [Fact]
@@ -397,7 +398,7 @@ namespace Engram.Core.Tests
         {
             var link = MoveOutAndLink("_provenance", "shared");
             if (link == "") return;
-            AssertRefused(link, "_provenance/<ns>", SetK, s => s.GetProvenance("shared", "k").ToList(), s => s.GetHead("shared"));
+            AssertRefused(link, "_provenance/<ns>", SetK, s => _ = s.GetProvenance("shared", "k").ToList(), s => s.GetHead("shared"));
         }
 
         [Fact]
@@ -460,7 +461,7 @@ namespace Engram.Core.Tests
             File.WriteAllLines(record, text);
             var outside = Outside();
             Refused("MalformedMemoryFile", () => _t.Reopen().GetBranches("shared"));
-            Refused("MalformedMemoryFile", () => _t.Reopen().Export().Branches.ToList());
+            Refused("MalformedMemoryFile", () => _ = _t.Reopen().Export().Branches.ToList());
             Assert.Contains(_t.Reopen().Verify().Findings, f => f.Kind == "MalformedBranch" && f.Severity == FindingSeverity.Error);
             Same(outside, Outside(), "branch record " + field);
         }

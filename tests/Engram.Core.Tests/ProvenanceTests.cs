@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -257,11 +258,11 @@ namespace Engram.Core.Tests
             {
                 var parts = trailers[i].Split(' ');
                 Assert.Equal("1", parts[1]);                       // schema
-                Assert.Equal((i + 1).ToString(), parts[2]);         // seq
-                Assert.Equal((i + 1).ToString(), parts[3]);         // version
+                Assert.Equal((i + 1).ToString(CultureInfo.InvariantCulture), parts[2]);         // seq
+                Assert.Equal((i + 1).ToString(CultureInfo.InvariantCulture), parts[3]);         // version
                 Assert.Equal(i == 0 ? "created" : "revised", parts[4]);
                 Assert.Equal(hist[i].Hash, parts[6]);
-                var start = long.Parse(parts[5]);
+                var start = long.Parse(parts[5], CultureInfo.InvariantCulture);
                 Assert.Equal("---", Encoding.UTF8.GetString(File.ReadAllBytes(_t.P("_provenance", "shared", "k.prov")), (int)start, 3));
             }
             Assert.Equal("0", trailers[0].Split(' ')[5]);

@@ -12,6 +12,7 @@ using Engram.Core;
 using Engram.Core.Search;
 using Engram.Core.Storage;
 using Engram.Core.Values;
+using Engram.Embeddings;
 using Microsoft.Extensions.AI;
 using Engram.Tests.Shared;
 using Xunit;
@@ -467,7 +468,7 @@ namespace Engram.Core.Tests
         public void Semantic_search_without_configuration_says_how_to_configure()
         {
             SeedMeaning();
-            var ex = Throws(EngramErrorIds.EmbeddingsNotConfigured, () => SemanticSearch.FromConfig(S.Config, S.Root));
+            var ex = Throws(EngramErrorIds.EmbeddingsNotConfigured, () => EmbeddingGeneratorFactory.CreateSearch(S.Config, S.Root));
             Assert.Equal(EngramErrorKind.InvalidOperation, ex.Kind);
             Assert.Contains("embeddings:\n  provider: ollama\n  endpoint: http://localhost:11434\n  model: nomic-embed-text\n", ex.Message);
             Assert.Contains("provider: openai", ex.Message);
@@ -475,9 +476,45 @@ namespace Engram.Core.Tests
             Assert.Contains(S.Root, ex.Message);
 
             var keyless = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "m", "http://127.0.0.1:1/v1", "ENGRAM_TEST_NO_SUCH_API_KEY") };
-            var ex2 = Throws(EngramErrorIds.EmbeddingsNotConfigured, () => SemanticSearch.FromConfig(keyless, null, _ => null));
+            var ex2 = Throws(EngramErrorIds.EmbeddingsNotConfigured, () => EmbeddingGeneratorFactory.CreateSearch(keyless, null, _ => null));
             Assert.Contains("ENGRAM_TEST_NO_SUCH_API_KEY", ex2.Message);
             Throws(EngramErrorIds.EmbeddingsNotConfigured, () => EmbeddingGeneratorFactory.Create(new EmbeddingsConfig("openai", "text-embedding-3-small")));
+        }
+
+        [Fact]
+        public void FromConfig_makes_the_generator_with_the_given_factory_only_when_embeddings_are_configured()
+        {
+            SeedMeaning();
+            int made = 0;
+            Throws(EngramErrorIds.EmbeddingsNotConfigured, () => SemanticSearch.FromConfig(S.Config, S.Root, _ => { made++; return new BagOfWordsGenerator(); }));
+            Assert.Equal(0, made);
+
+            var section = new EmbeddingsConfig("ollama", "bow-model");
+            EmbeddingsConfig? given = null;
+            var generator = new DisposeCountingGenerator(new BagOfWordsGenerator());
+            using (var search = SemanticSearch.FromConfig(new StoreConfig { Embeddings = section }, null, e => { made++; given = e; return generator; }))
+            {
+                Assert.Equal(1, made);
+                Assert.Same(section, given);
+                Assert.Equal("bow-model", search.Model);
+                Assert.Equal("kitchen", search.Search(S, "pasta dinner", top: 1)[0].Key);
+                Assert.Equal(0, generator.Disposed);
+            }
+            Assert.Equal(1, generator.Disposed); // the search owns the generator it was given
+            Assert.All(S.GetVectors("longterm"), v => Assert.Equal("bow-model", v.Model));
+        }
+
+        private sealed class DisposeCountingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
+        {
+            public DisposeCountingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : base(inner) { }
+
+            public int Disposed { get; private set; }
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) Disposed++;
+                base.Dispose(disposing);
+            }
         }
 
         // ------------------------------------------------------------------ configuration
@@ -538,7 +575,7 @@ namespace Engram.Core.Tests
             SeedMeaning();
             using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed);
             var config = new StoreConfig { Embeddings = new EmbeddingsConfig("openai", "fake-embed", server.BaseAddress + "/v1", "ENGRAM_TEST_API_KEY") };
-            using (var search = SemanticSearch.FromConfig(config, null, name => name == "ENGRAM_TEST_API_KEY" ? "sk-test" : null))
+            using (var search = EmbeddingGeneratorFactory.CreateSearch(config, null, name => name == "ENGRAM_TEST_API_KEY" ? "sk-test" : null))
             {
                 var hits = search.Search(S, "car repair");
                 Assert.Equal("garage", hits[0].Key);
@@ -555,7 +592,7 @@ namespace Engram.Core.Tests
             SeedMeaning();
             using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed);
             var config = new StoreConfig { Embeddings = new EmbeddingsConfig("ollama", "nomic-embed-text", server.BaseAddress) };
-            using (var search = SemanticSearch.FromConfig(config))
+            using (var search = EmbeddingGeneratorFactory.CreateSearch(config))
             {
                 var hits = search.Search(S, "pasta dinner", top: 2);
                 Assert.Equal("kitchen", hits[0].Key);
@@ -577,7 +614,7 @@ namespace Engram.Core.Tests
             foreach (var provider in new[] { "ollama", "openai" })
             {
                 var config = new StoreConfig { Embeddings = new EmbeddingsConfig(provider, "m", $"http://127.0.0.1:{port}/v1") };
-                using var search = SemanticSearch.FromConfig(config);
+                using var search = EmbeddingGeneratorFactory.CreateSearch(config);
                 var ex = Throws(EngramErrorIds.EmbeddingFailed, () => search.Search(S, "anything"));
                 Assert.Contains("embeddings:", ex.Message);
             }

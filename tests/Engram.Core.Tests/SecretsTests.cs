@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Engram.Core;
 using Engram.Core.Search;
+using Engram.Embeddings;
 using Engram.Tests.Shared;
 using Xunit;
 using static Engram.Core.Tests.TestUtil;
@@ -116,7 +117,7 @@ namespace Engram.Core.Tests
             using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed) { EchoAuthorizationWithStatus = status };
             var endpoint = provider == "openai" ? server.BaseAddress + "/v1" : server.BaseAddress;
             var config = new StoreConfig { Embeddings = new EmbeddingsConfig(provider, "m", endpoint, "TEST_API_KEY") };
-            using var search = SemanticSearch.FromConfig(config, null, Env(("TEST_API_KEY", Key)));
+            using var search = EmbeddingGeneratorFactory.CreateSearch(config, null, Env(("TEST_API_KEY", Key)));
             var ex = Throws(EngramErrorIds.EmbeddingFailed, () => search.Search(_t.Store, "car"));
 
             Assert.Contains("Bearer " + Key, server.Authorizations); // the server did get (and echo) the key
@@ -132,7 +133,7 @@ namespace Engram.Core.Tests
             Assert.Equal("x *** y", RedactedException.Scrub("x " + Uri.EscapeDataString("k/y=") + " y", "k/y="));
             Assert.Equal("nothing", RedactedException.Scrub("nothing", "k"));
             var inner = new InvalidOperationException("inner " + Key);
-            var copy = RedactedException.From(new Exception("outer " + Key, inner), Key);
+            var copy = RedactedException.From(new InvalidOperationException("outer " + Key, inner), Key);
             Assert.All(Messages(copy), m => Assert.DoesNotContain(Key, m));
             Assert.Contains(typeof(InvalidOperationException).FullName!, copy.ToString());
         }

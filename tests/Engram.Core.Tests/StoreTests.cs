@@ -386,7 +386,7 @@ namespace Engram.Core.Tests
             var thinking = infos.Single(i => i.Name == "thinking");
             Assert.False(thinking.Exists);
             Assert.Equal(0, thinking.MemoryCount);
-            Assert.DoesNotContain(infos, i => i.Name.StartsWith("_", StringComparison.Ordinal));
+            Assert.DoesNotContain(infos, i => i.Name.StartsWith('_'));
         }
 
         [Fact]

@@ -103,7 +103,7 @@ namespace Engram.Core.Tests
             Assert.Equal(4, ValueCodec.Measure("éé", 0, exact: true, long.MaxValue));
             Assert.Equal(8, ValueCodec.Measure(42, 0, exact: true, long.MaxValue));
             Assert.Equal(4, ValueCodec.Measure(new byte[3], 0, exact: true, long.MaxValue));
-            Assert.Equal(0, ValueCodec.Measure(new byte[0], 0, exact: true, long.MaxValue));
+            Assert.Equal(0, ValueCodec.Measure(Array.Empty<byte>(), 0, exact: true, long.MaxValue));
             var map = new EngramMap { ["k"] = "vv", ["l"] = new object?[] { 1 } };
             // k: 2 (indent) + 1 + 2; l: 2 + 1 + (4 (indent) + 8)
             Assert.Equal(5 + 15, ValueCodec.Measure(map, 0, exact: true, long.MaxValue));
@@ -112,7 +112,7 @@ namespace Engram.Core.Tests
             Throws(EngramErrorIds.ValueTooLarge, () => ValueCodec.CheckSize(new string('x', 11), 10));
         }
 
-        private static object?[] Nest(int depth) => depth == 0 ? new object?[0] : new object?[] { Nest(depth - 1) };
+        private static object?[] Nest(int depth) => depth == 0 ? Array.Empty<object?>() : new object?[] { Nest(depth - 1) };
 
         [Fact]
         public void MaxValueBytes_defaults_to_16_MiB_and_round_trips()

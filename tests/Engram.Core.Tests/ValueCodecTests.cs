@@ -270,7 +270,7 @@ namespace Engram.Core.Tests
         [Fact]
         public void Arrays_Nested_RoundTrip_AsObjectArrays()
         {
-            var value = new object?[] { 1, "two", null, 3L, new object?[] { "a", new object?[] { true, 2.5 } }, new object?[0], "" };
+            var value = new object?[] { 1, "two", null, 3L, new object?[] { "a", new object?[] { true, 2.5 } }, Array.Empty<object?>(), "" };
             var back = Assert.IsType<object?[]>(RoundTrip(value));
             Assert.Equal(7, back.Length);
             Assert.Equal(1, Assert.IsType<int>(back[0]));
@@ -402,7 +402,7 @@ namespace Engram.Core.Tests
             {
                 ValueCodec.ContentHash(1), ValueCodec.ContentHash(1L), ValueCodec.ContentHash("1"), ValueCodec.ContentHash(1.0),
                 ValueCodec.ContentHash(1m), ValueCodec.ContentHash((byte)1), ValueCodec.ContentHash(true), ValueCodec.ContentHash(null),
-                ValueCodec.ContentHash(""), ValueCodec.ContentHash("null"), ValueCodec.ContentHash(new object?[0]), ValueCodec.ContentHash(new EngramMap()),
+                ValueCodec.ContentHash(""), ValueCodec.ContentHash("null"), ValueCodec.ContentHash(Array.Empty<object?>()), ValueCodec.ContentHash(new EngramMap()),
                 ValueCodec.ContentHash(new object?[] { "1" }), ValueCodec.ContentHash(new object?[] { 1 }), ValueCodec.ContentHash('1'),
             };
             Assert.Equal(hashes.Length, hashes.Distinct().Count());

@@ -113,10 +113,10 @@ foreach ($t in $result.Tests) {
     [pscustomobject]@{ Id = $id; Result = [string]$t.Result; Message = [string]$message }
 }";
 
-        private static IReadOnlyList<string> Discover() =>
+        private static List<string> Discover() =>
             Invoke(skipRun: true).Select(o => o.Id).ToList();
 
-        private static IReadOnlyDictionary<string, PesterOutcome> RunSuite() =>
+        private static Dictionary<string, PesterOutcome> RunSuite() =>
             Invoke(skipRun: false).ToDictionary(o => o.Id, o => new PesterOutcome(o.Result, o.Message));
 
         private static List<(string Id, string Result, string Message)> Invoke(bool skipRun, string? suite = null)

@@ -43,7 +43,7 @@ namespace Engram.PowerShell.Tests
             Assert.Equal(Store, Prop(branch, "Store"));
 
             // Only the branch record is new: no memory was copied, no history touched.
-            var added = Snapshot().Keys.Except(before.Keys).Where(k => !k.EndsWith("/")).ToList();
+            var added = Snapshot().Keys.Except(before.Keys).Where(k => !k.EndsWith('/')).ToList();
             Assert.Equal(new[] { Path.Combine("_branches", "shared", "alt", "branch.yaml") }, added);
             Assert.Equal(new[] { "base1", "base2", "base3" }, new[] { "k1", "k2", "k3" }.Select(k => Value(k, "alt")));
         }
@@ -361,7 +361,7 @@ namespace Engram.PowerShell.Tests
                 ErrorIds(result));
             Assert.Equal(new[] { ErrorCategory.ObjectNotFound, ErrorCategory.ResourceExists, ErrorCategory.InvalidArgument },
                 result.AllErrors.Select(e => e.CategoryInfo.Category).Distinct());
-            Assert.Equal("after", result.BaseObjects.Last());
+            Assert.Equal("after", result.BaseObjects[^1]);
             AssertSameFiles(before, Snapshot());
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -234,8 +235,8 @@ namespace Engram.PowerShell.Tests
             // Turning points keep their hashes.
             foreach (var seq in new long[] { 3, 5, 7 })
                 Assert.Equal(Prop(before.Output.Single(e => (long)Prop(e, "Seq")! == seq), "Hash"), Prop(after.Output.Single(e => (long)Prop(e, "Seq")! == seq), "Hash"));
-            Assert.Equal(2L, Convert.ToInt64(Scalar("(Get-EngramProvenance -Store $store longterm m)[0].Details.count")));
-            Assert.Equal(2L, Convert.ToInt64(Scalar("(Get-EngramProvenance -Store $store longterm m)[6].Details.actors.bob")));
+            Assert.Equal(2L, Convert.ToInt64(Scalar("(Get-EngramProvenance -Store $store longterm m)[0].Details.count"), CultureInfo.InvariantCulture));
+            Assert.Equal(2L, Convert.ToInt64(Scalar("(Get-EngramProvenance -Store $store longterm m)[6].Details.actors.bob"), CultureInfo.InvariantCulture));
             Assert.True((bool)Scalar("(Test-EngramStore -Store $store).Healthy")!);
         }
     }

@@ -127,11 +127,11 @@ namespace Engram.PowerShell.Tests
 
             // The clients ran inside the module's private load context, from its Dependencies folder.
             EngramRunResult contexts = Ok("""
-                $names = 'OpenAI', 'System.ClientModel', 'Microsoft.Extensions.AI.Abstractions', 'Microsoft.Extensions.AI.OpenAI'
+                $names = 'Engram.Embeddings', 'OpenAI', 'System.ClientModel', 'Microsoft.Extensions.AI.Abstractions', 'Microsoft.Extensions.AI.OpenAI'
                 [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $names -contains $_.GetName().Name } |
                     ForEach-Object { $_.GetName().Name + '=' + [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).GetType().Name }
                 """);
-            Assert.Equal(new[] { "Microsoft.Extensions.AI.Abstractions=EngramLoadContext", "Microsoft.Extensions.AI.OpenAI=EngramLoadContext",
+            Assert.Equal(new[] { "Engram.Embeddings=EngramLoadContext", "Microsoft.Extensions.AI.Abstractions=EngramLoadContext", "Microsoft.Extensions.AI.OpenAI=EngramLoadContext",
                 "OpenAI=EngramLoadContext", "System.ClientModel=EngramLoadContext" },
                 contexts.Output.Select(o => o.BaseObject.ToString()!).OrderBy(n => n, StringComparer.Ordinal).ToArray());
 

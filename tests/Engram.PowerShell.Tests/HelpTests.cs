@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -235,7 +236,7 @@ foreach ($c in $commands) {
             EngramRunResult result = Run(Prelude + checks + Epilogue);
             AssertNoErrors(result);
             PSObject summary = Assert.Single(result.Output);
-            int count = Convert.ToInt32(summary.Properties["Count"]!.Value);
+            int count = Convert.ToInt32(summary.Properties["Count"]!.Value, CultureInfo.InvariantCulture);
             Assert.True(count >= MinimumCommands, $"Get-Command -Module Engram listed only {count} commands");
             object? raw = summary.Properties["Problems"]!.Value;
             if (raw is PSObject wrapped) raw = wrapped.BaseObject;

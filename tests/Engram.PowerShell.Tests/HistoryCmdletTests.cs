@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using System.Management.Automation;
 using System.Text.Json;
@@ -105,7 +106,7 @@ namespace Engram.PowerShell.Tests
                  New-EngramFork -Store $store shared -Branch alt | Out-Null
                  1..5 | ForEach-Object { Set-EngramMemory -Store $store shared ""k$_"" ($_ * 10) -Branch alt }");
             var merge = Ok("Merge-EngramBranch -Store $store shared -Branch alt | Out-Null");
-            Assert.Contains(merge.Progress, p => p.Activity.StartsWith("Merging shared@alt") && p.RecordType == ProgressRecordType.Completed);
+            Assert.Contains(merge.Progress, p => p.Activity.StartsWith("Merging shared@alt", StringComparison.Ordinal) && p.RecordType == ProgressRecordType.Completed);
             Assert.True(merge.Progress.Count(p => p.RecordType == ProgressRecordType.Processing) >= 4);
             var verify = Ok("Test-EngramStore -Store $store | Out-Null");
             Assert.Contains(verify.Progress, p => p.Activity == "Verifying Engram store");

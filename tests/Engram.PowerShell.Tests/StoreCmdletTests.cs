@@ -235,7 +235,7 @@ namespace Engram.PowerShell.Tests
             Assert.All(keys, k => Assert.Equal("v:" + k, read[k]));
 
             // Every file is directly inside <store>/session (nothing escaped, no device names) with the documented stems.
-            string[] files = StoreFiles().Where(f => !f.StartsWith("_", StringComparison.Ordinal) && f != "engram.yaml").ToArray();
+            string[] files = StoreFiles().Where(f => !f.StartsWith('_') && f != "engram.yaml").ToArray();
             Assert.All(files, f => Assert.StartsWith("session/", f));
             Assert.Equal(keys.Length, files.Length);
             Assert.Equal(keys.Length, files.Distinct(StringComparer.OrdinalIgnoreCase).Count()); // distinct on case-insensitive disks too

@@ -270,10 +270,10 @@ namespace Engram.Storage.Tests
             ("yaml-ish", "- x: [1]\n---\n#~ 1 2 3"),
             ("utc", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1234567)),
             ("unspecified", new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Unspecified)),
-            ("bytes", new byte[] { 0, 1, 2, 127, 128, 255 }), ("no-bytes", new byte[0]),
+            ("bytes", new byte[] { 0, 1, 2, 127, 128, 255 }), ("no-bytes", Array.Empty<byte>()),
             ("decimal", 1.10m), ("guid", Guid.Parse("4f1c0e8a-9b2d-4c6e-8f0a-1b2c3d4e5f60")),
             ("null", null),
-            ("list", new object?[] { 1, "1", 1L, null, true, 2.5, new byte[] { 9 } }), ("empty-list", new object?[0]),
+            ("list", new object?[] { 1, "1", 1L, null, true, 2.5, new byte[] { 9 } }), ("empty-list", Array.Empty<object?>()),
             ("ordered", new EngramMap(MapKind.Ordered) { { "z", 1 }, { "a", new object?[] { new EngramMap(MapKind.Object) { { "deep", 5000000000L } } } } }),
             ("hashtable", new EngramMap(MapKind.Hashtable) { { "port", 8080 }, { "when", new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc) }, { "nested", new EngramMap(MapKind.Ordered) { { "b", null }, { "a", "x" } } } }),
             ("object", new EngramMap(MapKind.Object) { { "name", "n" }, { "tags", new object?[] { "a", "b" } }, { "ok", false } }),
@@ -803,7 +803,7 @@ namespace Engram.Storage.Tests
             var infos = s.GetNamespaces();
             Assert.Equal(infos.Select(i => i.Name).OrderBy(n => n, StringComparer.Ordinal), infos.Select(i => i.Name));
             foreach (var std in Names.StandardNamespaces) Assert.Contains(infos, i => i.Name == std);
-            Assert.DoesNotContain(infos, i => i.Name.StartsWith("_", StringComparison.Ordinal));
+            Assert.DoesNotContain(infos, i => i.Name.StartsWith('_'));
             var shared = infos.Single(i => i.Name == "shared");
             Assert.Equal(2, shared.MemoryCount);
             Assert.True(shared.Tracked && shared.IsStandard && shared.Exists);
@@ -1352,7 +1352,7 @@ namespace Engram.Storage.Tests
         public void Embeddings_AreSetReadBackAndRemoved_AndABadOneChangesNothing()
         {
             Put(Ns, "k", "v");
-            Throws(EngramErrorIds.EmbeddingsNotConfigured, () => Engram.Core.Search.SemanticSearch.FromConfig(S.Config, S.Root));
+            Throws(EngramErrorIds.EmbeddingsNotConfigured, () => Engram.Core.Search.SemanticSearch.FromConfig(S.Config, S.Root, _ => throw new Xunit.Sdk.XunitException("no generator is made without an embeddings: section")));
 
             var config = S.SetEmbeddings(Engram.Core.Search.EmbeddingsConfig.Create("OpenAI", "text-embedding-3-small", "http://127.0.0.1:9/v1", "MY_API_KEY"));
             Assert.Equal("openai", config.Embeddings!.Provider);
@@ -1600,8 +1600,8 @@ namespace Engram.Storage.Tests
             }
             var ba = a.GetBranches();
             var bb = b.GetBranches();
-            Assert.Equal(ba.Select(i => $"{i.Record.Namespace}@{i.Record.Name}:{i.ChangedCount}:{string.Join(",", i.Record.Keys ?? new string[0])}:{i.Record.Actor}:{i.Record.Reason}:{i.Record.CreatedUtc:o}"),
-                         bb.Select(i => $"{i.Record.Namespace}@{i.Record.Name}:{i.ChangedCount}:{string.Join(",", i.Record.Keys ?? new string[0])}:{i.Record.Actor}:{i.Record.Reason}:{i.Record.CreatedUtc:o}"));
+            Assert.Equal(ba.Select(i => $"{i.Record.Namespace}@{i.Record.Name}:{i.ChangedCount}:{string.Join(",", i.Record.Keys ?? Array.Empty<string>())}:{i.Record.Actor}:{i.Record.Reason}:{i.Record.CreatedUtc:o}"),
+                         bb.Select(i => $"{i.Record.Namespace}@{i.Record.Name}:{i.ChangedCount}:{string.Join(",", i.Record.Keys ?? Array.Empty<string>())}:{i.Record.Actor}:{i.Record.Reason}:{i.Record.CreatedUtc:o}"));
             foreach (var info in ba)
             {
                 var ns = info.Record.Namespace;

@@ -221,7 +221,7 @@ namespace Engram.Storage.Tests
                 try
                 {
                     if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && TryReadPostmasterPid(data) is int pid)
-                        Kill(pid, SigQuit);
+                        _ = Kill(pid, SigQuit); // best effort: the server may be gone already
                     if (_watchdog) return;
                     if (File.Exists(Path.Combine(data, "postmaster.pid")))
                         Run(_pgCtl, new[] { "stop", "-D", data, "-m", "immediate", "-w", "-t", "30" }, asServiceUser: true, throwOnFailure: false);

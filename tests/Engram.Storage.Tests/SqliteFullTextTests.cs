@@ -75,7 +75,7 @@ namespace Engram.Storage.Tests
             Assert.Null(Scalar("SELECT 1 FROM sqlite_master WHERE name = 'memory_search'"));
         }
 
-        private void Corpus(IEngramBackend s)
+        private static void Corpus(IEngramBackend s)
         {
             Set(s, "projects", "deploy-runbook", "Deploy the cluster with the canary first, then production.");
             Set(s, "projects", "cluster-notes", "The cluster runs three nodes; deploy on Tuesdays.");

@@ -24,7 +24,7 @@ namespace Engram.Storage.Tests
             var d = new List<string>();
             bool SameId(string expected, string actual)
             {
-                if (!expected.StartsWith("?", StringComparison.Ordinal)) return expected == actual;
+                if (!expected.StartsWith('?')) return expected == actual;
                 if (ids.TryGetValue(expected, out var bound)) return bound == actual;
                 ids[expected] = actual;
                 return true;

@@ -132,7 +132,7 @@ namespace Engram.Storage.Tests
                     BranchPick = r[2] % 8,
                     ValuePick = r[3] % 12,
                     ValueVariant = (r[3] / 12) % 3,
-                    Tags = ((r[4] % 5) switch { 1 => new string[0], 2 => new[] { "x" }, 3 => new[] { "x", "y" }, 4 => new[] { "y", " x " }, _ => null }),
+                    Tags = ((r[4] % 5) switch { 1 => Array.Empty<string>(), 2 => new[] { "x" }, 3 => new[] { "x", "y" }, 4 => new[] { "y", " x " }, _ => null }),
                     Track = (r[4] / 5 % 10) switch { 0 => true, 1 => false, _ => (bool?)null },
                     Actor = "agent" + (r[5] % 2),
                     Reason = r[5] / 2 % 3 == 0 ? null : "why " + (r[5] / 2 % 3),
@@ -333,7 +333,7 @@ namespace Engram.Storage.Tests
             }
         }
 
-        private void SetHook(IEngramBackend store, Action<string>? hook)
+        private static void SetHook(IEngramBackend store, Action<string>? hook)
         {
             if (store is EngramStore file) file.FaultHook = hook;
             else ((SqlEngramStore)store).FaultHook = hook;

@@ -104,7 +104,7 @@ namespace Engram.Host
         private void Emit(TextWriter target, string? value, bool newLine)
         {
             value ??= string.Empty;
-            if (!KeepEscapeSequences && value.IndexOf('\x1b') >= 0) value = EscapeSequence.Replace(value, string.Empty);
+            if (!KeepEscapeSequences && value.Contains('\x1b', StringComparison.Ordinal)) value = EscapeSequence.Replace(value, string.Empty);
             lock (_gate)
             {
                 if (newLine)

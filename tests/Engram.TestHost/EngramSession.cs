@@ -113,7 +113,7 @@ namespace Engram.Host
         /// </summary>
         public EngramRunResult Run(string script, IDictionary<string, object?>? variables = null, bool outDefault = false)
         {
-            if (script is null) throw new ArgumentNullException(nameof(script));
+            ArgumentNullException.ThrowIfNull(script);
             SetVariables(variables);
             return Invoke(ps =>
             {
@@ -150,7 +150,7 @@ namespace Engram.Host
         /// <summary>Runs an arbitrary command built on a <see cref="PowerShell"/> bound to this session's runspace.</summary>
         public EngramRunResult Invoke(Action<PowerShell> build)
         {
-            if (_disposed) throw new ObjectDisposedException(nameof(EngramSession));
+            ObjectDisposedException.ThrowIf(_disposed, this);
             using PowerShell ps = PowerShell.Create(_runspace);
             build(ps);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using YamlDotNet.RepresentationModel;
@@ -87,7 +88,7 @@ namespace Engram.Core.Search
         }
 
         /// <summary>The InsecureEndpoint error: an API key would be sent in clear text to another machine.</summary>
-        internal static EngramException InsecureEndpoint(Uri endpoint) =>
+        public static EngramException InsecureEndpoint(Uri endpoint) =>
             new EngramException(EngramErrorIds.InsecureEndpoint, EngramErrorKind.InvalidArgument,
                 $"The embedding endpoint '{endpoint.GetLeftPart(UriPartial.Authority)}' is plain http to another machine, and an API key is never sent in clear text: " +
                 "use an https address (plain http is allowed only to localhost, 127.0.0.0/8 and ::1), or remove apiKeyEnv if the service needs no key.", endpoint.GetLeftPart(UriPartial.Authority));
@@ -121,7 +122,7 @@ namespace Engram.Core.Search
             foreach (var c in s)
             {
                 if (c == '"' || c == '\\') sb.Append('\\').Append(c);
-                else if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2"));
+                else if (c < 0x20) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
                 else sb.Append(c);
             }
             return sb.Append('"').ToString();

@@ -10,9 +10,10 @@ namespace Engram.Core.Search
     /// Keeps an API key out of every error: a failure of the generator it wraps (whose message may quote the server's
     /// answer, and a server may echo the Authorization header) is rethrown as a <see cref="RedactedException"/> whose
     /// message, and every inner exception's, has the key replaced by <c>***</c>. The original exceptions are dropped, so
-    /// no ErrorRecord, log or <c>ToString()</c> can show the key.
+    /// no ErrorRecord, log or <c>ToString()</c> can show the key. Public for the generator factories outside Core
+    /// (Engram.Embeddings wraps every keyed client in one).
     /// </summary>
-    internal sealed class SecretScrubbingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
+    public sealed class SecretScrubbingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
     {
         private readonly string _secret;
 

@@ -39,12 +39,30 @@ namespace Engram.Core.Search
             _ownsGenerator = ownsGenerator;
         }
 
-        /// <summary>The search for a store's configured generator (<see cref="EmbeddingGeneratorFactory"/>); throws
-        /// EmbeddingsNotConfigured when engram.yaml has no <c>embeddings:</c> section.</summary>
-        public static SemanticSearch FromConfig(StoreConfig config, string? storeRoot = null, Func<string, string?>? environment = null)
+        /// <summary>The search for a store's configured generator, made by <paramref name="createGenerator"/> from the
+        /// <c>embeddings:</c> section (the module and engram-mcp pass Engram.Embeddings' <c>EmbeddingGeneratorFactory.Create</c>);
+        /// the search owns the generator. Throws EmbeddingsNotConfigured, before any generator is made, when engram.yaml has
+        /// no <c>embeddings:</c> section (the message shows the lines to add).</summary>
+        /// <param name="config">The store's configuration.</param>
+        /// <param name="storeRoot">The store's location, for the message (null: not named).</param>
+        /// <param name="createGenerator">Makes the generator the section describes.</param>
+        public static SemanticSearch FromConfig(StoreConfig config, string? storeRoot,
+            Func<EmbeddingsConfig, IEmbeddingGenerator<string, Embedding<float>>> createGenerator)
         {
-            var generator = EmbeddingGeneratorFactory.Create(config, storeRoot, environment);
-            return new SemanticSearch(generator, config.Embeddings!.Model, ownsGenerator: true);
+            if (config == null) throw new ArgumentNullException(nameof(config));
+            if (createGenerator == null) throw new ArgumentNullException(nameof(createGenerator));
+            var e = config.Embeddings;
+            if (e == null)
+            {
+                var where = storeRoot == null ? "The store" : $"The store at '{storeRoot}'";
+                throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
+                    $"Semantic search needs an embedding generator, and none is configured. {where} has no 'embeddings:' section in its " +
+                    $"configuration ({StoreConfig.FileName}). Set one with Set-EngramEmbedding (for example 'Set-EngramEmbedding ollama nomic-embed-text'), " +
+                    "or, in a folder store, add the lines to engram.yaml, for example for a local Ollama:\n\n" + EmbeddingsConfig.Example +
+                    "\nThen run the search again (or search without -Semantic for full-text search).", storeRoot);
+            }
+            var generator = createGenerator(e);
+            return new SemanticSearch(generator, e.Model, ownsGenerator: true);
         }
 
         public string Model { get; }
@@ -237,7 +255,7 @@ namespace Engram.Core.Search
                 }
             }
 
-            public IReadOnlyList<SearchHit> Sorted()
+            public List<SearchHit> Sorted()
             {
                 var list = _heap.ToList();
                 list.Sort((a, b) => TextRanker.Compare((a.Memory.Namespace, a.Memory.Key, a.Score), (b.Memory.Namespace, b.Memory.Key, b.Score)));

@@ -138,8 +138,10 @@ namespace Engram.Core.Storage
         private static volatile bool _noReadlink;
         private static readonly byte[] LinkBuffer = new byte[1]; // what readlink writes is never read
 
+#pragma warning disable CA2101 // libc takes UTF-8, not UTF-16: Ansi is UTF-8 on Unix (netstandard2.0 has no LPUTF8Str)
         [DllImport("libc", EntryPoint = "readlink", SetLastError = true, CharSet = CharSet.Ansi)] // Ansi is UTF-8 on Unix
         private static extern IntPtr ReadLink(string path, byte[] buffer, IntPtr size);
+#pragma warning restore CA2101
 
         private static Level ProbeLevel(string path)
         {

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Threading;
 using Engram.Core;
 using Engram.Core.Search;
+using Engram.Embeddings;
 
 namespace Engram.PowerShell.Commands
 {
@@ -84,7 +85,7 @@ namespace Engram.PowerShell.Commands
                     if (Semantic.IsPresent)
                     {
                         SemanticSearch.CheckQuery(Query); // an empty query is refused before the configuration is looked at
-                        using (var search = SemanticSearch.FromConfig(store.Config, store.Root))
+                        using (var search = EmbeddingGeneratorFactory.CreateSearch(store.Config, store.Root))
                         {
                             search.Warning = WriteWarning;
                             hits = search.Search(store, Query, namespaces, Top, _stop.Token);

@@ -96,7 +96,9 @@ namespace Engram.PowerShell.Commands
                 var unreadable = new List<string>();
                 var withBranch = namespaces.Where(n => SafeHasBranch(store, n, unreadable)).ToList();
                 foreach (var n in namespaces.Except(withBranch).Except(unreadable)) // an unreadable branch was reported already
+#pragma warning disable CA1862 // kept as is: namespace names are lower-cased with ToLowerInvariant, which OrdinalIgnoreCase does not match exactly (U+212A KELVIN SIGN)
                     if (Namespace.Any(p => !WildcardPattern.ContainsWildcardCharacters(p) && p.ToLowerInvariant() == n))
+#pragma warning restore CA1862
                     {
                         WriteEngramError(new EngramException(EngramErrorIds.BranchNotFound, EngramErrorKind.NotFound, $"There is no branch '{Branch}' of namespace '{n}'.", n + "@" + Branch));
                         namespaceRefused = true;

@@ -122,7 +122,9 @@ namespace Engram.PowerShell.Commands
                 foreach (DictionaryEntry e in dict) if (e.Key != null) map[e.Key.ToString()!] = e.Value;
                 return name => map.TryGetValue(name, out var v) ? Plain(v) : null;
             }
+#pragma warning disable CA2208 // the name is the cmdlet's parameter (-InputObject), which is what the user sees
             var wrapped = input as PSObject ?? PSObject.AsPSObject(input ?? throw new PSArgumentNullException(nameof(InputObject)));
+#pragma warning restore CA2208
             return name => Plain(wrapped.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))?.Value);
         }
 

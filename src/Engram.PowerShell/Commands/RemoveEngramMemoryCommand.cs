@@ -19,14 +19,14 @@ namespace Engram.PowerShell.Commands
         [Alias("Name")]
         [ArgumentCompleter(typeof(KeyCompleter))]
         [AllowEmptyString]
-        public string[] Key { get; set; } = new string[0];
+        public string[] Key { get; set; } = System.Array.Empty<string>();
 
         /// <summary>Exact keys: no character is a wildcard. Memory objects piped in bind here (by their PSKey property).</summary>
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "LiteralKey")]
         [Alias("PSKey")]
         [ArgumentCompleter(typeof(KeyCompleter))]
         [AllowEmptyString]
-        public string[] LiteralKey { get; set; } = new string[0];
+        public string[] LiteralKey { get; set; } = System.Array.Empty<string>();
 
 
         /// <summary>The branch (default: main, or the branch of a piped memory object; a CSV column never sets it).</summary>

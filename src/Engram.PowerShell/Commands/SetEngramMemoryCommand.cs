@@ -9,6 +9,8 @@ namespace Engram.PowerShell.Commands
     [OutputType(typeof(EngramMemory))]
     public sealed class SetEngramMemoryCommand : MemoryCmdlet
     {
+        private static readonly char[] TagSeparator = { ',' };
+
         /// <summary>Any PowerShell data: strings, numbers, booleans, dates, arrays, hashtables, objects. From the
         /// pipeline: a piped object's Value property when it has one (memory objects, CSV rows), else the object itself
         /// ('hello' | Set-EngramMemory notes readme).</summary>
@@ -83,7 +85,7 @@ namespace Engram.PowerShell.Commands
                 var tags = Tag;
                 if (!_valueFromCommandLine) value = PipedValue(value);
                 if (!_tagFromCommandLine && PipedOrigin == null && tags != null && tags.Length == 1)
-                    tags = tags[0].Split(new[] { ',' }, System.StringSplitOptions.RemoveEmptyEntries); // a CSV row's joined Tags
+                    tags = tags[0].Split(TagSeparator, System.StringSplitOptions.RemoveEmptyEntries); // a CSV row's joined Tags
                 var request = new SetRequest(Namespace, Key, ValueConverter.ToCore(value))
                 {
                     Tags = tags,

@@ -3,42 +3,37 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using Engram.Core;
+using Engram.Core.Search;
 using Microsoft.Extensions.AI;
 using OllamaSharp;
 using OpenAI;
 using OpenAI.Embeddings;
 
-namespace Engram.Core.Search
+namespace Engram.Embeddings
 {
     /// <summary>
     /// Creates the <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> an <see cref="EmbeddingsConfig"/> describes,
     /// with maintained clients: <c>ollama</c> → OllamaSharp's <see cref="OllamaApiClient"/> (Ollama's native
     /// <c>/api/embed</c>), <c>openai</c> → the OpenAI SDK's <see cref="EmbeddingClient"/> through
     /// Microsoft.Extensions.AI.OpenAI (<c>POST {endpoint}/embeddings</c>: OpenAI, Azure-compatible gateways,
-    /// LM Studio, vLLM, llama.cpp, Ollama's <c>/v1</c>…).
+    /// LM Studio, vLLM, llama.cpp, Ollama's <c>/v1</c>…). The module and engram-mcp pass it to
+    /// <see cref="SemanticSearch.FromConfig"/>, which checks first that the store has an <c>embeddings:</c> section.
     /// </summary>
     public static class EmbeddingGeneratorFactory
     {
         /// <summary>How long one request may take.</summary>
         public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(100);
 
-        /// <summary>The generator the store's configuration names. Throws EmbeddingsNotConfigured when there is none
-        /// (the message shows the engram.yaml lines to add) or when its API key variable is not set.</summary>
-        public static IEmbeddingGenerator<string, Embedding<float>> Create(StoreConfig config, string? storeRoot = null,
-            Func<string, string?>? environment = null)
-        {
-            var e = config.Embeddings;
-            if (e == null)
-            {
-                var where = storeRoot == null ? "The store" : $"The store at '{storeRoot}'";
-                throw new EngramException(EngramErrorIds.EmbeddingsNotConfigured, EngramErrorKind.InvalidOperation,
-                    $"Semantic search needs an embedding generator, and none is configured. {where} has no 'embeddings:' section in its " +
-                    $"configuration ({StoreConfig.FileName}). Set one with Set-EngramEmbedding (for example 'Set-EngramEmbedding ollama nomic-embed-text'), " +
-                    "or, in a folder store, add the lines to engram.yaml, for example for a local Ollama:\n\n" + EmbeddingsConfig.Example +
-                    "\nThen run the search again (or search without -Semantic for full-text search).", storeRoot);
-            }
-            return Create(e, environment);
-        }
+        /// <summary>The semantic search for a store's configuration, with the generator its <c>embeddings:</c> section
+        /// describes (<see cref="SemanticSearch.FromConfig"/> with <see cref="Create(EmbeddingsConfig, Func{string, string?}?)"/>).
+        /// Throws EmbeddingsNotConfigured when there is no such section (the message shows the engram.yaml lines to add)
+        /// or when its API key variable is not set.</summary>
+        /// <remarks>What the cmdlets and engram-mcp call: its signature holds only Engram types, so the module's cmdlet
+        /// assembly, loaded by PowerShell, never names a Microsoft.Extensions.AI type (those load only in the module's
+        /// private load context, with Engram.Core).</remarks>
+        public static SemanticSearch CreateSearch(StoreConfig config, string? storeRoot = null, Func<string, string?>? environment = null) =>
+            SemanticSearch.FromConfig(config, storeRoot, e => Create(e, environment));
 
         /// <summary>The generator <paramref name="config"/> describes (the API key is read from the environment now).</summary>
         public static IEmbeddingGenerator<string, Embedding<float>> Create(EmbeddingsConfig config, Func<string, string?>? environment = null)
