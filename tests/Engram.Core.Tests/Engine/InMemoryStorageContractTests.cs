@@ -111,6 +111,28 @@ namespace Engram.Core.Tests.Engine
         }
 
         [Fact]
+        public void CutNewest_TakesEffectAtOnce_ForTheSessionAndWithoutCommit()
+        {
+            var id = NewId();
+            var history = Chain(null, Ns, "k", id, 2);
+            Write(w => w.Append(null, history));
+            using (var w = Storage.BeginWrite())
+            {
+                w.CutNewest(w.ReadTail(Ns, "k")!);
+                SameTail(history[0], w.ReadTail(Ns, "k"), Ns, "k");
+                SameTail(history[0], Read(v => v.ReadTail(Ns, "k")), Ns, "k");
+            } // not committed
+            Assert.Equal(new[] { history[0].Hash }, Read(v => v.ReadHistory(Ns, "k", null, false).Select(e => e.Hash).ToList()));
+            using (var w = Storage.BeginWrite())
+            {
+                w.CutNewest(w.ReadTail(Ns, "k")!); // the last entry: the history is gone
+                w.Commit();
+            }
+            Assert.Null(Read(v => v.ReadTail(Ns, "k")));
+            Assert.Empty(Read(v => v.Histories(null)));
+        }
+
+        [Fact]
         public void ASession_RefusesChangesAfterCommit_AndReadsAfterDispose()
         {
             IStorageWrite session;

@@ -23,7 +23,7 @@ namespace Engram.Core.Tests.Engine
     /// <para>Not asserted, because the interface does not say: the branch a returned branch record carries, the order of
     /// <see cref="IStorageView.Histories"/> and <see cref="IStorageView.ReadDerived"/>, what an uncommitted
     /// <see cref="IStorageWrite.CutNewest"/> or the default configuration created by an uncommitted first session leaves,
-    /// timestamps finer than a second.</para>
+    /// whether a session's reads after <see cref="IStorageWrite.CutNewest"/> see the cut, timestamps finer than a second.</para>
     /// </summary>
     public abstract class StorageContract : IDisposable
     {
@@ -546,8 +546,9 @@ namespace Engram.Core.Tests.Engine
             {
                 var newest = w.ReadTail(Ns, "k")!;
                 SameTail(history[2], newest, Ns, "k");
+                var previous = w.ReadPrevious(newest)!;
                 w.CutNewest(newest);
-                w.Append(w.ReadTail(Ns, "k"), new[] { instead });
+                w.Append(previous, new[] { instead });
                 w.Commit();
             }
             using (var v = Storage.OpenRead())
@@ -686,8 +687,10 @@ namespace Engram.Core.Tests.Engine
             const int Threads = 4, Rounds = 5;
             var id = NewId();
             int inside = 0, most = 0;
-            var workers = Enumerable.Range(0, Threads).Select(_ => Task.Run(() =>
+            using var start = new Barrier(Threads);
+            var workers = Enumerable.Range(0, Threads).Select(_ => Task.Factory.StartNew(() =>
             {
+                start.SignalAndWait(); // all threads ask for the lock at the same moment
                 for (int r = 0; r < Rounds; r++)
                 {
                     using (var w = Storage.BeginWrite())
@@ -696,13 +699,13 @@ namespace Engram.Core.Tests.Engine
                         InterlockedMax(ref most, now);
                         var current = w.ReadMemory(Ns, "counter");
                         int n = current == null ? 0 : int.Parse((string)current.Value!, CultureInfo.InvariantCulture);
-                        Thread.Yield();
+                        Thread.Sleep(2); // a window for another session to slip in, were the lock not held
                         w.PutMemory(Memory(Ns, "counter", (n + 1).ToString(CultureInfo.InvariantCulture), version: n + 1, id: id));
                         w.Commit();
                         Interlocked.Decrement(ref inside);
                     }
                 }
-            })).ToArray();
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
             var all = Task.WhenAll(workers);
             Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromMinutes(2))));
             await all;
