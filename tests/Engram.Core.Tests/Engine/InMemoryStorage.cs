@@ -17,6 +17,7 @@ namespace Engram.Core.Tests.Engine
     /// disposal, reads the snapshot it started from, applies each change at once to a private working copy (so a bad
     /// call fails at the call, not at Commit) and publishes that copy at <see cref="IStorageWrite.Commit"/>.</para>
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The semaphore's wait handle is never asked for, so there is nothing to dispose; IEngramStorage is not disposable.")]
     public sealed class InMemoryStorage : IEngramStorage
     {
         private readonly SemaphoreSlim _writer = new SemaphoreSlim(1, 1);
@@ -118,7 +119,7 @@ namespace Engram.Core.Tests.Engine
             {
                 get
                 {
-                    if (_disposed) throw new ObjectDisposedException(GetType().Name);
+                    ObjectDisposedException.ThrowIf(_disposed, this);
                     return Snapshot;
                 }
             }
