@@ -53,9 +53,8 @@ namespace Engram.Core.Tests.Engine
             new EngramMap(MapKind.Object) { { "text", text }, { "n", n }, { "list", new object?[] { "a", 2, null } } };
 
         protected static MemoryRecord Memory(string ns, string key, object? value, int version = 1, string? id = null,
-            string[]? tags = null, string branch = Main, bool deleted = false) =>
-            new MemoryRecord(id ?? NewId(), ns, key, deleted ? null : value, tags ?? Array.Empty<string>(), version,
-                T0, T0.AddSeconds(version), branch, deleted);
+            string[]? tags = null, string branch = Main) =>
+            new MemoryRecord(id ?? NewId(), ns, key, value, tags ?? Array.Empty<string>(), version, T0, T0.AddSeconds(version), branch);
 
         /// <summary>A real entry chained after <paramref name="previous"/> (seq 1 and no prevHash when null), hash computed.</summary>
         protected static ProvenanceEntry Entry(ProvenanceEntry? previous, string ns, string key, string id, string action, int version,
