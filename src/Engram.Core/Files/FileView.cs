@@ -74,9 +74,13 @@ namespace Engram.Core.Storage
                 .Select(Path.GetFileName)
                 .Where(n => n != null && n.Length > 0 && n[0] != '_' && Names.IsValidNamespace(n) && n == n.ToLowerInvariant())
                 .Select(n => n!)
+                .Where(n => HoldsMemories(Path.Combine(S.Root, n))) // a folder its last memory left holds none
                 .OrderBy(n => n, StringComparer.Ordinal)
                 .ToList();
         }
+
+        /// <summary>A namespace folder with a memory file in it (a link is kept, unread: readers refuse it with UnsafeStorePath).</summary>
+        private static bool HoldsMemories(string dir) => StorePaths.IsLink(dir) || Directory.EnumerateFiles(dir, "*.yaml").Any();
 
         public int CountMemories(string ns)
         {

@@ -92,7 +92,9 @@ namespace Engram.Core.Storage
                 _tmp = FileOps.WriteTemp(S.TempDir, rendered.Segments, Config.Durability, beforeClose: pendingHash != null
                     ? fs =>
                     {
-                        var hash = FileOps.GetBytes(pendingHash());
+                        var known = pendingHash();
+                        pendingHash = () => known;
+                        var hash = FileOps.GetBytes(known);
                         if (hash.Length != MemoryFile.HashPlaceholder.Length) throw new InvalidOperationException("A content hash of unexpected length.");
                         fs.Seek(rendered.HashOffset, SeekOrigin.Begin);
                         fs.Write(hash, 0, hash.Length);

@@ -143,8 +143,9 @@ namespace Engram.Core.Tests.Engine
                         $"No memory '{key}' in namespace '{location.Namespace}'.", location.Namespace + "/" + key);
             }
 
-            public IReadOnlyList<KeyValuePair<string, int>> Namespaces() =>
-                Reading.Memories.Select(kv => new KeyValuePair<string, int>(kv.Key, kv.Value.Count)).ToList();
+            public IReadOnlyList<string> Namespaces() => Reading.Memories.Keys.ToList();
+
+            public int CountMemories(string ns) => Reading.Memories.TryGetValue(ns, out var memories) ? memories.Count : 0;
 
             public MemoryRecord? ReadBranchMemory(string ns, string branch, BranchSlot slot, string key) =>
                 Reading.BranchMemories.TryGetValue((ns, branch, slot), out var files) && files.TryGetValue(key, out var text)
@@ -185,6 +186,19 @@ namespace Engram.Core.Tests.Engine
             {
                 var (entries, at) = Locate(Reading, tail);
                 return Parse(entries[at].Document, tail.Namespace, tail.Key, includeValues);
+            }
+
+            public IReadOnlyList<ProvenanceEntry> ReadNewest(HistoryTail upTo, int count, string? branch, bool includeValues)
+            {
+                var (entries, at) = Locate(Reading, upTo);
+                var result = new List<ProvenanceEntry>();
+                for (int i = at; i >= 0 && result.Count < count; i--)
+                {
+                    var e = Parse(entries[i].Document, upTo.Namespace, upTo.Key, includeValues);
+                    if (branch == null || e.Branch == branch) result.Add(e);
+                }
+                result.Reverse();
+                return result;
             }
 
             public IEnumerable<ProvenanceEntry> ReadHistory(string ns, string key, HistoryTail? upTo, bool includeValues)
