@@ -61,7 +61,9 @@ namespace Engram.Core
 
         public string Namespace { get; }
         public string Branch { get; }
+#pragma warning disable CA1822 // a property of the result (shown by Merge-EngramBranch's view), not of the type
         public string Into => Names.DefaultBranch;
+#pragma warning restore CA1822
         public MergeStrategy Strategy { get; }
         public IReadOnlyList<MergeItem> Items { get; }
         public bool Applied { get; internal set; }

@@ -108,7 +108,7 @@ namespace Engram.Core.Engine
                 return tail;
             if (!HistoryRules.LooksDangling(tail.Action, tail.Version, current, () => HistoryRules.IsFirstOrFollowsDeletion(s, tail)))
                 throw new EngramException(EngramErrorIds.MalformedProvenance, EngramErrorKind.InvalidData,
-                    $"The history of '{key}' in '{ns}' (entry {tail.Seq}, version {tail.Version}) does not match its memory file (version {current?.Version.ToString() ?? "none"}). Nothing was written; check the store with Test-EngramStore.",
+                    $"The history of '{key}' in '{ns}' (entry {tail.Seq}, version {tail.Version}) does not match its memory file (version {current?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}). Nothing was written; check the store with Test-EngramStore.",
                     HistoryOrigin(ns, key));
             s.CutNewest(tail);
             return s.ReadTail(ns, key);

@@ -15,7 +15,9 @@ namespace Engram.Core.Storage
     /// <c>_txn</c> journal (anything more): see <see cref="FileWriteSession"/>. Every path is proven inside the store,
     /// with no link on the way (<see cref="StorePaths"/>), before it is used.
     /// </summary>
+#pragma warning disable CA1001 // _view holds nothing to dispose: reads of the file storage need no session, so one view serves every read
     public sealed partial class FileStorage : IEngramStorage
+#pragma warning restore CA1001
     {
         internal const string BranchesFolder = "_branches";
         internal const string VectorsFolder = "_vectors";

@@ -70,6 +70,7 @@ namespace Engram.Core.Storage
         public IReadOnlyList<string> Namespaces()
         {
             if (!Directory.Exists(S.Root)) return Array.Empty<string>();
+#pragma warning disable CA1862 // not a case-insensitive comparison: "is the folder name already lower case"
             return Directory.EnumerateDirectories(S.Root)
                 .Select(Path.GetFileName)
                 .Where(n => n != null && n.Length > 0 && n[0] != '_' && Names.IsValidNamespace(n) && n == n.ToLowerInvariant())
@@ -77,6 +78,7 @@ namespace Engram.Core.Storage
                 .Where(n => HoldsMemories(Path.Combine(S.Root, n))) // a folder its last memory left holds none
                 .OrderBy(n => n, StringComparer.Ordinal)
                 .ToList();
+#pragma warning restore CA1862
         }
 
         /// <summary>A namespace folder with a memory file in it (a link is kept, unread: readers refuse it with UnsafeStorePath).</summary>

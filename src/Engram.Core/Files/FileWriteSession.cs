@@ -301,6 +301,7 @@ namespace Engram.Core.Storage
             _rendered?.Dispose();
             _rendered = null;
             _lock.Dispose();
+            base.Dispose();
         }
     }
 }
