@@ -162,6 +162,25 @@ namespace Engram.Benchmarks
                             () => big.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(b++) & 1]) { Actor = BenchEnv.Actor }));
                     }
                 }
+                if (Want("pg"))
+                {
+                    // Target 4 of issue 16: a tracked Set on PostgreSQL against the floor the protocol sets — one bare
+                    // Npgsql transaction writing the same two rows (the memory's row updated, one history row inserted),
+                    // documents made beforehand, on the same server.
+                    if (!StoreSize.Backends().Contains("postgres")) Console.WriteLine("ENGRAM_BENCH_POSTGRES is not set: skipping the PostgreSQL round-trip comparison.");
+                    else
+                    {
+                        var pgDir = BenchEnv.NewTempDir("paired-pg");
+                        dirs.Add(pgDir);
+                        var pg = StoreSize.Build("postgres", pgDir, 0, drops, out var pgLocation);
+                        var v = new[] { BenchEnv.Text(100, 1), BenchEnv.Text(100, 2) };
+                        int a = 0;
+                        Action engine = () => pg.Set(new SetRequest(BenchEnv.TrackedNs, "pg-doc", v[(a++) & 1]) { Actor = BenchEnv.Actor, Reason = "bench", TrackProvenance = true });
+                        engine();
+                        var bare = BareTransaction.For(pg, pgLocation, BenchEnv.TrackedNs, "pg-doc");
+                        Compare("PostgreSQL tracked Set, 100 B / a bare Npgsql transaction writing the same two rows", "≤ 2", r => r <= 2, bare.Write, engine);
+                    }
+                }
                 if (Want("git"))
                 {
                     if (!BenchEnv.GitAvailable()) Console.WriteLine("git is not installed (not on PATH): skipping the git comparison.");

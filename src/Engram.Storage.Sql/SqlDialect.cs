@@ -26,6 +26,30 @@ namespace Engram.Storage.Sql
         /// <summary>Starts a write transaction that holds the store's write lock until it ends.</summary>
         public abstract DbTransaction BeginWrite(DbConnection connection, TimeSpan lockTimeout);
 
+        /// <summary>
+        /// Non-null when the dialect sends the start of a write session with its first read, and its commit with its last
+        /// changes (a round trip each saved, for a server across a network): the SQL that begins the transaction and takes
+        /// the store's write lock, whose first result is the configuration row's text.
+        /// </summary>
+        public virtual string? DeferredWriteStart(TimeSpan lockTimeout) => null;
+
+        /// <summary>True when <paramref name="ex"/> says the write lock was not granted within the lock timeout.</summary>
+        public virtual bool IsLockTimeout(Exception ex) => false;
+
+        /// <summary>Starts a write transaction (as <see cref="BeginWrite"/>) and reads the configuration row's text in it
+        /// (null when there is none), in as few round trips as the dialect allows.</summary>
+        public virtual DbTransaction BeginWriteReadingConfig(DbConnection connection, TimeSpan lockTimeout, out string? configText)
+        {
+            var t = BeginWrite(connection, lockTimeout);
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.Transaction = t;
+                cmd.CommandText = "SELECT value FROM engram_meta WHERE name = 'config'";
+                configText = cmd.ExecuteScalar() as string;
+            }
+            return t;
+        }
+
         /// <summary>Starts the transaction that creates the tables (serialized between processes).</summary>
         public abstract DbTransaction BeginSchemaChange(DbConnection connection);
 
@@ -299,6 +323,25 @@ namespace Engram.Storage.Sql
                 cmd.Transaction = t;
                 cmd.CommandText = "SET LOCAL lock_timeout = " + (long)lockTimeout.TotalMilliseconds + "; SELECT 1 FROM engram_meta WHERE name = 'config' FOR UPDATE;";
                 cmd.ExecuteNonQuery();
+            }
+            return t;
+        }
+
+        public override string? DeferredWriteStart(TimeSpan lockTimeout) =>
+            "BEGIN ISOLATION LEVEL READ COMMITTED;\nSET LOCAL lock_timeout = " + ((long)lockTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) +
+            ";\nSELECT value FROM engram_meta WHERE name = 'config' FOR UPDATE";
+
+        public override bool IsLockTimeout(Exception ex) => ex is PostgresException p && p.SqlState == "55P03";
+
+        /// <summary>One round trip: the lock timeout, the lock (the configuration row, FOR UPDATE) and the row's text.</summary>
+        public override DbTransaction BeginWriteReadingConfig(DbConnection connection, TimeSpan lockTimeout, out string? configText)
+        {
+            var t = connection.BeginTransaction(System.Data.IsolationLevel.ReadCommitted);
+            using (var cmd = connection.CreateCommand())
+            {
+                cmd.Transaction = t;
+                cmd.CommandText = "SET LOCAL lock_timeout = " + (long)lockTimeout.TotalMilliseconds + "; SELECT value FROM engram_meta WHERE name = 'config' FOR UPDATE;";
+                configText = cmd.ExecuteScalar() as string;
             }
             return t;
         }

@@ -32,7 +32,7 @@ namespace Engram.Storage.Sql
             catch (Exception ex) when (S.IsMissingTable(ex)) { return whenMissing; }
         }
 
-        public MemoryRecord? ReadMemory(string ns, string key, bool forWrite = false) => Read(db => S.MainRow(db, ns, key), null);
+        public virtual MemoryRecord? ReadMemory(string ns, string key, bool forWrite = false) => Read(db => S.MainRow(db, ns, key), null);
 
         public IEnumerable<MemoryLocation> ListMemories(string ns)
         {
@@ -69,7 +69,7 @@ namespace Engram.Storage.Sql
 
         public BranchRecord? ReadBranch(string ns, string branch) => Read(db => S.BranchRow(db, ns, branch), null);
 
-        public IReadOnlyList<KeyValuePair<BranchRecord, int>> ReadBranches(string? ns) =>
+        public virtual IReadOnlyList<KeyValuePair<BranchRecord, int>> ReadBranches(string? ns) =>
             Read(db =>
             {
                 var rows = db.Query("SELECT ns, name, doc FROM branches" + (ns == null ? "" : " WHERE ns = @ns"),
@@ -85,7 +85,7 @@ namespace Engram.Storage.Sql
                     .ToList();
             }, Array.Empty<KeyValuePair<BranchRecord, int>>());
 
-        public HistoryTail? ReadTail(string ns, string key) => Read(db => SqlStorage.ReadTail(db, ns, key), null);
+        public virtual HistoryTail? ReadTail(string ns, string key) => Read(db => SqlStorage.ReadTail(db, ns, key), null);
 
         public HistoryTail? ReadPrevious(HistoryTail tail) => Read(db => SqlStorage.ReadPrevious(db, tail), null);
 
@@ -158,26 +158,100 @@ namespace Engram.Storage.Sql
     }
 
     /// <summary>
-    /// A write session: one SQL transaction holding the store's write lock. A statement that fails rolls the whole
-    /// session back at once (WriteFailed "was rolled back"); <see cref="SimulatedCrashException"/> passes through
-    /// untouched; disposing the session uncommitted rolls it back. Its reads run in the transaction, so (unlike the
-    /// file storage) they see the rows the session has already written.
+    /// A write session: one SQL transaction holding the store's write lock, in as few round trips as the protocol
+    /// allows: the lock and the configuration in one (<see cref="SqlDialect.BeginWriteReadingConfig"/>); a writer's read
+    /// of a memory also fetches its history's tail and its namespace's branches (what the engine asks next); changes are
+    /// queued and sent together, in one command, before the next read and at <see cref="Commit"/>, so a session's reads
+    /// see what it has already changed. A statement that fails rolls the whole session back at once (WriteFailed "was
+    /// rolled back"); <see cref="SimulatedCrashException"/> passes through untouched; disposing the session uncommitted
+    /// rolls it back.
     /// </summary>
     internal sealed class SqlWrite : SqlView, IStorageWrite
     {
         private bool _committed;
         private bool _rolledBack;
         private bool _configChanged;
+        private readonly List<(string Sql, (string, object?)[] Parameters)> _queued = new List<(string, (string, object?)[])>();
+        private readonly Dictionary<(string, string), HistoryTail?> _tails = new Dictionary<(string, string), HistoryTail?>();
+        private readonly Dictionary<string, IReadOnlyList<KeyValuePair<BranchRecord, int>>> _branches = new Dictionary<string, IReadOnlyList<KeyValuePair<BranchRecord, int>>>(StringComparer.Ordinal);
 
         public SqlWrite(SqlStorage storage, Db db, StoreConfig config) : base(storage, db)
         {
-            Config = config;
+            _config = config;
         }
 
-        public StoreConfig Config { get; private set; }
+        /// <summary>A session whose transaction begins with its first read (<see cref="SqlDialect.DeferredWriteStart"/>).</summary>
+        public SqlWrite(SqlStorage storage, Db db, string start) : base(storage, db)
+        {
+            _start = start;
+        }
 
-        /// <summary>Runs a statement of the session (reads included): the tables exist, so nothing reads as missing.</summary>
-        internal override T Read<T>(Func<Db, T> read, T whenMissing) => Run(read);
+        private string? _start; // not sent yet: the SQL that begins the transaction and takes the lock
+        private bool _started;
+        private StoreConfig? _config;
+
+        public StoreConfig Config
+        {
+            get
+            {
+                Start();
+                return _config!;
+            }
+        }
+
+        /// <summary>Begins the transaction and takes the lock now, unless it is done already.</summary>
+        private void Start() => Start(null, null, null);
+
+        /// <summary>Sends the deferred start, followed in the same command by <paramref name="reads"/> (whose results
+        /// <paramref name="readRest"/> takes), and sets up the configuration (writing the default one when there is none).</summary>
+        private void Start(string? reads, (string, object?)[]? parameters, Action<DbDataReader>? readRest)
+        {
+            if (_start == null) return;
+            var sql = reads == null ? _start : _start + ";\n" + reads;
+            _start = null;
+            _started = true;
+            string? configText = null;
+            Run(db =>
+            {
+                try
+                {
+                    using (var cmd = db.Command(sql, parameters ?? Array.Empty<(string, object?)>()))
+                    using (var r = cmd.ExecuteReader())
+                    {
+                        if (NextRows(r, first: true) && r.Read()) configText = r.GetString(0);
+                        if (readRest != null) readRest(r);
+                    }
+                }
+                catch (DbException ex) when (S.Dialect.IsLockTimeout(ex))
+                {
+                    throw S.StoreLocked(ex);
+                }
+            });
+            var config = configText == null ? null : StoreConfig.Parse(configText, S.Location); // another writer may have changed it
+            if (config == null)
+            {
+                config = new StoreConfig();
+                _queued.Add(("INSERT INTO engram_meta (name, value) VALUES ('config', @v)", new (string, object?)[] { ("v", config.ToYaml()) }));
+            }
+            _config = config;
+            S.Saved(config);
+        }
+
+        /// <summary>Moves to the next result that has columns (statements such as BEGIN or SET return none).</summary>
+        private static bool NextRows(DbDataReader r, bool first = false)
+        {
+            if (!first && !r.NextResult()) return false;
+            while (r.FieldCount == 0) if (!r.NextResult()) return false;
+            return true;
+        }
+
+        /// <summary>Runs a read of the session: what it queued goes first; the tables exist, so nothing reads as missing.</summary>
+        internal override T Read<T>(Func<Db, T> read, T whenMissing)
+        {
+            Start();
+            Flush();
+            return Run(read);
+        }
 
         private T Run<T>(Func<Db, T> step)
         {
@@ -200,13 +274,107 @@ namespace Engram.Storage.Sql
         private void Rollback()
         {
             _rolledBack = true;
-            try { Db?.Transaction?.Rollback(); }
+            try
+            {
+                if (Db?.Transaction != null) Db.Transaction.Rollback();
+                else if (_started && Db != null)
+                    using (var cmd = Db.Command("ROLLBACK")) cmd.ExecuteNonQuery();
+            }
             catch (Exception) { /* the connection is gone: the server rolls back */ }
         }
 
+        // ------------------------------------------------------------------ queued changes
+
+        private void Queue(string sql, params (string, object?)[] parameters)
+        {
+            if (_committed || _rolledBack || Db == null)
+                throw new InvalidOperationException(_committed ? "The write session was committed." : "The write session was rolled back or disposed.");
+            Start(); // a change is made under the lock
+            _queued.Add((sql, parameters));
+        }
+
+        private static readonly System.Text.RegularExpressions.Regex ParameterName = new System.Text.RegularExpressions.Regex(@"@(\w+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+        /// <summary>Sends every queued statement in one command (one round trip), each with its own parameters.</summary>
+        private void Flush(string? andThen = null)
+        {
+            if (_queued.Count == 0 && andThen == null) return;
+            var statements = _queued.ToArray();
+            _queued.Clear();
+            Run(db =>
+            {
+                var sql = new System.Text.StringBuilder();
+                var parameters = new List<(string, object?)>();
+                for (int i = 0; i < statements.Length; i++)
+                {
+                    var prefix = "q" + i.ToString(CultureInfo.InvariantCulture) + "_";
+                    sql.Append(ParameterName.Replace(statements[i].Sql, m => "@" + prefix + m.Groups[1].Value)).Append(";\n");
+                    foreach (var (name, value) in statements[i].Parameters) parameters.Add((prefix + name, value));
+                }
+                if (andThen != null)
+                {
+                    // The deferred form: every statement "runs" (the test hook sees each), then the commit goes with them.
+                    for (int i = 0; i < statements.Length; i++) S.FaultHook?.Invoke("exec");
+                    S.FaultHook?.Invoke("before-commit");
+                    sql.Append(andThen);
+                }
+                using (var cmd = db.Command(sql.ToString(), parameters.ToArray())) cmd.ExecuteNonQuery();
+                if (andThen == null) for (int i = 0; i < statements.Length; i++) S.FaultHook?.Invoke("exec");
+            });
+        }
+
+        // ------------------------------------------------------------------ reads a writer makes
+
+        /// <summary>A writer's read of a memory, with its history's tail and its namespace's branches, in one round trip.</summary>
+        public override MemoryRecord? ReadMemory(string ns, string key, bool forWrite = false)
+        {
+            if (!forWrite) return base.ReadMemory(ns, key, forWrite);
+            const string reads = "SELECT doc FROM memories WHERE ns = @ns AND key = @key;\n" + SqlStorage.TailQuery + ";\n" + BranchesOfNamespace;
+            var parameters = new (string, object?)[] { ("ns", ns), ("key", key) };
+            string? doc = null;
+            HistoryTail? tail = null;
+            var branches = new List<(string Name, string Doc, int Changed)>();
+            void Take(DbDataReader r)
+            {
+                if (NextRows(r) && r.Read()) doc = r.GetString(0);
+                if (NextRows(r) && r.Read()) tail = SqlStorage.ReadTailRow(r, ns, key);
+                if (NextRows(r)) while (r.Read()) branches.Add((r.GetString(0), r.GetString(1), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture)));
+            }
+            if (_start != null) Start(reads, parameters, Take); // the transaction's start, its lock and these reads: one round trip
+            else
+            {
+                Flush();
+                Run(db =>
+                {
+                    using (var cmd = db.Command(reads, parameters))
+                    using (var r = cmd.ExecuteReader())
+                    {
+                        if (r.Read()) doc = r.GetString(0);
+                        r.NextResult();
+                        if (r.Read()) tail = SqlStorage.ReadTailRow(r, ns, key);
+                        r.NextResult();
+                        while (r.Read()) branches.Add((r.GetString(0), r.GetString(1), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture)));
+                    }
+                });
+            }
+            _tails[(ns, key)] = tail;
+            _branches[ns] = branches.OrderBy(b => b.Name, StringComparer.Ordinal)
+                .Select(b => new KeyValuePair<BranchRecord, int>(S.ParseBranch(b.Doc, ns, b.Name), b.Changed)).ToList();
+            return doc == null ? null : S.ParseMemory(doc, ns, key);
+        }
+
+        private const string BranchesOfNamespace =
+            "SELECT b.name, b.doc, (SELECT COUNT(*) FROM branch_memories m WHERE m.ns = b.ns AND m.branch = b.name AND m.kind = 'mem') FROM branches b WHERE b.ns = @ns";
+
+        public override HistoryTail? ReadTail(string ns, string key) =>
+            _tails.TryGetValue((ns, key), out var tail) ? tail : base.ReadTail(ns, key);
+
+        public override IReadOnlyList<KeyValuePair<BranchRecord, int>> ReadBranches(string? ns) =>
+            ns != null && _branches.TryGetValue(ns, out var branches) ? branches : base.ReadBranches(ns);
+
         /// <summary>Inside the transaction: buffered, since one connection runs one command at a time (PostgreSQL).</summary>
         public override IEnumerable<ProvenanceEntry> ReadHistory(string ns, string key, HistoryTail? upTo, bool includeValues) =>
-            Run(db =>
+            Read(db =>
             {
                 using (var cmd = SqlStorage.HistoryCommand(db, ns, key, upTo?.Seq))
                 using (var r = cmd.ExecuteReader())
@@ -215,78 +383,116 @@ namespace Engram.Storage.Sql
                     while (r.Read()) docs.Add(r.GetString(0));
                     return docs;
                 }
-            }).Select(doc => S.ParseEntry(doc, ns, key, includeValues)).ToList();
+            }, new List<string>()).Select(doc => S.ParseEntry(doc, ns, key, includeValues)).ToList();
+
+        // ------------------------------------------------------------------ changes
 
         public void PutMemory(MemoryRecord memory, Func<string>? pendingHash = null)
         {
             if (memory == null) throw new ArgumentNullException(nameof(memory));
             if (pendingHash != null) memory.WithContentHash(pendingHash());
-            Run(db => S.PutMain(db, memory));
+            foreach (var (sql, ps) in S.PutMainStatements(memory)) Queue(sql, ps);
         }
 
-        public void DeleteMemory(string ns, string key) => Run(db => S.DeleteMain(db, ns, key));
+        public void DeleteMemory(string ns, string key)
+        {
+            Queue("DELETE FROM memories WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+            if (S.Dialect.MaintainsFullTextInCode) Queue(SqliteDialect.DeleteWords, ("ns", ns), ("key", key));
+            Queue("DELETE FROM vectors WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+        }
 
-        public void PutBranchMemory(string ns, string branch, BranchSlot slot, MemoryRecord memory) =>
-            Run(db => SqlStorage.PutBranchMemory(db, ns, branch, SqlStorage.KindOf(slot), memory));
+        public void PutBranchMemory(string ns, string branch, BranchSlot slot, MemoryRecord memory)
+        {
+            _branches.Remove(ns);
+            Queue("INSERT INTO branch_memories (ns, branch, kind, key, doc) VALUES (@ns, @b, @k, @key, @doc) ON CONFLICT (ns, branch, kind, key) DO UPDATE SET doc = excluded.doc",
+                ("ns", ns), ("b", branch), ("k", SqlStorage.KindOf(slot)), ("key", memory.Key), ("doc", MemoryFile.Serialize(memory)));
+        }
 
-        public void DeleteBranchMemory(string ns, string branch, BranchSlot slot, string key) =>
-            Run(db => SqlStorage.DeleteBranchMemory(db, ns, branch, SqlStorage.KindOf(slot), key));
+        public void DeleteBranchMemory(string ns, string branch, BranchSlot slot, string key)
+        {
+            _branches.Remove(ns);
+            Queue("DELETE FROM branch_memories WHERE ns = @ns AND branch = @b AND kind = @k AND key = @key", ("ns", ns), ("b", branch), ("k", SqlStorage.KindOf(slot)), ("key", key));
+        }
 
-        public void Append(HistoryTail? after, IReadOnlyList<ProvenanceEntry> entries) =>
-            Run(db => { foreach (var e in entries) SqlStorage.InsertEntry(db, e); });
+        public void Append(HistoryTail? after, IReadOnlyList<ProvenanceEntry> entries)
+        {
+            foreach (var e in entries)
+            {
+                _tails.Remove((e.Namespace, e.Key));
+                Queue(SqlStorage.InsertEntrySql, SqlStorage.EntryParameters(e));
+            }
+        }
 
-        /// <summary>Deletes the tail's row and the derived-from links its entry made.</summary>
-        public void CutNewest(HistoryTail tail) =>
+        /// <summary>Deletes the tail's row and the derived-from links its entry made, at once.</summary>
+        public void CutNewest(HistoryTail tail)
+        {
+            Start();
+            Flush();
+            _tails.Remove((tail.Namespace, tail.Key));
             Run(db =>
             {
                 db.Exec("DELETE FROM _provenance WHERE ns = @ns AND key = @key AND seq = @seq", ("ns", tail.Namespace), ("key", tail.Key), ("seq", tail.Seq));
                 db.Exec("DELETE FROM derived WHERE ns = @ns AND key = @key AND seq = @seq", ("ns", tail.Namespace), ("key", tail.Key), ("seq", tail.Seq));
             });
+        }
 
-        /// <summary>Deletes every row of the history and inserts <paramref name="entries"/> (as Optimize does today; the
+        /// <summary>Deletes every row of the history and inserts <paramref name="entries"/> (as Optimize does; the
         /// derived-from index is left as it is).</summary>
-        public void ReplaceHistory(string ns, string key, IReadOnlyList<ProvenanceEntry> entries) =>
-            Run(db =>
-            {
-                db.Exec("DELETE FROM _provenance WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
-                foreach (var e in entries) SqlStorage.InsertEntry(db, e);
-            });
+        public void ReplaceHistory(string ns, string key, IReadOnlyList<ProvenanceEntry> entries)
+        {
+            _tails.Remove((ns, key));
+            Queue("DELETE FROM _provenance WHERE ns = @ns AND key = @key", ("ns", ns), ("key", key));
+            foreach (var e in entries) Queue(SqlStorage.InsertEntrySql, SqlStorage.EntryParameters(e));
+        }
 
-        public void PutBranch(BranchRecord branch) =>
-            Run(db =>
-            {
-                var doc = branch.ToYaml();
-                if (db.Exec("UPDATE branches SET doc = @doc WHERE ns = @ns AND name = @b", ("doc", doc), ("ns", branch.Namespace), ("b", branch.Name)) == 0)
-                    db.Exec("INSERT INTO branches (ns, name, doc) VALUES (@ns, @b, @doc)", ("ns", branch.Namespace), ("b", branch.Name), ("doc", doc));
-            });
+        public void PutBranch(BranchRecord branch)
+        {
+            _branches.Remove(branch.Namespace);
+            Queue("INSERT INTO branches (ns, name, doc) VALUES (@ns, @b, @doc) ON CONFLICT (ns, name) DO UPDATE SET doc = excluded.doc",
+                ("ns", branch.Namespace), ("b", branch.Name), ("doc", branch.ToYaml()));
+        }
 
-        public void DropBranch(string ns, string branch) =>
-            Run(db =>
-            {
-                db.Exec("DELETE FROM branch_memories WHERE ns = @ns AND branch = @b", ("ns", ns), ("b", branch));
-                db.Exec("DELETE FROM branches WHERE ns = @ns AND name = @b", ("ns", ns), ("b", branch));
-            });
+        public void DropBranch(string ns, string branch)
+        {
+            _branches.Remove(ns);
+            Queue("DELETE FROM branch_memories WHERE ns = @ns AND branch = @b", ("ns", ns), ("b", branch));
+            Queue("DELETE FROM branches WHERE ns = @ns AND name = @b", ("ns", ns), ("b", branch));
+        }
 
         public void AddDerived(string sourceNs, string sourceKey, int sourceVersion, ProvenanceEntry derived) =>
-            Run(db => db.Exec("INSERT INTO derived (source_ns, source_key, ns, key, version, source_version, seq, branch) VALUES (@sns, @skey, @ns, @key, @v, @sv, @seq, @b)",
+            Queue("INSERT INTO derived (source_ns, source_key, ns, key, version, source_version, seq, branch) VALUES (@sns, @skey, @ns, @key, @v, @sv, @seq, @b)",
                 ("sns", sourceNs), ("skey", sourceKey), ("ns", derived.Namespace), ("key", derived.Key), ("v", derived.Version), ("sv", sourceVersion),
-                ("seq", derived.Seq), ("b", derived.Branch)));
+                ("seq", derived.Seq), ("b", derived.Branch));
 
         public void PutConfig(StoreConfig config)
         {
             if (config == null) throw new ArgumentNullException(nameof(config));
-            Run(db => db.Exec("UPDATE engram_meta SET value = @v WHERE name = 'config'", ("v", config.ToYaml())));
-            Config = config;
+            Queue("UPDATE engram_meta SET value = @v WHERE name = 'config'", ("v", config.ToYaml()));
+            _config = config;
             _configChanged = true;
         }
 
         public void Commit()
         {
-            Run(db =>
+            if (_committed || _rolledBack || Db == null)
+                throw new InvalidOperationException(_committed ? "The write session was committed." : "The write session was rolled back or disposed.");
+            if (_start != null)
             {
-                S.FaultHook?.Invoke("before-commit");
-                db.Transaction!.Commit();
-            });
+                // Nothing was read or changed: there is no transaction to commit.
+                _start = null;
+                _committed = true;
+                return;
+            }
+            if (Db.Transaction == null) Flush(andThen: "COMMIT"); // the changes and the commit: one round trip
+            else
+            {
+                Flush();
+                Run(db =>
+                {
+                    S.FaultHook?.Invoke("before-commit");
+                    db.Transaction!.Commit();
+                });
+            }
             _committed = true;
             if (_configChanged) S.Saved(Config); // the cache follows what was committed, never a rolled-back change
         }

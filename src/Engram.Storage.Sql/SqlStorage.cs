@@ -89,16 +89,22 @@ namespace Engram.Storage.Sql
                     SqlSchema.Ensure(db, _d, Location);
                     _schemaReady = true;
                 }
+                if (_d.DeferredWriteStart(_lockTimeout) is string start)
+                {
+                    db.FaultHook = FaultHook;
+                    return new SqlWrite(this, db, start); // begun, locked and configured with its first read
+                }
+                string? configText;
                 try
                 {
-                    db.Transaction = _d.BeginWrite(connection, _lockTimeout);
+                    db.Transaction = _d.BeginWriteReadingConfig(connection, _lockTimeout, out configText);
                 }
                 catch (DbException ex)
                 {
                     throw new EngramException(EngramErrorIds.StoreLocked, EngramErrorKind.ResourceBusy,
                         $"The store '{Location}' is being written by another process and did not become free within {_lockTimeout.TotalSeconds:0} s: {ex.Message}", Location, ex);
                 }
-                var config = ConfigRow(db); // another writer may have changed it
+                var config = configText == null ? null : StoreConfig.Parse(configText, Location); // another writer may have changed it
                 if (config == null)
                 {
                     config = new StoreConfig();
@@ -135,6 +141,10 @@ namespace Engram.Storage.Sql
                     $"The {_d.Name} store '{Location}' cannot be reached: {ex.Message}. Check the host name, the port and that the server is running.", Location, ex)
                 : new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument,
                     $"The {_d.Name} store '{Location}' cannot be opened: {ex.Message}", Location, ex);
+
+        internal EngramException StoreLocked(Exception ex) =>
+            new EngramException(EngramErrorIds.StoreLocked, EngramErrorKind.ResourceBusy,
+                $"The store '{Location}' is being written by another process and did not become free within {_lockTimeout.TotalSeconds:0} s: {ex.Message}", Location, ex);
 
         internal EngramException WriteFailed(Exception ex) =>
             new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
@@ -175,13 +185,37 @@ namespace Engram.Storage.Sql
             // Words as Engram tokenizes them (Unicode-aware, lower-case), so a query means the same on every backend.
             var keyText = string.Join(" ", SearchText.Tokenize(m.Key));
             var text = string.Join(" ", SearchText.Tokenize(SearchText.FromValue(m.Value)));
-            int n = db.Exec("UPDATE memories SET id = @id, version = @v, content_hash = @h, updated = @u, doc = @doc, key_text = @kt, search_text = @t WHERE ns = @ns AND key = @key",
-                ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("kt", keyText), ("t", text), ("ns", m.Namespace), ("key", m.Key));
-            if (n == 0)
-                db.Exec("INSERT INTO memories (ns, key, id, version, content_hash, updated, doc, key_text, search_text) VALUES (@ns, @key, @id, @v, @h, @u, @doc, @kt, @t)",
-                    ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("kt", keyText), ("t", text), ("ns", m.Namespace), ("key", m.Key));
-            if (_d.MaintainsFullTextInCode) db.Exec(SqliteDialect.PutWords, ("ns", m.Namespace), ("key", m.Key), ("kt", keyText), ("t", text));
+            foreach (var (sql, ps) in PutMainStatements(m, doc, keyText, text)) db.Exec(sql, ps);
         }
+
+        /// <summary>The statements that store a memory's row (one upsert, plus SQLite's words), for a batch.</summary>
+        internal IEnumerable<(string Sql, (string, object?)[] Parameters)> PutMainStatements(MemoryRecord m)
+        {
+            var keyText = string.Join(" ", SearchText.Tokenize(m.Key));
+            var text = string.Join(" ", SearchText.Tokenize(SearchText.FromValue(m.Value)));
+            return PutMainStatements(m, MemoryFile.Serialize(m), keyText, text);
+        }
+
+        private IEnumerable<(string Sql, (string, object?)[] Parameters)> PutMainStatements(MemoryRecord m, string doc, string keyText, string text)
+        {
+            yield return (UpsertMemory,
+                new (string, object?)[] { ("id", m.Id), ("v", m.Version), ("h", m.ContentHash), ("u", MemoryFile.Time(m.UpdatedUtc)), ("doc", doc), ("kt", keyText), ("t", text), ("ns", m.Namespace), ("key", m.Key) });
+            if (_d.MaintainsFullTextInCode) yield return (SqliteDialect.PutWords, new (string, object?)[] { ("ns", m.Namespace), ("key", m.Key), ("kt", keyText), ("t", text) });
+        }
+
+        private const string UpsertMemory =
+            "INSERT INTO memories (ns, key, id, version, content_hash, updated, doc, key_text, search_text) VALUES (@ns, @key, @id, @v, @h, @u, @doc, @kt, @t) " +
+            "ON CONFLICT (ns, key) DO UPDATE SET id = excluded.id, version = excluded.version, content_hash = excluded.content_hash, updated = excluded.updated, " +
+            "doc = excluded.doc, key_text = excluded.key_text, search_text = excluded.search_text";
+
+        internal const string InsertEntrySql =
+            "INSERT INTO _provenance (ns, key, seq, memory_id, branch, action, version, hash, ts, doc) VALUES (@ns, @key, @seq, @id, @b, @a, @v, @h, @ts, @doc)";
+
+        internal static (string, object?)[] EntryParameters(ProvenanceEntry e) => new (string, object?)[]
+        {
+            ("ns", e.Namespace), ("key", e.Key), ("seq", e.Seq), ("id", e.MemoryId), ("b", e.Branch), ("a", e.Action), ("v", e.Version), ("h", e.Hash),
+            ("ts", MemoryFile.Time(e.TimestampUtc)), ("doc", EntryDocument.Serialize(e)),
+        };
 
         internal void DeleteMain(Db db, string ns, string key)
         {
@@ -245,10 +279,11 @@ namespace Engram.Storage.Sql
             db.Query(TailColumns + " AND seq < @seq ORDER BY seq DESC LIMIT 1", r => TailOf(r, tail.Namespace, tail.Key),
                 ("ns", tail.Namespace), ("key", tail.Key), ("seq", tail.Seq)).FirstOrDefault();
 
-        internal static void InsertEntry(Db db, ProvenanceEntry e) =>
-            db.Exec("INSERT INTO _provenance (ns, key, seq, memory_id, branch, action, version, hash, ts, doc) VALUES (@ns, @key, @seq, @id, @b, @a, @v, @h, @ts, @doc)",
-                ("ns", e.Namespace), ("key", e.Key), ("seq", e.Seq), ("id", e.MemoryId), ("b", e.Branch), ("a", e.Action), ("v", e.Version), ("h", e.Hash),
-                ("ts", MemoryFile.Time(e.TimestampUtc)), ("doc", EntryDocument.Serialize(e)));
+        internal static void InsertEntry(Db db, ProvenanceEntry e) => db.Exec(InsertEntrySql, EntryParameters(e));
+
+        internal const string TailQuery = TailColumns + " ORDER BY seq DESC LIMIT 1";
+
+        internal static SqlHistoryTail ReadTailRow(DbDataReader r, string ns, string key) => TailOf(r, ns, key);
 
         internal ProvenanceEntry ParseEntry(string doc, string ns, string key, bool includeValues) =>
             EntryDocument.Parse(doc, Location + "#_provenance/" + ns + "/" + key, includeValues);

@@ -325,11 +325,19 @@ namespace Engram.Storage.Tests
             using (var w = s.BeginWrite())
             {
                 w.PutMemory(Memory("shared", "new", "n", 1, id: "m-new"));
-                var ex = Assert.Throws<EngramException>(() => w.Append(null, new[] { chain[0] })); // seq 1 is stored already
+                w.Append(null, new[] { chain[0] }); // seq 1 is stored already: refused when the queued changes are sent
+                var ex = Assert.Throws<EngramException>(() => w.Commit());
                 Assert.Equal(EngramErrorIds.WriteFailed, ex.ErrorId);
                 Assert.Contains("was rolled back", ex.Message);
                 Assert.Throws<InvalidOperationException>(() => w.PutMemory(Memory("shared", "later", "l", 1)));
                 Assert.Throws<InvalidOperationException>(() => w.Commit());
+            }
+            Assert.Equal(before, Snapshot(s));
+            using (var w = s.BeginWrite())
+            {
+                w.Append(null, new[] { chain[0] });
+                // a read sends what the session queued first, so the failure shows there
+                Assert.Equal(EngramErrorIds.WriteFailed, Assert.Throws<EngramException>(() => w.ReadMemory("shared", "new")).ErrorId);
             }
             Assert.Equal(before, Snapshot(s));
         }
@@ -340,8 +348,12 @@ namespace Engram.Storage.Tests
             var s = Seeded(out _);
             using (var held = s.BeginWrite())
             {
+                _ = held.Config; // the lock is held from the session's first read at the latest
                 var other = Storage(Main, new EngramStoreOptions { LockTimeout = TimeSpan.FromSeconds(1) });
-                var ex = Assert.Throws<EngramException>(() => other.BeginWrite());
+                var ex = Assert.Throws<EngramException>(() =>
+                {
+                    using (var second = other.BeginWrite()) _ = second.Config; // (PostgreSQL asks for the lock with the first read)
+                });
                 Assert.Equal(EngramErrorIds.StoreLocked, ex.ErrorId);
                 // a reader never waits for the writer
                 using (var view = other.OpenRead()) Assert.Equal("v2", view.ReadMemory("shared", "k")!.Value);

@@ -36,9 +36,11 @@ namespace Engram.Core.Storage
         IStorageView OpenRead();
 
         /// <summary>
-        /// Takes the store's write lock (creating the store with a default configuration when it does not exist), finishes
-        /// or discards what an interrupted writer left, and opens a session whose changes take effect together at
-        /// <see cref="IStorageWrite.Commit"/>; disposing it uncommitted changes nothing.
+        /// Opens a write session holding the store's write lock (creating the store with a default configuration when it
+        /// does not exist), after finishing or discarding what an interrupted writer left; its changes take effect together
+        /// at <see cref="IStorageWrite.Commit"/>, and disposing it uncommitted changes nothing. The lock is taken here or,
+        /// at the latest, with the session's first read or change (a storage across a network may send it with that
+        /// read, saving a round trip): everything a session reads, decides and writes happens under the lock.
         /// </summary>
         /// <param name="repair">Test-EngramStore -Repair: interrupted work that must not be replayed is set aside instead of refused.</param>
         IStorageWrite BeginWrite(bool repair = false);

@@ -298,9 +298,9 @@ namespace Engram.Core.Tests.Engine
                 {
                     using (var w = Storage.BeginWrite())
                     {
+                        var current = w.ReadMemory(Ns, "counter"); // the lock is held from here at the latest
                         int now = Interlocked.Increment(ref inside);
                         InterlockedMax(ref most, now);
-                        var current = w.ReadMemory(Ns, "counter");
                         int n = current == null ? 0 : int.Parse((string)current.Value!, CultureInfo.InvariantCulture);
                         Thread.Sleep(2); // a window for another session to slip in, were the lock not held
                         w.PutMemory(Memory(Ns, "counter", (n + 1).ToString(CultureInfo.InvariantCulture), version: n + 1, id: id));
