@@ -26,8 +26,12 @@ namespace Engram.Core.Engine
             if (existed) _ = Storage.ReadConfig(); // a newer format is refused before anything (even a lock) is created
             using (var s = Storage.BeginWrite())
             {
+                // Rechecked under the lock: a configuration other than the default BeginWrite writes is another writer's,
+                // which created the store since it was checked (one that wrote the default cannot be told apart).
+                var stored = StoredConfig(s);
+                if (!existed) existed = stored.ToYaml() != new StoreConfig().ToYaml();
                 if (existed && !force) throw StoreErrors.StoreExists(Root);
-                if (existed) config.KeepSectionsOf(StoredConfig(s)); // as stored now, under the lock
+                if (existed) config.KeepSectionsOf(stored); // as stored now, under the lock
                 s.PutConfig(config);
                 s.Commit();
                 return config;
