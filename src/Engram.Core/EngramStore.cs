@@ -43,7 +43,6 @@ namespace Engram.Core
 
         public string ConfigPath => Files.ConfigPath;
         private string TempDir => Files.TempDir;
-        private string ReadConfigText() => Files.ReadConfigText();
 
         // (while issue #14 moves the rest of this class into the engine, its remaining parts use the file storage's helpers)
         public string MemoryPath(string ns, string key) => Files.MemoryPath(ns, key);
@@ -83,31 +82,6 @@ namespace Engram.Core
 
         /// <summary>The store at the default location (see <see cref="StoreLocator.DefaultRoot"/>).</summary>
         public static EngramStore OpenDefault(EngramStoreOptions? options = null) => new EngramStore(StoreLocator.DefaultRoot(), options);
-
-        // ------------------------------------------------------------------ store lifecycle
-
-        /// <summary>Creates the store with <paramref name="config"/>. An existing store is refused unless
-        /// <paramref name="force"/>, which rewrites its configuration (memories are untouched; retention and embeddings
-        /// settings that <paramref name="config"/> leaves at their defaults are kept).</summary>
-        public override StoreConfig Initialize(StoreConfig? config = null, bool force = false)
-        {
-            config = config ?? new StoreConfig();
-            if (File.Exists(Root))
-                throw new EngramException(EngramErrorIds.InvalidStorePath, EngramErrorKind.InvalidArgument, $"'{Root}' is a file, not a folder.", Root);
-            if (File.Exists(ConfigPath)) _ = StoreConfig.Parse(ReadConfigText(), ConfigPath); // a newer format is refused before anything (even _lock) is created
-            Directory.CreateDirectory(Root);
-            using (StoreLock.Acquire(Root, _options.LockTimeout))
-            {
-                if (File.Exists(ConfigPath))
-                {
-                    var existing = StoreConfig.Parse(ReadConfigText(), ConfigPath); // refuses newer formats
-                    if (!force) throw StoreErrors.StoreExists(Root);
-                    config.KeepSectionsOf(existing);
-                }
-                Files.WriteConfig(config);
-                return config;
-            }
-        }
 
         // ------------------------------------------------------------------ reads (no lock, no .prov)
 

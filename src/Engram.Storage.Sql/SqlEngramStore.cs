@@ -233,21 +233,6 @@ namespace Engram.Storage.Sql
             return text == null ? null : StoreConfig.Parse(text, Root);
         }
 
-        public override StoreConfig Initialize(StoreConfig? config = null, bool force = false)
-        {
-            config = config ?? new StoreConfig();
-            bool existed = Exists;
-            var existing = existed ? Read(ReadConfig, null) : null; // a newer format is refused before anything changes
-            return Write(db =>
-            {
-                // EnsureSchema wrote a default configuration if there was none: "existed" tells a real store apart.
-                if (existed && !force) throw StoreErrors.StoreExists(Root);
-                if (existing != null) config.KeepSectionsOf(existing);
-                SaveConfig(db, config);
-                return config;
-            });
-        }
-
         private void SaveConfig(Db db, StoreConfig config)
         {
             db.Exec("UPDATE engram_meta SET value = @v WHERE name = 'config'", ("v", config.ToYaml()));
