@@ -18,10 +18,5 @@ namespace Engram.Core.Engine
         public abstract StoreConfig SetEmbeddings(Search.EmbeddingsConfig? embeddings);
         public abstract IReadOnlyList<OptimizeReport> Optimize(Func<string, bool>? namespaceFilter = null, bool dryRun = false, string? actor = null,
             DateTime? nowUtc = null, Action<int, int, string>? progress = null);
-        public abstract IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null);
-        public abstract IReadOnlyList<StoredVector> GetVectors(string ns);
-        public abstract void PutVectors(string ns, IReadOnlyList<StoredVector> vectors);
-        public abstract StoreExport Export();
-        public abstract void Import(StoreExport export, Action<int, int, string>? progress = null);
     }
 }
