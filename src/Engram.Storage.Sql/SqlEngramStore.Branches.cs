@@ -35,13 +35,6 @@ namespace Engram.Storage.Sql
             return doc == null ? null : ParseMemory(doc, ns, key, branch);
         }
 
-        private static void PutBranchMemory(Db db, string ns, string branch, string kind, MemoryRecord m)
-        {
-            var doc = MemoryFile.Serialize(m);
-            if (db.Exec("UPDATE branch_memories SET doc = @doc WHERE ns = @ns AND branch = @b AND kind = @k AND key = @key", ("doc", doc), ("ns", ns), ("b", branch), ("k", kind), ("key", m.Key)) == 0)
-                db.Exec("INSERT INTO branch_memories (ns, branch, kind, key, doc) VALUES (@ns, @b, @k, @key, @doc)", ("doc", doc), ("ns", ns), ("b", branch), ("k", kind), ("key", m.Key));
-        }
-
         private static void DeleteBranchMemory(Db db, string ns, string branch, string kind, string key) =>
             db.Exec("DELETE FROM branch_memories WHERE ns = @ns AND branch = @b AND kind = @k AND key = @key", ("ns", ns), ("b", branch), ("k", kind), ("key", key));
 

@@ -11,10 +11,5 @@ namespace Engram.Core.Engine
         public abstract StoreReport VerifyAgainst(ProvenanceHead head);
         public abstract StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null);
         public abstract StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null);
-        public abstract IReadOnlyList<SearchHit> Search(string query, IReadOnlyCollection<string>? namespaces = null, int top = 10, Action<EngramException>? unreadable = null);
-        public abstract IReadOnlyList<StoredVector> GetVectors(string ns);
-        public abstract void PutVectors(string ns, IReadOnlyList<StoredVector> vectors);
-        public abstract StoreExport Export();
-        public abstract void Import(StoreExport export, Action<int, int, string>? progress = null);
     }
 }

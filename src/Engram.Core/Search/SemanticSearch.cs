@@ -87,8 +87,8 @@ namespace Engram.Core.Search
         {
             if (store == null) throw new ArgumentNullException(nameof(store));
             CheckQuery(query);
-            EngramStore.CheckTop(top);
-            var searched = EngramStore.SearchNamespaces(store, namespaces);
+            Engine.EngramEngine.CheckTop(top);
+            var searched = Engine.EngramEngine.SearchNamespaces(store, namespaces);
             store.EnsureExists();
             Embedded = 0;
             Compared = 0;
