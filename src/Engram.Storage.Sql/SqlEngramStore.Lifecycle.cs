@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text;
 using Engram.Core;
+using Engram.Core.Engine.Rules;
 using Engram.Core.Provenance;
 using Engram.Core.Search;
 
@@ -29,7 +30,7 @@ namespace Engram.Storage.Sql
                 foreach (var doc in db.Query("SELECT doc FROM _provenance WHERE ns = @ns AND key = @key ORDER BY seq", r => r.GetString(0), ("ns", ns), ("key", key)))
                     yield return ParseEntry(doc, ns, key, includeValues: true);
             }
-            var walk = EngramStore.CheckChain(Parsed(), ns, key, where, report);
+            var walk = ChainRules.CheckChain(Parsed(), ns, key, where, report);
             if (walk.Broken || walk.LastMain == null) return;
             var lastMain = walk.LastMain;
             bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
@@ -37,11 +38,12 @@ namespace Engram.Storage.Sql
             if (!consistent && memory == null && lastMain.Action != ProvenanceActions.Deleted)
             {
                 // The row is gone while its history verifies (a change is one transaction here: never a crashed write).
-                var f = EngramStore.ReportRebuild(walk, ns, key, Origin(ns, key), null, report, out var source);
+                var f = ChainRules.ReportRebuild(walk, ns, key, Origin(ns, key), null, report, out var source);
                 if (!repair || source == null) return;
                 Write(w =>
                 {
-                    var (record, entry) = EngramStore.Rebuilt(walk, source, ns, key, ReadTail(w, ns, key)?.ToLogTail(), malformed: false);
+                    var tail = ReadTail(w, ns, key);
+                    var (record, entry) = ChainRules.Rebuilt(walk, source, ns, key, tail?.Seq ?? 0, tail?.Hash, malformed: false);
                     PutMain(w, record);
                     InsertEntry(w, entry);
                     return 0;
@@ -152,7 +154,7 @@ namespace Engram.Storage.Sql
 
         public override StoreReport VerifyAgainst(ProvenanceHead head)
         {
-            EngramStore.CheckAnchorHead(head);
+            ChainRules.CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
             EnsureExists();
             var report = new StoreReport(Root);
@@ -173,7 +175,7 @@ namespace Engram.Storage.Sql
                     VerifyHistory(db, ns, anchored.Key, memory, report); // counts the entries it walks
                     if (report.Findings.Count > before) continue;
                     var entries = Entries(db, ns, anchored.Key, includeValues: false);
-                    EngramStore.CheckAnchor(anchored, entries, ns, where, report);
+                    ChainRules.CheckAnchor(anchored, entries, ns, where, report);
                 }
             return report;
         }

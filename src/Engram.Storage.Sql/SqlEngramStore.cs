@@ -302,7 +302,6 @@ namespace Engram.Storage.Sql
             public string Action = "";
             public int Version;
             public string Branch = Names.DefaultBranch;
-            public LogTail ToLogTail() => new LogTail { Seq = Seq, Hash = Hash, Action = Action, Version = Version, Branch = Branch };
         }
 
         private static Tail? ReadTail(Db db, string ns, string key) =>
