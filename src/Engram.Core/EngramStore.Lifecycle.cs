@@ -334,25 +334,6 @@ namespace Engram.Core
 
         // ------------------------------------------------------------------ anchors
 
-        /// <summary>The head of every tracked memory's history in a namespace (O(1) per memory: trailers only).</summary>
-        public override ProvenanceHead GetHead(string ns)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            EnsureExists();
-            var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
-            var list = new List<HeadEntry>();
-            if (Directory.Exists(dir))
-                foreach (var path in _paths.Files(dir, "*.prov"))
-                {
-                    var log = new ProvenanceLog(path);
-                    var tail = log.ReadTail();
-                    if (tail == null || tail.Seq == 0) continue;
-                    var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? log.ReadTailEntry(tail).Key;
-                    list.Add(new HeadEntry(key, tail.Seq, tail.Hash));
-                }
-            return new ProvenanceHead(ns, DateTime.UtcNow, list.OrderBy(e => e.Key, StringComparer.Ordinal).ToList());
-        }
-
         /// <summary>
         /// Verifies the namespace's histories against a head saved earlier: each anchored entry must still be in its
         /// chain with the same hash (no truncation, no rewriting), and every chain must verify.

@@ -325,9 +325,6 @@ namespace Engram.Storage.Sql
         private static string? LastMainAction(Db db, string ns, string key) =>
             db.Scalar("SELECT action FROM _provenance WHERE ns = @ns AND key = @key AND branch = @b ORDER BY seq DESC LIMIT 1", ("ns", ns), ("key", key), ("b", Names.DefaultBranch)) as string;
 
-        private static bool HasHistory(Db db, string ns, string key) =>
-            db.Scalar("SELECT 1 FROM _provenance WHERE ns = @ns AND key = @key LIMIT 1", ("ns", ns), ("key", key)) != null;
-
         private static void InsertEntry(Db db, ProvenanceEntry e) =>
             db.Exec("INSERT INTO _provenance (ns, key, seq, memory_id, branch, action, version, hash, ts, doc) VALUES (@ns, @key, @seq, @id, @b, @a, @v, @h, @ts, @doc)",
                 ("ns", e.Namespace), ("key", e.Key), ("seq", e.Seq), ("id", e.MemoryId), ("b", e.Branch), ("a", e.Action), ("v", e.Version), ("h", e.Hash),

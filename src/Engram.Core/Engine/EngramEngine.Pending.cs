@@ -8,11 +8,7 @@ namespace Engram.Core.Engine
     public abstract partial class EngramEngine : IEngramBackend
     {
         public abstract StoreConfig Initialize(StoreConfig? config = null, bool force = false);
-        public abstract ProvenanceHead GetHead(string ns);
-        public abstract StoreReport VerifyAgainst(ProvenanceHead head);
-        public abstract StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null);
         public abstract AsOfResult GetAsOf(string ns, DateTime asOfUtc, Func<string, bool>? keyFilter = null);
-        public abstract StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null);
         public abstract UpgradeReport Upgrade(bool dryRun = false);
         public abstract StoreConfig SetRetention(string? ns, RetentionPolicy policy);
         public abstract StoreConfig SetEmbeddings(Search.EmbeddingsConfig? embeddings);
