@@ -348,7 +348,7 @@ namespace Engram.Core
             {
                 report.HistoriesChecked++;
                 var path = Path.Combine(Root, Names.ProvenanceNamespace, ns, Names.EncodeKey(anchored.Key) + ".prov");
-                if (UnsafeFinding(path, ns, anchored.Key, report) || UnsafeFinding(Path.Combine(Root, ns, Names.EncodeKey(anchored.Key) + ".yaml"), ns, anchored.Key, report)) continue;
+                if (Files.UnsafeFinding(path, ns, anchored.Key, report) || Files.UnsafeFinding(Path.Combine(Root, ns, Names.EncodeKey(anchored.Key) + ".yaml"), ns, anchored.Key, report)) continue;
                 var log = new ProvenanceLog(path);
                 if (!log.Exists)
                 {
@@ -384,10 +384,10 @@ namespace Engram.Core
             EnsureExists();
             var report = new StoreReport(Root);
             var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
-            if (!Directory.Exists(dir) || UnsafeFinding(dir, ns, null, report)) return report;
+            if (!Directory.Exists(dir) || Files.UnsafeFinding(dir, ns, null, report)) return report;
             foreach (var path in Directory.EnumerateFiles(dir, "*.prov").OrderBy(p => p, StringComparer.Ordinal))
             {
-                if (UnsafeFinding(path, ns, Names.DecodeKey(Path.GetFileNameWithoutExtension(path)), report)) continue;
+                if (Files.UnsafeFinding(path, ns, Names.DecodeKey(Path.GetFileNameWithoutExtension(path)), report)) continue;
                 var log = new ProvenanceLog(path);
                 var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path));
                 if (key == null)

@@ -37,16 +37,16 @@ namespace Engram.Core
             try
             {
                 // LockForWrite also recovers interrupted transactions; record them first so the report says so.
-                Rechecked(report, repair, VerifyTransactions);
+                Rechecked(report, repair, Files.VerifyTransactions);
                 if (repair)
                 {
                     try { writeLock = LockForWrite(quarantineCorrupt: true); }
                     catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.UnsafeStorePath) { repair = false; } // a link in the way (reported below): nothing is repaired
                     if (writeLock != null) foreach (var f in report.Findings) f.Repaired = true;
                 }
-                ScanLinks(report);
+                Files.ScanLinks(report);
 
-                Rechecked(report, repair, r => VerifyTempFiles(r, repair));
+                Rechecked(report, repair, r => Files.VerifyTempFiles(r, repair));
 
                 var namespaces = ListNamespaces();
                 var provRoot = Path.Combine(Root, Names.ProvenanceNamespace);
@@ -76,7 +76,7 @@ namespace Engram.Core
             var malformed = new Dictionary<string, StoreFinding>(StringComparer.Ordinal); // stem -> its MalformedMemory finding
             var dir = Path.Combine(Root, ns);
             if (Directory.Exists(dir))
-                foreach (var path in VerifiableFiles(dir, "*.yaml", report))
+                foreach (var path in FileStorage.VerifiableFiles(dir, "*.yaml", report))
                 {
                     var stem = Path.GetFileNameWithoutExtension(path);
                     if (only != null && !only(stem)) continue;
@@ -100,7 +100,7 @@ namespace Engram.Core
 
             var provDir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
             if (!Directory.Exists(provDir)) return;
-            foreach (var path in VerifiableFiles(provDir, "*.prov", report))
+            foreach (var path in FileStorage.VerifiableFiles(provDir, "*.prov", report))
             {
                 var stem = Path.GetFileNameWithoutExtension(path);
                 if (only != null && !only(stem)) continue;
@@ -321,7 +321,7 @@ namespace Engram.Core
                         {
                             var d = Path.Combine(bdir, sub);
                             if (!Directory.Exists(d)) continue;
-                            foreach (var f in VerifiableFiles(d, "*.yaml", report))
+                            foreach (var f in FileStorage.VerifiableFiles(d, "*.yaml", report))
                             {
                                 var m = MemoryFile.Parse(FileOps.ReadAllText(f), ns, f, record.Name);
                                 if (!record.Covers(m.Key))
