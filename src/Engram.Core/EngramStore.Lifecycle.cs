@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Engram.Core.Engine.Rules;
 using Engram.Core.Provenance;
 using Engram.Core.Storage;
 using Engram.Core.Values;
@@ -82,32 +83,13 @@ namespace Engram.Core
     {
         // ------------------------------------------------------------------ anchors
 
-        /// <summary>The head of every tracked memory's history in a namespace (O(1) per memory: trailers only).</summary>
-        public override ProvenanceHead GetHead(string ns)
-        {
-            ns = Names.NormalizeNamespace(ns);
-            EnsureExists();
-            var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
-            var list = new List<HeadEntry>();
-            if (Directory.Exists(dir))
-                foreach (var path in _paths.Files(dir, "*.prov"))
-                {
-                    var log = new ProvenanceLog(path);
-                    var tail = log.ReadTail();
-                    if (tail == null || tail.Seq == 0) continue;
-                    var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path)) ?? log.ReadTailEntry(tail).Key;
-                    list.Add(new HeadEntry(key, tail.Seq, tail.Hash));
-                }
-            return new ProvenanceHead(ns, DateTime.UtcNow, list.OrderBy(e => e.Key, StringComparer.Ordinal).ToList());
-        }
-
         /// <summary>
         /// Verifies the namespace's histories against a head saved earlier: each anchored entry must still be in its
         /// chain with the same hash (no truncation, no rewriting), and every chain must verify.
         /// </summary>
         public override StoreReport VerifyAgainst(ProvenanceHead head)
         {
-            CheckAnchorHead(head);
+            ChainRules.CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
             EnsureExists();
             var report = new StoreReport(Root);
@@ -115,7 +97,7 @@ namespace Engram.Core
             {
                 report.HistoriesChecked++;
                 var path = Path.Combine(Root, Names.ProvenanceNamespace, ns, Names.EncodeKey(anchored.Key) + ".prov");
-                if (UnsafeFinding(path, ns, anchored.Key, report) || UnsafeFinding(Path.Combine(Root, ns, Names.EncodeKey(anchored.Key) + ".yaml"), ns, anchored.Key, report)) continue;
+                if (Files.UnsafeFinding(path, ns, anchored.Key, report) || Files.UnsafeFinding(Path.Combine(Root, ns, Names.EncodeKey(anchored.Key) + ".yaml"), ns, anchored.Key, report)) continue;
                 var log = new ProvenanceLog(path);
                 if (!log.Exists)
                 {
@@ -138,7 +120,7 @@ namespace Engram.Core
                     VerifyHistory(ns, anchored.Key, log, memory, false, r); // counts the entries it walks
                     if (r.Findings.Count > before) return; // chain itself is broken: already reported
                     var entries = log.ReadAll(log.ReadTail()!.ValidLength, includeValues: false).ToList();
-                    CheckAnchor(anchored, entries, ns, log.Path, r);
+                    ChainRules.CheckAnchor(anchored, entries, ns, log.Path, r);
                 });
             }
             return report;
@@ -151,10 +133,10 @@ namespace Engram.Core
             EnsureExists();
             var report = new StoreReport(Root);
             var dir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
-            if (!Directory.Exists(dir) || UnsafeFinding(dir, ns, null, report)) return report;
+            if (!Directory.Exists(dir) || Files.UnsafeFinding(dir, ns, null, report)) return report;
             foreach (var path in Directory.EnumerateFiles(dir, "*.prov").OrderBy(p => p, StringComparer.Ordinal))
             {
-                if (UnsafeFinding(path, ns, Names.DecodeKey(Path.GetFileNameWithoutExtension(path)), report)) continue;
+                if (Files.UnsafeFinding(path, ns, Names.DecodeKey(Path.GetFileNameWithoutExtension(path)), report)) continue;
                 var log = new ProvenanceLog(path);
                 var key = Names.DecodeKey(Path.GetFileNameWithoutExtension(path));
                 if (key == null)
@@ -182,59 +164,7 @@ namespace Engram.Core
             return report;
         }
 
-        /// <summary>
-        /// Refuses a head that cannot prove anything (InvalidAnchor): no entries (it would verify healthy against any
-        /// store, even one whose histories were all deleted), an entry without a key or hash, a sequence number below 1,
-        /// or a key twice. Shared by every backend, before anything is read.
-        /// </summary>
-        internal static void CheckAnchorHead(ProvenanceHead head)
-        {
-            if (head == null) throw new ArgumentNullException(nameof(head));
-            if (head.Entries.Count == 0)
-                throw InvalidAnchor($"The anchor for namespace '{head.Namespace}' has no entries, so it proves nothing (it would verify against any history, or none). " +
-                    "Take an anchor with Get-EngramProvenance -Head once the namespace has tracked memories.", head.Namespace);
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var e in head.Entries)
-            {
-                if (string.IsNullOrEmpty(e.Key) || string.IsNullOrEmpty(e.Hash) || e.Seq < 1)
-                    throw InvalidAnchor($"The anchor for namespace '{head.Namespace}' has an entry without a key, a hash or a sequence number of 1 or more ('{e.Key}', {e.Seq}).", e.Key);
-                if (!seen.Add(e.Key))
-                    throw InvalidAnchor($"The anchor for namespace '{head.Namespace}' names '{e.Key}' twice.", e.Key);
-            }
-        }
+        // ------------------------------------------------------------------ time travel
 
-        internal static EngramException InvalidAnchor(string message, object? target) =>
-            new EngramException(EngramErrorIds.InvalidAnchor, EngramErrorKind.InvalidArgument, message, target);
-
-        /// <summary>Checks one anchored entry against a (verified) history: present with the same hash, or covered by a squash. Shared by every backend.</summary>
-        internal static void CheckAnchor(HeadEntry anchored, List<ProvenanceEntry> entries, string ns, string path, StoreReport report)
-        {
-            var match = entries.FirstOrDefault(e => e.Seq == anchored.Seq && e.Action != ProvenanceActions.Squashed);
-            // The squashed entry (if any) whose run covers the anchored entry.
-            var squash = entries.FirstOrDefault(e => e.Action == ProvenanceActions.Squashed && e.Seq >= anchored.Seq
-                && Convert.ToInt64(e.Details?["firstSeq"] ?? 1L, CultureInfo.InvariantCulture) <= anchored.Seq);
-            if (match != null)
-            {
-                if (match.Hash != anchored.Hash)
-                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
-                        $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was rewritten since it was anchored (its hash changed).", path, ns, anchored.Key, anchored.Seq));
-            }
-            else if (squash != null && anchored.Seq <= squash.Seq)
-            {
-                bool ok = anchored.Seq == squash.Seq && squash.Details?["lastHash"] as string == anchored.Hash;
-                if (!ok && anchored.Seq == squash.Seq)
-                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "AnchorMismatch",
-                        $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed with a different hash than anchored.", path, ns, anchored.Key, anchored.Seq));
-                else if (!ok)
-                    report.Findings.Add(new StoreFinding(FindingSeverity.Information, "AnchorSquashed",
-                        $"Entry {anchored.Seq} of '{anchored.Key}' in '{ns}' was squashed by retention; the anchor can only be checked up to entry {squash.Seq}.", path, ns, anchored.Key, anchored.Seq));
-            }
-            else
-            {
-                long lastSeq = entries.Count == 0 ? 0 : entries[entries.Count - 1].Seq;
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "Truncated",
-                    $"The history of '{anchored.Key}' in '{ns}' ends at entry {lastSeq}, but entry {anchored.Seq} was anchored: it was truncated.", path, ns, anchored.Key, anchored.Seq));
-            }
-        }
     }
 }

@@ -3,87 +3,13 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using Engram.Core.Engine.Rules;
 using Engram.Core.Provenance;
 using Engram.Core.Storage;
 using Engram.Core.Values;
 
 namespace Engram.Core
 {
-    /// <summary>Information: worth knowing, not a problem (e.g. an anchored entry retention has squashed).</summary>
-    public enum FindingSeverity { Information, Warning, Error }
-
-    /// <summary>One problem found by <see cref="EngramStore.Verify"/>.</summary>
-    public sealed class StoreFinding
-    {
-        internal StoreFinding(FindingSeverity severity, string kind, string message, string? path, string? ns = null, string? key = null, long? seq = null)
-        {
-            Severity = severity;
-            Kind = kind;
-            Message = message;
-            Path = path;
-            Namespace = ns;
-            Key = key;
-            Seq = seq;
-        }
-
-        public FindingSeverity Severity { get; }
-        /// <summary>Stable kind: MalformedMemory, MissingMemory, MalformedProvenance, BrokenChain, TamperedValue, SequenceGap,
-        /// VersionGap, TrailerMismatch, TornAppend, DanglingEntry, HistoryMismatch, InterruptedTransaction, CorruptTransaction,
-        /// UnsafeStorePath, OrphanTempFile,
-        /// MalformedBranch, UnsupportedFormat.</summary>
-        public string Kind { get; }
-        public string Message { get; }
-        public string? Path { get; }
-        public string? Namespace { get; }
-        public string? Key { get; }
-        public long? Seq { get; }
-        /// <summary>True when -Repair fixed it.</summary>
-        public bool Repaired { get; internal set; }
-    }
-
-    /// <summary>The result of <see cref="EngramStore.Verify"/>.</summary>
-    public sealed class StoreReport
-    {
-        internal StoreReport(string root) { Root = root; }
-
-        private StoreReport(string root, HashSet<string> links) { Root = root; Links = links; }
-
-        /// <summary>An empty report for one part of a verification, sharing the links found (see EngramStore.Rechecked).</summary>
-        internal StoreReport Scratch() => new StoreReport(Root, Links);
-
-        /// <summary>Findings seen while the store was being written that were gone when re-read under its lock.</summary>
-        internal int DismissedOnRecheck { get; set; }
-
-        internal void AddCounts(StoreReport part)
-        {
-            DismissedOnRecheck += part.DismissedOnRecheck;
-            MemoriesChecked += part.MemoriesChecked;
-            HistoriesChecked += part.HistoriesChecked;
-            EntriesChecked += part.EntriesChecked;
-            BranchesChecked += part.BranchesChecked;
-        }
-
-        public string Root { get; }
-        public int MemoriesChecked { get; internal set; }
-        public int HistoriesChecked { get; internal set; }
-        public long EntriesChecked { get; internal set; }
-        public int BranchesChecked { get; internal set; }
-        public List<StoreFinding> Findings { get; } = new List<StoreFinding>();
-        /// <summary>Links found inside the store by this verification: never followed, everything under them skipped.</summary>
-        internal HashSet<string> Links { get; } = new HashSet<string>(System.StringComparer.Ordinal);
-
-        /// <summary>True when <paramref name="path"/> is, or lies under, a link this verification found.</summary>
-        internal bool Covers(string path)
-        {
-            if (Links.Count == 0) return false;
-            for (var p = path; p != null && p.Length > Root.Length; p = System.IO.Path.GetDirectoryName(p))
-                if (Links.Contains(p)) return true;
-            return false;
-        }
-        /// <summary>True when no warning or error remains unrepaired.</summary>
-        public bool Healthy => Findings.All(f => f.Repaired || f.Severity == FindingSeverity.Information);
-    }
-
     public sealed partial class EngramStore
     {
         /// <summary>
@@ -111,16 +37,16 @@ namespace Engram.Core
             try
             {
                 // LockForWrite also recovers interrupted transactions; record them first so the report says so.
-                Rechecked(report, repair, VerifyTransactions);
+                Rechecked(report, repair, Files.VerifyTransactions);
                 if (repair)
                 {
                     try { writeLock = LockForWrite(quarantineCorrupt: true); }
                     catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.UnsafeStorePath) { repair = false; } // a link in the way (reported below): nothing is repaired
                     if (writeLock != null) foreach (var f in report.Findings) f.Repaired = true;
                 }
-                ScanLinks(report);
+                Files.ScanLinks(report);
 
-                Rechecked(report, repair, r => VerifyTempFiles(r, repair));
+                Rechecked(report, repair, r => Files.VerifyTempFiles(r, repair));
 
                 var namespaces = ListNamespaces();
                 var provRoot = Path.Combine(Root, Names.ProvenanceNamespace);
@@ -150,7 +76,7 @@ namespace Engram.Core
             var malformed = new Dictionary<string, StoreFinding>(StringComparer.Ordinal); // stem -> its MalformedMemory finding
             var dir = Path.Combine(Root, ns);
             if (Directory.Exists(dir))
-                foreach (var path in VerifiableFiles(dir, "*.yaml", report))
+                foreach (var path in FileStorage.VerifiableFiles(dir, "*.yaml", report))
                 {
                     var stem = Path.GetFileNameWithoutExtension(path);
                     if (only != null && !only(stem)) continue;
@@ -160,7 +86,7 @@ namespace Engram.Core
                         memories[stem] = CheckMemoryFile(path, ns, stem, repair, report, out var fileBytes);
                         // Reading a large file leaves copies of its value as garbage, which the runtime frees only at a
                         // full collection: without one, the histories read next would add theirs on top (see CheckChain).
-                        if (fileBytes >= LargeEntryChars) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+                        if (fileBytes >= ChainRules.LargeEntryChars) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
                     }
                     catch (EngramException ex)
                     {
@@ -174,7 +100,7 @@ namespace Engram.Core
 
             var provDir = Path.Combine(Root, Names.ProvenanceNamespace, ns);
             if (!Directory.Exists(provDir)) return;
-            foreach (var path in VerifiableFiles(provDir, "*.prov", report))
+            foreach (var path in FileStorage.VerifiableFiles(provDir, "*.prov", report))
             {
                 var stem = Path.GetFileNameWithoutExtension(path);
                 if (only != null && !only(stem)) continue;
@@ -315,10 +241,10 @@ namespace Engram.Core
         private void RebuildFromHistory(string ns, string key, ProvenanceLog log, ChainWalk walk, StoreFinding? damagedFile, bool repair, StoreReport report)
         {
             var path = MemoryPath(ns, key);
-            var f = ReportRebuild(walk, ns, key, path, damagedFile, report, out var source);
+            var f = ChainRules.ReportRebuild(walk, ns, key, path, damagedFile, report, out var source);
             if (!repair || source == null) return;
             var tail = log.ReadTail();
-            var (record, entry) = Rebuilt(walk, source, ns, key, tail, damagedFile != null);
+            var (record, entry) = ChainRules.Rebuilt(walk, source, ns, key, tail?.Seq ?? 0, tail?.Hash, damagedFile != null);
             // As a write: the entry first (the intent record), then the file by rename.
             long appendedAt = log.Append(entry, tail?.ValidLength ?? 0, Config.Durability);
             try { FileOps.WriteAtomic(path, MemoryFile.Serialize(record), TempDir, Config.Durability); }
@@ -328,48 +254,6 @@ namespace Engram.Core
                 throw;
             }
             f.Repaired = true;
-        }
-
-        /// <summary>
-        /// Reports a missing (or, with <paramref name="damagedFile"/>, unreadable) memory whose history verified, saying
-        /// whether -Repair can rebuild it and from which entry (<paramref name="source"/>, null when no entry holds the
-        /// last main version's value). Returns the finding to mark repaired. Shared by every backend.
-        /// </summary>
-        internal static StoreFinding ReportRebuild(ChainWalk walk, string ns, string key, string path, StoreFinding? damagedFile, StoreReport report, out ProvenanceEntry? source)
-        {
-            var lastMain = walk.LastMain!;
-            source = walk.LastMainValued != null && walk.LastMainValued.Version == lastMain.Version
-                && walk.LastMainValued.ContentHash == lastMain.ContentHash ? walk.LastMainValued : null;
-            string what = damagedFile != null ? "does not parse" : "is missing";
-            string message = source != null
-                ? $"The memory '{key}' in '{ns}' {what}; its history is intact: -Repair rebuilds it from entry {source.Seq} (version {source.Version}) and records that in a 'repaired' entry."
-                : $"The memory '{key}' in '{ns}' {what}; its history is intact but no entry holds the value of version {lastMain.Version} (freed by retention?), so it cannot be rebuilt: restore it from a backup, or write the memory again with Set-EngramMemory (its history continues).";
-            if (damagedFile == null)
-            {
-                var f = new StoreFinding(FindingSeverity.Error, "MissingMemory", message, path, ns, key, lastMain.Seq);
-                report.Findings.Add(f);
-                return f;
-            }
-            var replaced = new StoreFinding(damagedFile.Severity, damagedFile.Kind, damagedFile.Message + " " + message, damagedFile.Path,
-                damagedFile.Namespace ?? ns, damagedFile.Key ?? key, lastMain.Seq);
-            report.Findings[report.Findings.IndexOf(damagedFile)] = replaced;
-            return replaced;
-        }
-
-        /// <summary>
-        /// The memory rebuilt from <paramref name="source"/> (same id, value and version as the last main entry; created
-        /// when its life on main began; no tags: history does not hold them) and the <c>repaired</c> entry that follows
-        /// <paramref name="tail"/>. Shared by every backend.
-        /// </summary>
-        internal static (MemoryRecord Record, ProvenanceEntry Entry) Rebuilt(ChainWalk walk, ProvenanceEntry source, string ns, string key, LogTail? tail, bool malformed)
-        {
-            var lastMain = walk.LastMain!;
-            var record = new MemoryRecord(source.MemoryId, ns, key, source.Value, Array.Empty<string>(), lastMain.Version,
-                walk.LifeStartUtc ?? source.TimestampUtc, source.TimestampUtc).WithContentHash(source.ContentHash!);
-            var entry = NewEntry(tail, source.MemoryId, ns, key, ProvenanceActions.Repaired, NormalizeActor(null), DateTime.UtcNow, Names.DefaultBranch,
-                lastMain.Version, $"rebuilt the memory from entry {source.Seq}: it {(malformed ? "did not parse" : "was missing")}", source.ContentHash, null, hasValue: false,
-                details: new EngramMap(MapKind.Ordered) { { "from", source.Seq }, { "file", malformed ? "malformed" : "missing" } });
-            return (record, entry);
         }
 
         /// <summary>
@@ -396,7 +280,7 @@ namespace Engram.Core
                         yield return e;
                     }
             }
-            var walk = CheckChain(Checked(), ns, key, log.Path, report);
+            var walk = ChainRules.CheckChain(Checked(), ns, key, log.Path, report);
             if (mismatch != null)
             {
                 report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TrailerMismatch",
@@ -413,125 +297,6 @@ namespace Engram.Core
             var scratch = new StoreReport("");
             CheckFileHistory(log, validLength, ns, key, scratch);
             return scratch.Findings.FirstOrDefault(f => f.Severity != FindingSeverity.Information);
-        }
-
-        internal sealed class ChainWalk
-        {
-            public bool Broken;
-            public ProvenanceEntry? Last, LastMain;
-            /// <summary>The main-line action before the last main-line entry (squashes included).</summary>
-            public string? MainActionBeforeLast;
-            /// <summary>The newest main-line entry that holds its value (checked against its content hash).</summary>
-            public ProvenanceEntry? LastMainValued;
-            /// <summary>When the memory's current life on main began: its first main-line entry after the last deletion.</summary>
-            public DateTime? LifeStartUtc;
-        }
-
-        /// <summary>
-        /// Walks one history oldest first and checks it: sequence without gaps, every hash, every link to the previous
-        /// entry (squashed runs included), the memory it names, stored values against their content hashes. The first
-        /// problem is added to <paramref name="report"/> and ends the walk (<see cref="ChainWalk.Broken"/>). Shared by
-        /// every backend.
-        /// </summary>
-        /// <summary>Entries whose value has at least this many characters are followed by a full garbage collection.</summary>
-        internal const int LargeEntryChars = 4 * 1024 * 1024;
-
-        internal static ChainWalk CheckChain(IEnumerable<ProvenanceEntry> entries, string ns, string key, string? path, StoreReport report)
-        {
-            var walk = new ChainWalk();
-            long expected = 1;
-            string? prevHash = null;
-            string? mainAction = null; // main-line actions, squashes included
-            int? mainVersion = null;   // the main line's version so far (unknown after a squash)
-            try
-            {
-                foreach (var e in entries)
-                {
-                    report.EntriesChecked++;
-                    if (e.Action == ProvenanceActions.Squashed)
-                    {
-                        // Retention replaced entries firstSeq..Seq by this one; it records the hash that preceded them and
-                        // the hash of the last of them, which the next entry links to.
-                        var firstSeq = e.Details?.TryGetValue("firstSeq", out var fsq) == true && fsq != null ? Convert.ToInt64(fsq, System.Globalization.CultureInfo.InvariantCulture) : 1;
-                        var firstPrev = e.Details?.TryGetValue("firstPrevHash", out var fph) == true ? fph as string : null;
-                        if (firstSeq != expected || firstPrev != prevHash || !e.VerifyHash() || !(e.Details?.TryGetValue("lastHash", out var lh) == true && lh is string))
-                        {
-                            report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' has an invalid squashed entry {e.Seq}.", path, ns, key, e.Seq));
-                            return Broken(walk);
-                        }
-                        prevHash = (string)e.Details!["lastHash"]!;
-                        expected = e.Seq + 1;
-                        walk.Last = e;
-                        mainAction = e.Action;
-                        mainVersion = null;
-                        walk.LastMainValued = null;
-                        continue;
-                    }
-                    if (e.Seq != expected)
-                    {
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "SequenceGap", $"The history of '{key}' in '{ns}' has entry {e.Seq} where entry {expected} belongs (entries removed, reordered or repeated?).", path, ns, key, e.Seq));
-                        return Broken(walk);
-                    }
-                    if (!e.VerifyHash() || e.PrevHash != prevHash || e.Namespace != ns || e.Key != key)
-                    {
-                        var why = !e.VerifyHash() ? "its hash does not match its contents (edited?)"
-                            : e.PrevHash != prevHash ? "it does not link to the previous entry (removed or reordered entries?)"
-                            : "it names another memory";
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "BrokenChain", $"The history of '{key}' in '{ns}' is broken at entry {e.Seq}: {why}.", path, ns, key, e.Seq));
-                        return Broken(walk);
-                    }
-                    if (e.HasValue && e.ContentHash != null && ValueCodec.ContentHash(e.Value) != e.ContentHash)
-                    {
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TamperedValue", $"The value stored with entry {e.Seq} of '{key}' in '{ns}' does not match its content hash.", path, ns, key, e.Seq));
-                        return Broken(walk);
-                    }
-                    if (e.Branch == Names.DefaultBranch && mainVersion.HasValue && (e.Version < mainVersion.Value || e.Version > mainVersion.Value + 1))
-                    {
-                        // Each main-line entry keeps the version (deleted, connected, repaired…) or adds one.
-                        report.Findings.Add(new StoreFinding(FindingSeverity.Error, "VersionGap", $"The history of '{key}' in '{ns}' goes from version {mainVersion} to {e.Version} at entry {e.Seq}.", path, ns, key, e.Seq));
-                        return Broken(walk);
-                    }
-                    bool large = e.Value is string text && text.Length >= LargeEntryChars;
-                    // Checked: the walk keeps entries for their metadata only, and the value of the newest valued main-line
-                    // entry (what a rebuild of a lost memory file needs): at most two values in memory at a time.
-                    bool keepValue = e.Branch == Names.DefaultBranch && e.Action != ProvenanceActions.Deleted && e.HasValue;
-                    if (!keepValue) e.Value = null;
-                    // Reading a large entry leaves several copies of it as garbage on the large object heap, which the
-                    // runtime frees only at a full collection: without one per large entry, a long history of large
-                    // values would grow the process by every copy of every entry (30× the value for three entries).
-                    if (large) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
-                    prevHash = e.Hash;
-                    walk.Last = e;
-                    if (e.Branch == Names.DefaultBranch)
-                    {
-                        walk.LastMain = e;
-                        walk.MainActionBeforeLast = mainAction;
-                        if (IsFirstOrAfterDeletion(mainAction) && mainAction != ProvenanceActions.Squashed) walk.LifeStartUtc = e.TimestampUtc;
-                        if (e.Action == ProvenanceActions.Deleted) walk.LastMainValued = null;
-                        else if (e.HasValue)
-                        {
-                            if (walk.LastMainValued != null) walk.LastMainValued.Value = null; // replaced: its value is not needed
-                            walk.LastMainValued = e;
-                        }
-                        mainAction = e.Action;
-                        mainVersion = e.Version;
-                    }
-                    expected++;
-                }
-            }
-            catch (EngramException ex)
-            {
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : "MalformedProvenance", ex.Message, path, ns, key, expected));
-                return Broken(walk);
-            }
-
-            return walk;
-        }
-
-        private static ChainWalk Broken(ChainWalk walk)
-        {
-            walk.Broken = true;
-            return walk;
         }
 
         private void VerifyBranches(StoreReport report)
@@ -556,7 +321,7 @@ namespace Engram.Core
                         {
                             var d = Path.Combine(bdir, sub);
                             if (!Directory.Exists(d)) continue;
-                            foreach (var f in VerifiableFiles(d, "*.yaml", report))
+                            foreach (var f in FileStorage.VerifiableFiles(d, "*.yaml", report))
                             {
                                 var m = MemoryFile.Parse(FileOps.ReadAllText(f), ns, f, record.Name);
                                 if (!record.Covers(m.Key))

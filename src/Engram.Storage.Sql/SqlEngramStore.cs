@@ -287,7 +287,6 @@ namespace Engram.Storage.Sql
             public string Action = "";
             public int Version;
             public string Branch = Names.DefaultBranch;
-            public LogTail ToLogTail() => new LogTail { Seq = Seq, Hash = Hash, Action = Action, Version = Version, Branch = Branch };
         }
 
         private static Tail? ReadTail(Db db, string ns, string key) =>
@@ -310,9 +309,6 @@ namespace Engram.Storage.Sql
 
         private static string? LastMainAction(Db db, string ns, string key) =>
             db.Scalar("SELECT action FROM _provenance WHERE ns = @ns AND key = @key AND branch = @b ORDER BY seq DESC LIMIT 1", ("ns", ns), ("key", key), ("b", Names.DefaultBranch)) as string;
-
-        private static bool HasHistory(Db db, string ns, string key) =>
-            db.Scalar("SELECT 1 FROM _provenance WHERE ns = @ns AND key = @key LIMIT 1", ("ns", ns), ("key", key)) != null;
 
         private static void InsertEntry(Db db, ProvenanceEntry e) =>
             db.Exec("INSERT INTO _provenance (ns, key, seq, memory_id, branch, action, version, hash, ts, doc) VALUES (@ns, @key, @seq, @id, @b, @a, @v, @h, @ts, @doc)",

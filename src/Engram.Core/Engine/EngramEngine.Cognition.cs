@@ -27,7 +27,7 @@ namespace Engram.Core
 
 namespace Engram.Core.Engine
 {
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         public const string ConnectedAction = "connected";
 

@@ -5,7 +5,7 @@ using Engram.Core.Values;
 
 namespace Engram.Core.Engine
 {
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         public const string RestoredAction = "restored";
 

@@ -11,7 +11,7 @@ namespace Engram.Core.Engine
 {
     /// <summary>The store's lifecycle: creating it, its configuration (format upgrade, retention, embeddings), applying
     /// retention (squash) and rebuilding a namespace as it was at a point in time.</summary>
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         // ------------------------------------------------------------------ creating the store
 

@@ -8,7 +8,7 @@ using Engram.Core.Values;
 
 namespace Engram.Core.Engine
 {
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         private static string Fingerprint(MemoryRecord? m) =>
             m == null || m.Deleted ? "absent" : m.ContentHash + "|" + string.Join("\u001f", m.Tags);

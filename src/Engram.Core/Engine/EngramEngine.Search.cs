@@ -7,7 +7,7 @@ using Engram.Core.Storage;
 
 namespace Engram.Core.Engine
 {
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         // ------------------------------------------------------------------ full-text search
 

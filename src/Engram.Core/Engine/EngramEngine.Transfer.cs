@@ -8,7 +8,7 @@ using Engram.Core.Values;
 
 namespace Engram.Core.Engine
 {
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         // ------------------------------------------------------------------ moving whole stores
 

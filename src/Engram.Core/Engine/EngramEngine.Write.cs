@@ -7,7 +7,7 @@ using Engram.Core.Storage;
 
 namespace Engram.Core.Engine
 {
-    public abstract partial class EngramEngine
+    public partial class EngramEngine
     {
         /// <summary>Creates or revises a memory (and appends its provenance entry when tracked), atomically.</summary>
         /// <remarks>

@@ -12,9 +12,10 @@ namespace Engram.Core.Engine
     /// branches, merges, history reads) written once, over the primitives of an <see cref="IEngramStorage"/>. A store is
     /// an engine over one storage: <see cref="EngramStore"/> (files) and the SQL stores of Engram.Storage.Sql.
     /// </summary>
-    public abstract partial class EngramEngine
+    public partial class EngramEngine : IEngramBackend
     {
-        protected EngramEngine(IEngramStorage storage)
+        /// <summary>An engine over <paramref name="storage"/>: everything a store does, on whatever keeps the records.</summary>
+        public EngramEngine(IEngramStorage storage)
         {
             Storage = storage ?? throw new ArgumentNullException(nameof(storage));
         }
