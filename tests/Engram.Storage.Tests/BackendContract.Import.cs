@@ -23,7 +23,7 @@ namespace Engram.Storage.Tests
             }
             var failing = new StoreExport(export.Config, () => export.Memories, FailingHistories, () => export.Branches, export.MemoryCount, export.HistoryCount);
 
-            var dst = OpenNew(Kind);
+            var dst = Open(NewLocation());
             int reported = 0;
             Assert.Throws<IOException>(() => dst.Import(failing, (done, total, what) => reported = done));
             Assert.True(reported > export.MemoryCount, "the failure came after memories and histories were staged");

@@ -36,7 +36,7 @@ namespace Engram.Storage.Tests
         protected virtual BackendKind OtherKind => Kind == BackendKind.File ? BackendKind.Sqlite : BackendKind.File;
 
         /// <summary>This test's store location (created on first use).</summary>
-        protected BackendLocation Location => _location ??= NewLocation(Kind);
+        protected BackendLocation Location => _location ??= NewLocation();
 
         /// <summary>This test's store object.</summary>
         protected IEngramBackend S => _store ??= Open(Location);
@@ -46,6 +46,19 @@ namespace Engram.Storage.Tests
 
         /// <summary>A new store object on the location <paramref name="store"/> was opened on.</summary>
         protected IEngramBackend Reopen(IEngramBackend store) => Open(_where[store]);
+
+        /// <summary>A further fresh, empty store location of the backend under test.</summary>
+        protected virtual BackendLocation NewLocation() => NewLocation(Kind);
+
+        /// <summary>The name the backend under test reports (<see cref="IEngramBackend.Backend"/>).</summary>
+        protected virtual string BackendName => Kind == BackendKind.File ? "file" : Kind == BackendKind.Sqlite ? "sqlite" : "postgres";
+
+        /// <summary>Registers a location made by a subclass, to be cleaned up after the test.</summary>
+        protected BackendLocation Track(BackendLocation location)
+        {
+            _locations.Add(location);
+            return location;
+        }
 
         /// <summary>A further fresh, empty store location (of any backend), cleaned up after the test.</summary>
         protected BackendLocation NewLocation(BackendKind kind)
@@ -187,8 +200,7 @@ namespace Engram.Storage.Tests
         [BackendFact]
         public void Initialize_CreatesTheStore_ConfigRoundTrips_ExistingIsRefused_ForceRewritesAndKeepsMemories()
         {
-            var expectedName = Kind == BackendKind.File ? "file" : Kind == BackendKind.Sqlite ? "sqlite" : "postgres";
-            Assert.Equal(expectedName, S.Backend);
+            Assert.Equal(BackendName, S.Backend);
             Assert.False(string.IsNullOrEmpty(S.Root));
             Assert.False(S.Exists);
 
@@ -1308,7 +1320,7 @@ namespace Engram.Storage.Tests
             Assert.Empty(S.GetAsOf("projects", DateTime.UtcNow).Memories);
         }
 
-        [BackendFact]
+        [BackendFact, SeveralProcesses]
         public void SeveralProcesses_WritingOneTrackedKey_LoseNothing()
         {
             // Separate processes (tests/Engram.StressWorker), each with its own store object and connections: the

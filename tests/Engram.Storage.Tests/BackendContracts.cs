@@ -23,4 +23,19 @@ namespace Engram.Storage.Tests
     {
         protected override BackendKind Kind => BackendKind.Postgres;
     }
+
+    /// <summary>
+    /// The contract on the engine over the in-memory storage of the engine's unit tests: a storage implementation plus
+    /// this subclass is all a backend needs. Transfers go to the file store; the test that opens the store from other
+    /// processes is skipped (the store lives in this process).
+    /// </summary>
+    [InProcessOnly]
+    public sealed class InMemoryBackendContract : BackendContract
+    {
+        protected override BackendKind Kind => BackendKind.Sqlite; // (only for OtherKind: transfers go to the file store)
+
+        protected override string BackendName => "memory";
+
+        protected override BackendLocation NewLocation() => Track(BackendLocation.InMemory(BackendKind.Sqlite));
+    }
 }

@@ -6,6 +6,15 @@ using Xunit.Sdk;
 
 namespace Engram.Storage.Tests
 {
+    /// <summary>Marks a contract class whose store lives in the test process only (the in-memory engine): its tests
+    /// marked <see cref="SeveralProcessesAttribute"/> are skipped, with the reason.</summary>
+    [AttributeUsage(AttributeTargets.Class, Inherited = true)]
+    public sealed class InProcessOnlyAttribute : Attribute { }
+
+    /// <summary>Marks a contract test that opens the store from other processes.</summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class SeveralProcessesAttribute : Attribute { }
+
     /// <summary>Marks a test class whose tests need a PostgreSQL server (see <see cref="PostgresGate"/>).</summary>
     [AttributeUsage(AttributeTargets.Class, Inherited = true)]
     public sealed class RequiresPostgresAttribute : Attribute { }
@@ -28,6 +37,9 @@ namespace Engram.Storage.Tests
         {
             var type = testMethod.TestClass.Class.ToRuntimeType();
             var reason = type != null && Attribute.IsDefined(type, typeof(RequiresPostgresAttribute), inherit: true) ? PostgresGate.SkipReason : null;
+            if (reason == null && type != null && Attribute.IsDefined(type, typeof(InProcessOnlyAttribute), inherit: true)
+                && testMethod.Method.GetCustomAttributes(typeof(SeveralProcessesAttribute)).GetEnumerator().MoveNext())
+                reason = "the in-memory store lives in this test process only: other processes cannot open it";
             if (reason == null) return base.Discover(discoveryOptions, testMethod, factAttribute);
             return new IXunitTestCase[]
             {

@@ -10,11 +10,23 @@ namespace Engram.Storage.Tests
     {
         private readonly Action? _cleanup;
 
-        private BackendLocation(BackendKind kind, string location, Action? cleanup)
+        private readonly Func<IEngramBackend>? _open;
+
+        private BackendLocation(BackendKind kind, string location, Action? cleanup, Func<IEngramBackend>? open = null)
         {
             Kind = kind;
             Location = location;
             _cleanup = cleanup;
+            _open = open;
+        }
+
+        /// <summary>A store in this process's memory: the engine over the in-memory storage of the engine's own tests
+        /// (<see cref="Engram.Core.Tests.Engine.InMemoryStorage"/>). Each <see cref="Open"/> is a new engine on the same storage.
+        /// <see cref="Kind"/> names the backend transfers go to (and come from).</summary>
+        public static BackendLocation InMemory(BackendKind transfersWith)
+        {
+            var storage = new Engram.Core.Tests.Engine.InMemoryStorage();
+            return new BackendLocation(transfersWith, storage.Location, null, () => new Engram.Core.Engine.EngramEngine(storage));
         }
 
         public BackendKind Kind { get; }
@@ -23,7 +35,7 @@ namespace Engram.Storage.Tests
         public string Location { get; }
 
         /// <summary>A new store object on this location.</summary>
-        public IEngramBackend Open() => EngramBackends.Open(Location);
+        public IEngramBackend Open() => _open != null ? _open() : EngramBackends.Open(Location);
 
         public static BackendLocation Create(BackendKind kind)
         {

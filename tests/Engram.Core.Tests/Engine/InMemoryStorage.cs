@@ -18,7 +18,7 @@ namespace Engram.Core.Tests.Engine
     /// call fails at the call, not at Commit) and publishes that copy at <see cref="IStorageWrite.Commit"/>.</para>
     /// </summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The semaphore's wait handle is never asked for, so there is nothing to dispose; IEngramStorage is not disposable.")]
-    public sealed class InMemoryStorage : IEngramStorage
+    public sealed class InMemoryStorage : IEngramStorage, IVectorStore
     {
         private readonly SemaphoreSlim _writer = new SemaphoreSlim(1, 1);
         private State _state = State.Empty; // replaced whole, never changed in place
@@ -35,6 +35,38 @@ namespace Engram.Core.Tests.Engine
         public bool CanLeaveDanglingEntries => false;
 
         private State Current => Volatile.Read(ref _state);
+
+        // ------------------------------------------------------------------ vectors (derived data, outside sessions)
+
+        private readonly object _vectorsGate = new object();
+        private ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredVector>> _vectors =
+            ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredVector>>.Empty.WithComparers(StringComparer.Ordinal);
+
+        public IReadOnlyList<StoredVector> ReadVectors(string ns)
+        {
+            lock (_vectorsGate)
+                return _vectors.TryGetValue(ns, out var stored) ? stored.Values.ToList() : new List<StoredVector>();
+        }
+
+        public void WriteVectors(string ns, IReadOnlyList<StoredVector> vectors)
+        {
+            _writer.Wait(); // under the store's write lock, as the interface asks
+            try
+            {
+                var memories = Current.Memories.TryGetValue(ns, out var m) ? m : NoFiles;
+                lock (_vectorsGate)
+                {
+                    var stored = _vectors.TryGetValue(ns, out var s) ? s : ImmutableSortedDictionary.Create<string, StoredVector>(StringComparer.Ordinal);
+                    foreach (var v in vectors) stored = stored.SetItem(v.Key, new StoredVector(v.Key, v.ContentHash, v.Model, (float[])v.Vector.Clone()));
+                    stored = stored.RemoveRange(stored.Keys.Where(k => !memories.ContainsKey(k)).ToList());
+                    _vectors = _vectors.SetItem(ns, stored);
+                }
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        }
 
         private void Publish(State state) => Volatile.Write(ref _state, state);
 
