@@ -215,7 +215,7 @@ namespace Engram.Core.MemoryTool
         private static ProvenanceSummary Summary(SetResult r, string? actor) =>
             new ProvenanceSummary(r.Memory.Namespace, r.Memory.Key, r.Memory.Version, r.Entry?.Action ?? "unchanged", r.Entry?.Actor ?? Actor(actor), r.Entry?.Reason ?? "");
 
-        private static string Actor(string? actor) => EngramStore.NormalizeActor(actor);
+        private static string Actor(string? actor) => Engine.Rules.WriteRules.NormalizeActor(actor);
 
         // ------------------------------------------------------------------ helpers
 
