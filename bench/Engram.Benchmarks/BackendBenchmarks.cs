@@ -30,7 +30,7 @@ namespace Engram.Benchmarks
         [Params(100, 10 * 1024)]
         public int ValueSize;
 
-        private IEngramBackend _store = null!;
+        private IEngramStore _store = null!;
         private string _dir = "";
         private string? _pgDatabase;
         private string[] _values = Array.Empty<string>();

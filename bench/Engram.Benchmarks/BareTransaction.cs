@@ -29,7 +29,7 @@ namespace Engram.Benchmarks
         }
 
         /// <summary>A bare writer for the rows of <paramref name="key"/> (which must be tracked): its documents copied, under "&lt;key&gt;-bare".</summary>
-        public static BareTransaction For(IEngramBackend store, string connection, string ns, string key)
+        public static BareTransaction For(IEngramStore store, string connection, string ns, string key)
         {
             string memoryDoc, entryDoc;
             using (var c = new NpgsqlConnection(connection))

@@ -45,10 +45,10 @@ namespace Engram.Benchmarks
         /// Opens a new store of <paramref name="backend"/> ("file", "sqlite" or "postgres") under <paramref name="dir"/> (PostgreSQL: a
         /// new database, dropped by the action added to <paramref name="cleanup"/>) holding <paramref name="n"/> memories.
         /// </summary>
-        public static IEngramBackend Build(string backend, string dir, int n, List<Action> cleanup) => Build(backend, dir, n, cleanup, out _);
+        public static IEngramStore Build(string backend, string dir, int n, List<Action> cleanup) => Build(backend, dir, n, cleanup, out _);
 
         /// <param name="location">Where the store is (PostgreSQL: its connection string, password included).</param>
-        public static IEngramBackend Build(string backend, string dir, int n, List<Action> cleanup, out string location)
+        public static IEngramStore Build(string backend, string dir, int n, List<Action> cleanup, out string location)
         {
             if (backend == "postgres")
             {

@@ -30,7 +30,7 @@ namespace Engram.Mcp
             _log = log;
         }
 
-        private IEngramBackend Store => _ctx.Store;
+        private IEngramStore Store => _ctx.Store;
 
         [McpServerTool(Name = "engram_put", Destructive = false, Idempotent = false, OpenWorld = false)]
         [Description("Create or revise a memory (namespace/key) with any JSON value. Every change is kept in the memory's history with the "

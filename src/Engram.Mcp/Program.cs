@@ -36,7 +36,7 @@ namespace Engram.Mcp
             // the SDK's stdio transport writes to the real standard output stream, and Console.Out goes to stderr.
             Console.SetOut(Console.Error);
 
-            IEngramBackend store;
+            IEngramStore store;
             try { store = EngramBackends.Open(options.Store ?? StoreLocator.DefaultRoot()); }
             catch (EngramException ex)
             {

@@ -16,13 +16,13 @@ namespace Engram.Mcp
     /// <summary>What every tool call shares: the store, the actor rule and the logger.</summary>
     public sealed class EngramToolContext
     {
-        public EngramToolContext(IEngramBackend store, string? actorOverride)
+        public EngramToolContext(IEngramStore store, string? actorOverride)
         {
             Store = store;
             ActorOverride = actorOverride;
         }
 
-        public IEngramBackend Store { get; }
+        public IEngramStore Store { get; }
 
         /// <summary>The --actor the server was started with (null: the client's clientInfo).</summary>
         public string? ActorOverride { get; }

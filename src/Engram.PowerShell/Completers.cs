@@ -14,7 +14,7 @@ namespace Engram.PowerShell
     /// <summary>Shared logic for completers: which store the command line points at.</summary>
     internal static class CompletionSupport
     {
-        public static IEngramBackend? StoreFrom(IDictionary fakeBoundParameters)
+        public static IEngramStore? StoreFrom(IDictionary fakeBoundParameters)
         {
             try
             {

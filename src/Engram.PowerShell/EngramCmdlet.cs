@@ -10,7 +10,7 @@ namespace Engram.PowerShell
     /// <summary>Shared plumbing for every Engram cmdlet that works on one store (-Store): store resolution. No logic of its own.</summary>
     public abstract class EngramCmdlet : EngramCommand
     {
-        private readonly Dictionary<string, IEngramBackend> _stores = new Dictionary<string, IEngramBackend>(StringComparer.Ordinal);
+        private readonly Dictionary<string, IEngramStore> _stores = new Dictionary<string, IEngramStore>(StringComparer.Ordinal);
 
         /// <summary>
         /// The store folder. Default: $env:ENGRAM_STORE, else the per-user data folder
@@ -36,7 +36,7 @@ namespace Engram.PowerShell
 
         /// <summary>The store named by -Store (relative to the current PowerShell location), else the store of the
         /// piped Engram object, else the default one.</summary>
-        protected IEngramBackend ResolveStore()
+        protected IEngramStore ResolveStore()
         {
             var raw = !string.IsNullOrEmpty(Store) ? Store! : PipedOrigin?.Store ?? StoreLocator.DefaultRoot();
             if (!_stores.TryGetValue(raw, out var store))
@@ -52,7 +52,7 @@ namespace Engram.PowerShell
         /// The store, which must exist; false (with the error written: StoreNotFound, a newer format…) when it cannot
         /// be read, for a cmdlet that then has nothing to do for this input.
         /// </summary>
-        protected bool TryResolveExistingStore(out IEngramBackend store)
+        protected bool TryResolveExistingStore(out IEngramStore store)
         {
             try
             {
@@ -69,7 +69,7 @@ namespace Engram.PowerShell
         }
 
         /// <summary>Resolves the store (which must exist) and normalizes a namespace; false after writing the error.</summary>
-        protected bool TryOpen(string ns, out IEngramBackend store, out string normalizedNamespace)
+        protected bool TryOpen(string ns, out IEngramStore store, out string normalizedNamespace)
         {
             store = null!;
             normalizedNamespace = "";
@@ -120,7 +120,7 @@ namespace Engram.PowerShell
 
         /// <summary>Opens a store location (a folder, sqlite:&lt;path&gt;, a PostgreSQL address) as -Store is opened:
         /// relative paths against the PowerShell location.</summary>
-        protected IEngramBackend OpenLocation(string raw) => EngramBackends.Open(raw, ResolvePath);
+        protected IEngramStore OpenLocation(string raw) => EngramBackends.Open(raw, ResolvePath);
 
         private string ResolvePath(string raw)
         {

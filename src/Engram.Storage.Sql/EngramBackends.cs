@@ -33,7 +33,7 @@ namespace Engram.Storage.Sql
 
         /// <summary>Opens (does not create) the store at <paramref name="location"/>.</summary>
         /// <param name="resolvePath">Turns a relative file path into a full one (PowerShell passes its current location); default: the process's.</param>
-        public static IEngramBackend Open(string location, Func<string, string>? resolvePath = null, EngramStoreOptions? options = null)
+        public static IEngramStore Open(string location, Func<string, string>? resolvePath = null, EngramStoreOptions? options = null)
         {
             resolvePath = resolvePath ?? Path.GetFullPath;
             switch (KindOf(location))

@@ -14,7 +14,7 @@ using Xunit;
 namespace Engram.Storage.Tests
 {
     /// <summary>
-    /// The backend contract: what every <see cref="IEngramBackend"/> must do, checked through the interface only (never
+    /// The backend contract: what every <see cref="IEngramStore"/> must do, checked through the interface only (never
     /// through files or tables), each test on a fresh, empty store of <see cref="Kind"/>. The YAML file store is the
     /// reference: every test here passes on it, and the SQL stores must behave the same — same values and types, same
     /// versions and history entries (hash for hash), same error ids, nothing written by a refused operation.
@@ -24,10 +24,10 @@ namespace Engram.Storage.Tests
         protected const string Ns = "shared";
 
         private readonly List<BackendLocation> _locations = new List<BackendLocation>();
-        private readonly List<IEngramBackend> _opened = new List<IEngramBackend>();
-        private readonly Dictionary<IEngramBackend, BackendLocation> _where = new Dictionary<IEngramBackend, BackendLocation>(ReferenceEqualityComparer.Instance);
+        private readonly List<IEngramStore> _opened = new List<IEngramStore>();
+        private readonly Dictionary<IEngramStore, BackendLocation> _where = new Dictionary<IEngramStore, BackendLocation>(ReferenceEqualityComparer.Instance);
         private BackendLocation? _location;
-        private IEngramBackend? _store;
+        private IEngramStore? _store;
 
         /// <summary>The backend under test.</summary>
         protected abstract BackendKind Kind { get; }
@@ -39,18 +39,18 @@ namespace Engram.Storage.Tests
         protected BackendLocation Location => _location ??= NewLocation();
 
         /// <summary>This test's store object.</summary>
-        protected IEngramBackend S => _store ??= Open(Location);
+        protected IEngramStore S => _store ??= Open(Location);
 
         /// <summary>A new store object on the same location (nothing cached).</summary>
-        protected IEngramBackend Reopen() => Open(Location);
+        protected IEngramStore Reopen() => Open(Location);
 
         /// <summary>A new store object on the location <paramref name="store"/> was opened on.</summary>
-        protected IEngramBackend Reopen(IEngramBackend store) => Open(_where[store]);
+        protected IEngramStore Reopen(IEngramStore store) => Open(_where[store]);
 
         /// <summary>A further fresh, empty store location of the backend under test.</summary>
         protected virtual BackendLocation NewLocation() => NewLocation(Kind);
 
-        /// <summary>The name the backend under test reports (<see cref="IEngramBackend.Backend"/>).</summary>
+        /// <summary>The name the backend under test reports (<see cref="IEngramStore.Backend"/>).</summary>
         protected virtual string BackendName => Kind == BackendKind.File ? "file" : Kind == BackendKind.Sqlite ? "sqlite" : "postgres";
 
         /// <summary>Registers a location made by a subclass, to be cleaned up after the test.</summary>
@@ -70,7 +70,7 @@ namespace Engram.Storage.Tests
         }
 
         /// <summary>A new store object on <paramref name="location"/>, disposed (if disposable) after the test.</summary>
-        protected IEngramBackend Open(BackendLocation location)
+        protected IEngramStore Open(BackendLocation location)
         {
             var store = location.Open();
             lock (_opened)
@@ -82,7 +82,7 @@ namespace Engram.Storage.Tests
         }
 
         /// <summary>A new store object on a further fresh, empty location of <paramref name="kind"/>.</summary>
-        protected IEngramBackend OpenNew(BackendKind kind) => Open(NewLocation(kind));
+        protected IEngramStore OpenNew(BackendKind kind) => Open(NewLocation(kind));
 
         public void Dispose()
         {
@@ -92,7 +92,7 @@ namespace Engram.Storage.Tests
 
         // ------------------------------------------------------------------ helpers
 
-        protected static SetResult Put(IEngramBackend s, string ns, string key, object? value, IReadOnlyList<string>? tags = null, bool? track = null,
+        protected static SetResult Put(IEngramStore s, string ns, string key, object? value, IReadOnlyList<string>? tags = null, bool? track = null,
             string? branch = null, string actor = "tester", string? reason = null) =>
             s.Set(new SetRequest(ns, key, value) { Tags = tags, TrackProvenance = track, Branch = branch, Actor = actor, Reason = reason });
 
@@ -1206,7 +1206,7 @@ namespace Engram.Storage.Tests
         // ================================================================== integrity
 
         /// <summary>Tracked and untracked writes, deletes, a re-creation, branches, merges, a restore, sources and a connection.</summary>
-        protected static void MixedWorkload(IEngramBackend s)
+        protected static void MixedWorkload(IEngramStore s)
         {
             Put(s, Ns, "cfg", new EngramMap(MapKind.Ordered) { { "port", 80 }, { "hosts", new object?[] { "a", "b" } } }, tags: new[] { "infra" });
             Put(s, Ns, "cfg", new EngramMap(MapKind.Ordered) { { "port", 8080 }, { "hosts", new object?[] { "a" } } });
@@ -1567,7 +1567,7 @@ namespace Engram.Storage.Tests
         // ================================================================== moving between backends
 
         /// <summary>Everything <paramref name="b"/> holds equals what <paramref name="a"/> holds, read through the interface.</summary>
-        protected static void AssertSameContent(IEngramBackend a, IEngramBackend b)
+        protected static void AssertSameContent(IEngramStore a, IEngramStore b)
         {
             Assert.Equal(a.Config.ToYaml(), b.Config.ToYaml());
             Assert.Equal(a.ListNamespaces(), b.ListNamespaces());
@@ -1637,7 +1637,7 @@ namespace Engram.Storage.Tests
         }
 
         /// <summary>The mixed workload, plus retention on one namespace (so squashed entries move too).</summary>
-        protected static void RichStore(IEngramBackend s)
+        protected static void RichStore(IEngramStore s)
         {
             MixedWorkload(s);
             for (int i = 0; i < 5; i++) Put(s, "squash", "k", i, track: true);

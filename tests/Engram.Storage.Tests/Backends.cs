@@ -10,9 +10,9 @@ namespace Engram.Storage.Tests
     {
         private readonly Action? _cleanup;
 
-        private readonly Func<IEngramBackend>? _open;
+        private readonly Func<IEngramStore>? _open;
 
-        private BackendLocation(BackendKind kind, string location, Action? cleanup, Func<IEngramBackend>? open = null)
+        private BackendLocation(BackendKind kind, string location, Action? cleanup, Func<IEngramStore>? open = null)
         {
             Kind = kind;
             Location = location;
@@ -35,7 +35,7 @@ namespace Engram.Storage.Tests
         public string Location { get; }
 
         /// <summary>A new store object on this location.</summary>
-        public IEngramBackend Open() => _open != null ? _open() : EngramBackends.Open(Location);
+        public IEngramStore Open() => _open != null ? _open() : EngramBackends.Open(Location);
 
         public static BackendLocation Create(BackendKind kind)
         {

@@ -15,7 +15,7 @@ namespace Engram.Storage.Tests
 
         public void Dispose() => _location.Dispose();
 
-        private IEngramBackend Open() => _location.Open();
+        private IEngramStore Open() => _location.Open();
 
         private void Exec(string sql)
         {

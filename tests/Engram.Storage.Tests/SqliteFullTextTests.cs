@@ -19,7 +19,7 @@ namespace Engram.Storage.Tests
 
         public void Dispose() => _location.Dispose();
 
-        private IEngramBackend Open() => _location.Open();
+        private IEngramStore Open() => _location.Open();
 
         private string Path => _location.Location.Substring(EngramBackends.SqlitePrefix.Length);
 
@@ -61,7 +61,7 @@ namespace Engram.Storage.Tests
 
         private static string[] Keys(IEnumerable<SearchHit> hits) => hits.Select(h => h.Namespace + "/" + h.Key).ToArray();
 
-        private static void Set(IEngramBackend s, string ns, string key, object value, IReadOnlyList<string>? tags = null, string? branch = null) =>
+        private static void Set(IEngramStore s, string ns, string key, object value, IReadOnlyList<string>? tags = null, string? branch = null) =>
             s.Set(new SetRequest(ns, key, value) { Actor = "tester", Tags = tags, Branch = branch });
 
         /// <summary>Turns the store into what layout 1 wrote: its FTS5 table holding the words itself, schema '1'.</summary>
@@ -75,7 +75,7 @@ namespace Engram.Storage.Tests
             Assert.Null(Scalar("SELECT 1 FROM sqlite_master WHERE name = 'memory_search'"));
         }
 
-        private static void Corpus(IEngramBackend s)
+        private static void Corpus(IEngramStore s)
         {
             Set(s, "projects", "deploy-runbook", "Deploy the cluster with the canary first, then production.");
             Set(s, "projects", "cluster-notes", "The cluster runs three nodes; deploy on Tuesdays.");
@@ -86,7 +86,7 @@ namespace Engram.Storage.Tests
 
         private static readonly string[] Queries = { "deploy", "deploy cluster", "clust*", "pasta", "éclair", "déploiement", "nothing", "zeppelin" };
 
-        private static List<string> Results(IEngramBackend s) =>
+        private static List<string> Results(IEngramStore s) =>
             Queries.SelectMany(q => s.Search(q, null, 10).Select(h => q + " → " + h.Namespace + "/" + h.Key + " " + h.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture)))
                    .Concat(Keys(s.Search("deploy", new[] { "projects" }, 1)).Select(k => "top1 " + k)).ToList();
 

@@ -12,14 +12,14 @@ namespace Engram.Storage.Tests
     {
         // ------------------------------------------------------------------ store == model
 
-        private static void Check(IEngramBackend store, StoreModel model, Dictionary<string, string> ids, bool debt, string where, bool verify = true)
+        private static void Check(IEngramStore store, StoreModel model, Dictionary<string, string> ids, bool debt, string where, bool verify = true)
         {
             var diffs = Compare(store, model, ids, debt, verify);
             Assert.True(diffs.Count == 0, $"after {where} the store differs from the model:\n  " + string.Join("\n  ", diffs));
         }
 
         /// <summary>Everything observable through the interface, against the model. Binds placeholder ids in <paramref name="ids"/>.</summary>
-        internal static List<string> Compare(IEngramBackend s, StoreModel m, Dictionary<string, string> ids, bool debt, bool verify = true)
+        internal static List<string> Compare(IEngramStore s, StoreModel m, Dictionary<string, string> ids, bool debt, bool verify = true)
         {
             var d = new List<string>();
             bool SameId(string expected, string actual)
@@ -86,7 +86,7 @@ namespace Engram.Storage.Tests
             return d;
         }
 
-        private static void CompareHistory(IEngramBackend s, StoreModel m, string ns, string key, List<string> d, Func<string, string, bool> sameId, bool debt)
+        private static void CompareHistory(IEngramStore s, StoreModel m, string ns, string key, List<string> d, Func<string, string, bool> sameId, bool debt)
         {
             string what = $"{ns}/{key} history";
             bool has = s.HasProvenance(ns, key);

@@ -229,7 +229,7 @@ namespace Engram.Storage.Tests
             using (var files = Kind == BackendKind.Postgres ? null : BackendLocation.Create(Kind))
             {
                 var location = files?.Location ?? freshSchema();
-                Func<IEngramBackend> open = () => EngramBackends.Open(location);
+                Func<IEngramStore> open = () => EngramBackends.Open(location);
                 var store = open();
                 try
                 {
@@ -333,13 +333,13 @@ namespace Engram.Storage.Tests
             }
         }
 
-        private static void SetHook(IEngramBackend store, Action<string>? hook)
+        private static void SetHook(IEngramStore store, Action<string>? hook)
         {
             if (store is EngramStore file) file.FaultHook = hook;
             else ((SqlEngramStore)store).FaultHook = hook;
         }
 
-        private static void Repair(IEngramBackend store, string where)
+        private static void Repair(IEngramStore store, string where)
         {
             store.Verify(repair: true);
             var after = store.Verify(repair: false);
@@ -390,7 +390,7 @@ namespace Engram.Storage.Tests
             return o;
         }
 
-        private static Outcome Execute(IEngramBackend s, Op op, StoreModel model)
+        private static Outcome Execute(IEngramStore s, Op op, StoreModel model)
         {
             var o = new Outcome();
             try

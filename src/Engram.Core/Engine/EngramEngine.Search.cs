@@ -95,7 +95,7 @@ namespace Engram.Core.Engine
 
         /// <summary>The namespaces a search covers: every one in the store for null, else the given ones normalized
         /// (invalid names are refused), without duplicates, sorted.</summary>
-        internal static IReadOnlyList<string> SearchNamespaces(IEngramBackend store, IReadOnlyCollection<string>? namespaces) =>
+        internal static IReadOnlyList<string> SearchNamespaces(IEngramStore store, IReadOnlyCollection<string>? namespaces) =>
             namespaces == null ? store.ListNamespaces() : NormalizeSearchNamespaces(namespaces);
 
         private static List<string> NormalizeSearchNamespaces(IReadOnlyCollection<string> namespaces) =>

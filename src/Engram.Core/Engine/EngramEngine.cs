@@ -12,7 +12,7 @@ namespace Engram.Core.Engine
     /// branches, merges, history reads) written once, over the primitives of an <see cref="IEngramStorage"/>. A store is
     /// an engine over one storage: <see cref="EngramStore"/> (files) and the SQL stores of Engram.Storage.Sql.
     /// </summary>
-    public partial class EngramEngine : IEngramBackend
+    public partial class EngramEngine : IEngramStore
     {
         /// <summary>An engine over <paramref name="storage"/>: everything a store does, on whatever keeps the records.</summary>
         public EngramEngine(IEngramStorage storage)

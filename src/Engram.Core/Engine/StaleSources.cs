@@ -52,12 +52,12 @@ namespace Engram.Core
     /// <summary>
     /// Stale sources: a memory derived from others pins each source's version in the history entry that wrote its
     /// current version. When a source has moved on since, the derived memory is stale. Every backend answers through
-    /// <see cref="IEngramBackend"/>, so the rule is the same on files, SQLite and PostgreSQL.
+    /// <see cref="IEngramStore"/>, so the rule is the same on files, SQLite and PostgreSQL.
     /// </summary>
     public static class StaleSources
     {
         /// <summary>The sources of the current main-line version of a memory (empty when it was not derived, or is untracked).</summary>
-        public static IReadOnlyList<SourceState> Sources(IEngramBackend store, string ns, string key)
+        public static IReadOnlyList<SourceState> Sources(IEngramStore store, string ns, string key)
         {
             ns = Names.NormalizeNamespace(ns);
             Names.ValidateKey(key);
@@ -89,7 +89,7 @@ namespace Engram.Core
         /// Marks lineage links: a link is stale when it made its memory's current version and its source has moved on
         /// (or gone) since. Each memory's current version is read once.
         /// </summary>
-        public static IReadOnlyList<LinkState> Mark(IEngramBackend store, IEnumerable<LineageLink> links)
+        public static IReadOnlyList<LinkState> Mark(IEngramStore store, IEnumerable<LineageLink> links)
         {
             var versions = new Dictionary<string, int?>(StringComparer.Ordinal);
             int? Current(string ns, string key)
@@ -105,13 +105,13 @@ namespace Engram.Core
         }
 
         /// <summary>Only the sources that moved on.</summary>
-        public static IReadOnlyList<SourceState> Stale(IEngramBackend store, string ns, string key) => Sources(store, ns, key).Where(s => s.Stale).ToList();
+        public static IReadOnlyList<SourceState> Stale(IEngramStore store, string ns, string key) => Sources(store, ns, key).Where(s => s.Stale).ToList();
 
         /// <summary>
         /// The main-line entry with sources that wrote <paramref name="version"/>: found among the newest few entries
         /// (the usual case: one round trip, no whole-history read), else in the whole history.
         /// </summary>
-        private static ProvenanceEntry? WritingEntry(IEngramBackend store, string ns, string key, int version)
+        private static ProvenanceEntry? WritingEntry(IEngramStore store, string ns, string key, int version)
         {
             const int Newest = 8;
             var newest = store.GetProvenance(ns, key, Newest, includeValues: false, branch: Names.DefaultBranch).ToList();

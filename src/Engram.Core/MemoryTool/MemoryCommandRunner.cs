@@ -21,7 +21,7 @@ namespace Engram.Core.MemoryTool
         public static bool Changes(string? command) => command != null && command != "view" && MemoryCommand.Commands.Contains(command);
 
         /// <param name="reason">Recorded with each change; default "memory tool: &lt;command&gt; &lt;path&gt;".</param>
-        public static MemoryCommandResult Run(IEngramBackend store, MemoryCommand command, string? actor = null, string? reason = null)
+        public static MemoryCommandResult Run(IEngramStore store, MemoryCommand command, string? actor = null, string? reason = null)
         {
             if (store == null) throw new ArgumentNullException(nameof(store));
             if (command == null) throw new ArgumentNullException(nameof(command));
@@ -46,7 +46,7 @@ namespace Engram.Core.MemoryTool
 
         // ------------------------------------------------------------------ view
 
-        private static MemoryCommandResult View(IEngramBackend store, MemoryCommand c)
+        private static MemoryCommandResult View(IEngramStore store, MemoryCommand c)
         {
             var path = MemoryPath.Parse(c.Path);
             if (path.Kind != MemoryPathKind.Memory)
@@ -71,7 +71,7 @@ namespace Engram.Core.MemoryTool
             return new MemoryCommandResult("view", path.ToString(), sb.ToString(), memory, null);
         }
 
-        private static string Listing(IEngramBackend store, MemoryPath path)
+        private static string Listing(IEngramStore store, MemoryPath path)
         {
             var rows = new List<(string path, long size, int depth)>();
             if (store.Exists)
@@ -112,7 +112,7 @@ namespace Engram.Core.MemoryTool
 
         // ------------------------------------------------------------------ writes
 
-        private static MemoryCommandResult Create(IEngramBackend store, MemoryCommand c, string? actor, string? reason)
+        private static MemoryCommandResult Create(IEngramStore store, MemoryCommand c, string? actor, string? reason)
         {
             var path = MemoryPath.Parse(c.Path);
             if (path.Kind != MemoryPathKind.Memory) throw MemoryPath.Invalid(c.Path, $"create writes a memory: {MemoryPath.RootPath}/<namespace>/<key>, not '{path}'.");
@@ -123,7 +123,7 @@ namespace Engram.Core.MemoryTool
             return new MemoryCommandResult("create", path.ToString(), text, result.Memory, Summary(result, actor));
         }
 
-        private static MemoryCommandResult Replace(IEngramBackend store, MemoryCommand c, string? actor, string? reason)
+        private static MemoryCommandResult Replace(IEngramStore store, MemoryCommand c, string? actor, string? reason)
         {
             var path = RequireMemoryPath(c.Path, "str_replace");
             if (string.IsNullOrEmpty(c.OldStr)) throw Failed("'old_str' is required for str_replace and cannot be empty.", c.Path);
@@ -143,7 +143,7 @@ namespace Engram.Core.MemoryTool
             return new MemoryCommandResult("str_replace", path.ToString(), "The memory file has been edited.", result.Memory, Summary(result, actor));
         }
 
-        private static MemoryCommandResult Insert(IEngramBackend store, MemoryCommand c, string? actor, string? reason)
+        private static MemoryCommandResult Insert(IEngramStore store, MemoryCommand c, string? actor, string? reason)
         {
             var path = RequireMemoryPath(c.Path, "insert");
             if (c.InsertLine == null) throw Failed("'insert_line' is required for insert.", c.Path);
@@ -158,7 +158,7 @@ namespace Engram.Core.MemoryTool
             return new MemoryCommandResult("insert", path.ToString(), $"The file {path} has been edited.", result.Memory, Summary(result, actor));
         }
 
-        private static MemoryCommandResult Delete(IEngramBackend store, MemoryCommand c, string? actor, string? reason)
+        private static MemoryCommandResult Delete(IEngramStore store, MemoryCommand c, string? actor, string? reason)
         {
             var path = MemoryPath.Parse(c.Path);
             if (path.Kind == MemoryPathKind.Root) throw MemoryPath.Invalid(c.Path, $"{MemoryPath.RootPath} itself cannot be deleted; delete a namespace or a memory under it.");
@@ -175,7 +175,7 @@ namespace Engram.Core.MemoryTool
                 new ProvenanceSummary(path.Namespace!, path.Key!, memory.Version, ProvenanceActions.Deleted, Actor(actor), why));
         }
 
-        private static MemoryCommandResult Rename(IEngramBackend store, MemoryCommand c, string? actor, string? reason)
+        private static MemoryCommandResult Rename(IEngramStore store, MemoryCommand c, string? actor, string? reason)
         {
             var from = MemoryPath.Parse(c.OldPath, "old_path");
             var to = MemoryPath.Parse(c.NewPath, "new_path");
@@ -201,7 +201,7 @@ namespace Engram.Core.MemoryTool
             return new MemoryCommandResult("rename", to.ToString(), $"Successfully renamed {from} to {to}", result.Memory, Summary(result, actor));
         }
 
-        private static SetResult Write(IEngramBackend store, MemoryPath path, string text, MemoryRecord? read, string? actor, string reason, string? action) =>
+        private static SetResult Write(IEngramStore store, MemoryPath path, string text, MemoryRecord? read, string? actor, string reason, string? action) =>
             store.Set(new SetRequest(path.Namespace!, path.Key!, text)
             {
                 Actor = actor,
@@ -226,7 +226,7 @@ namespace Engram.Core.MemoryTool
             return path;
         }
 
-        private static MemoryRecord Existing(IEngramBackend store, MemoryPath path)
+        private static MemoryRecord Existing(IEngramStore store, MemoryPath path)
         {
             var m = store.Exists ? store.TryGet(path.Namespace!, path.Key!) : null;
             return m ?? throw NotFound(path);

@@ -10,9 +10,9 @@ using Microsoft.Extensions.AI;
 namespace Engram.Core.Search
 {
     /// <summary>
-    /// Semantic search on any backend, through <see cref="IEngramBackend"/>: memories are embedded with an
+    /// Semantic search on any backend, through <see cref="IEngramStore"/>: memories are embedded with an
     /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> (text: <see cref="SearchText.ForEmbedding"/>), their vectors
-    /// kept beside them (<see cref="IEngramBackend.PutVectors"/>), and ranked by cosine similarity to the query's
+    /// kept beside them (<see cref="IEngramStore.PutVectors"/>), and ranked by cosine similarity to the query's
     /// embedding (<see cref="TensorPrimitives.CosineSimilarity(ReadOnlySpan{float}, ReadOnlySpan{float})"/>).
     /// </summary>
     /// <remarks>
@@ -82,7 +82,7 @@ namespace Engram.Core.Search
         /// <summary>The <paramref name="top"/> memories closest in meaning to <paramref name="query"/>, best first
         /// (Score: cosine similarity, -1..1; ties by namespace, then key). MatchedBy is "semantic".</summary>
         /// <param name="namespaces">Namespaces to search (normalized); null for all.</param>
-        public IReadOnlyList<SearchHit> Search(IEngramBackend store, string query, IReadOnlyCollection<string>? namespaces = null, int top = 10,
+        public IReadOnlyList<SearchHit> Search(IEngramStore store, string query, IReadOnlyCollection<string>? namespaces = null, int top = 10,
             CancellationToken cancellationToken = default)
         {
             if (store == null) throw new ArgumentNullException(nameof(store));
@@ -147,7 +147,7 @@ namespace Engram.Core.Search
             batch.Clear();
         }
 
-        private void Store(IEngramBackend store, string ns, List<StoredVector> refreshed)
+        private void Store(IEngramStore store, string ns, List<StoredVector> refreshed)
         {
             try
             {
@@ -159,7 +159,7 @@ namespace Engram.Core.Search
             }
         }
 
-        private static MemoryRecord? TryRead(IEngramBackend store, MemoryLocation location)
+        private static MemoryRecord? TryRead(IEngramStore store, MemoryLocation location)
         {
             try { return store.Read(location); }
             catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound || ex.ErrorId == EngramErrorIds.MalformedMemoryFile || ex.ErrorId == EngramErrorIds.ValueTooLarge) { return null; }

@@ -79,7 +79,7 @@ namespace Engram.PowerShell.Commands
         }
 
         /// <summary>StoreAlreadyExists unless the store holds no memory, history or branch (Import checks again, atomically).</summary>
-        private static void RequireEmpty(IEngramBackend destination)
+        private static void RequireEmpty(IEngramStore destination)
         {
             var held = destination.Export();
             int branches = destination.GetBranches().Count;
@@ -98,7 +98,7 @@ namespace Engram.PowerShell
     {
         public const string TypeName = "Engram.StoreCopy";
 
-        internal EngramStoreCopy(IEngramBackend source, IEngramBackend destination, int memories, int histories, long entries, int branches, bool healthy)
+        internal EngramStoreCopy(IEngramStore source, IEngramStore destination, int memories, int histories, long entries, int branches, bool healthy)
         {
             Source = source.Root;
             Destination = destination.Root;

@@ -19,7 +19,7 @@ namespace Engram.PowerShell.Commands
     {
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         // Per store (in the order first seen): the namespaces to search, or null for all of them.
-        private readonly List<(IEngramBackend Store, HashSet<string>? Namespaces)> _targets = new List<(IEngramBackend, HashSet<string>?)>();
+        private readonly List<(IEngramStore Store, HashSet<string>? Namespaces)> _targets = new List<(IEngramStore, HashSet<string>?)>();
 
         /// <summary>Words to look for (all must match; a trailing * matches by prefix), or a description with -Semantic.</summary>
         [Parameter(Mandatory = true, Position = 0)]

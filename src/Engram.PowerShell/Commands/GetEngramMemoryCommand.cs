@@ -172,7 +172,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void WriteAsOf(IEngramBackend store, List<string> namespaces, KeySelector selector)
+        private void WriteAsOf(IEngramStore store, List<string> namespaces, KeySelector selector)
         {
             if (Names.NormalizeBranch(Branch) != Names.DefaultBranch || Tag != null)
             {
@@ -197,13 +197,13 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private bool SafeHasBranch(IEngramBackend store, string ns, List<string> unreadable)
+        private bool SafeHasBranch(IEngramStore store, string ns, List<string> unreadable)
         {
             try { return store.TryGetBranch(ns, Branch) != null; }
             catch (EngramException ex) { WriteEngramError(ex); unreadable.Add(ns); return false; }
         }
 
-        private void Emit(MemoryRecord m, IEngramBackend store, List<WildcardPattern>? tagPatterns)
+        private void Emit(MemoryRecord m, IEngramStore store, List<WildcardPattern>? tagPatterns)
         {
             if (tagPatterns != null && !m.Tags.Any(t => tagPatterns.Any(p => p.IsMatch(t)))) return;
             if (Stale)

@@ -97,13 +97,13 @@ namespace Engram.PowerShell.Commands
         }
 
         /// <summary>True when the memory exists and has no history (an error reading it is left to WriteHistory).</summary>
-        private static bool SafeUntracked(IEngramBackend store, string ns, string key)
+        private static bool SafeUntracked(IEngramStore store, string ns, string key)
         {
             try { return !store.HasProvenance(ns, key) && store.TryGet(ns, key) != null; }
             catch (EngramException) { return false; }
         }
 
-        private void WriteHistory(IEngramBackend store, string ns, string key) =>
+        private void WriteHistory(IEngramStore store, string ns, string key) =>
             Try(() =>
             {
                 int? last = Latest ? 1 : MyInvocation.BoundParameters.ContainsKey(nameof(Last)) ? Last : (int?)null;

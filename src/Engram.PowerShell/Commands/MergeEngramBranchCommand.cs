@@ -47,7 +47,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void ProcessEngramRecord()
         {
-            IEngramBackend store;
+            IEngramStore store;
             try { store = ResolveStore(); }
             catch (EngramException ex) { WriteEngramError(ex); return; }
 
@@ -84,7 +84,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void WritePlan(MergeResult plan, IEngramBackend store)
+        private void WritePlan(MergeResult plan, IEngramStore store)
         {
             foreach (var i in plan.Items)
                 WriteVerbose($"{plan.Namespace}/{i.Key}: {i.Outcome}{(i.Resolution != null ? " -> " + i.Resolution : "")}");

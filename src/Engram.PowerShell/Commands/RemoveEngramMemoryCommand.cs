@@ -63,7 +63,7 @@ namespace Engram.PowerShell.Commands
             }
         }
 
-        private void RemoveOne(IEngramBackend store, string ns, string key, string branch)
+        private void RemoveOne(IEngramStore store, string ns, string key, string branch)
         {
             Try(() =>
             {

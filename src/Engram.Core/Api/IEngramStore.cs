@@ -5,12 +5,12 @@ using Engram.Core.Provenance;
 namespace Engram.Core
 {
     /// <summary>
-    /// The storage backend interface: everything a store does with memories, provenance entries, branch records and
-    /// transactions. Every cmdlet works through it, so the same behaviour holds on each implementation: the YAML file
-    /// store (<see cref="EngramStore"/>, the default) and the SQL stores (SQLite, PostgreSQL) in Engram.Storage.Sql.
-    /// Each operation that changes several records is atomic on every backend.
+    /// The public store interface: everything a store does with memories, provenance, branches and merges. Every cmdlet
+    /// and the MCP server work through it. Its one implementation is the engine (<see cref="Engine.EngramEngine"/>) over a
+    /// storage: <see cref="EngramStore"/> (files, the default), the SQL stores (SQLite, PostgreSQL) of Engram.Storage.Sql,
+    /// or any <see cref="Storage.IEngramStorage"/>. Each operation that changes several records is atomic on every storage.
     /// </summary>
-    public interface IEngramBackend
+    public interface IEngramStore
     {
         /// <summary>"file", "sqlite" or "postgres".</summary>
         string Backend { get; }
