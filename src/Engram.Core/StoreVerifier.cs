@@ -33,7 +33,7 @@ namespace Engram.Core
             EnsureExists();
             var report = new StoreReport(Root);
             _paths.Forget();
-            IDisposable? writeLock = null;
+            StoreLock? writeLock = null;
             try
             {
                 // LockForWrite also recovers interrupted transactions; record them first so the report says so.
@@ -225,7 +225,7 @@ namespace Engram.Core
             else
             {
                 report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMismatch",
-                    $"The memory file of '{key}' in '{ns}' (version {memory?.Version.ToString() ?? "none"}) does not match its last history entry {lastMain.Seq} (version {lastMain.Version}, {lastMain.Action}).", log.Path, ns, key, lastMain.Seq));
+                    $"The memory file of '{key}' in '{ns}' (version {memory?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}) does not match its last history entry {lastMain.Seq} (version {lastMain.Version}, {lastMain.Action}).", log.Path, ns, key, lastMain.Seq));
             }
         }
 

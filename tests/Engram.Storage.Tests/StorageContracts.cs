@@ -18,6 +18,7 @@ namespace Engram.Storage.Tests
         {
             try { if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true); }
             catch (IOException) { }
+            base.Dispose(disposing);
         }
     }
 
@@ -37,7 +38,11 @@ namespace Engram.Storage.Tests
             return new SqlStorage(Kind == BackendKind.Sqlite ? new SqliteDialect(EngramBackends.SqlitePath(l)) : (SqlDialect)new PostgresDialect(l));
         }
 
-        protected override void Dispose(bool disposing) => _location?.Dispose();
+        protected override void Dispose(bool disposing)
+        {
+            _location?.Dispose();
+            base.Dispose(disposing);
+        }
     }
 
     public sealed class SqliteStorageContractTests : SqlStorageContractTests

@@ -118,13 +118,13 @@ namespace Engram.Core.Provenance
         internal static ProvenanceEntry ParseDocumentTextWithParser(string text, string origin, bool includeValues = true) =>
             new ProvenanceLog(origin).ParseWithParser(text, includeValues);
 
-        private static void Plain(IEmitter e, string name, string value)
+        private static void Plain(Emitter e, string name, string value)
         {
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, name, ScalarStyle.Plain, true, false));
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, value, ScalarStyle.Plain, true, false));
         }
 
-        private static void Str(IEmitter e, string name, string value)
+        private static void Str(Emitter e, string name, string value)
         {
             e.Emit(new Scalar(AnchorName.Empty, TagName.Empty, name, ScalarStyle.Plain, true, false));
             ValueCodec.WriteString(e, value);
