@@ -71,7 +71,7 @@ namespace Engram.Core.Tests
         public void Dispose() { }
     }
 
-    public class SearchTests : IDisposable
+    public partial class SearchTests : IDisposable
     {
         private readonly TempStore _t = new TempStore();
 
@@ -586,39 +586,5 @@ namespace Engram.Core.Tests
             Assert.Equal(BagOfWordsGenerator.Embed("garage\nthe automobile needs new tyres before winter"), S.GetVectors("longterm").Single(v => v.Key == "garage").Vector);
         }
 
-        [Fact]
-        public void Configured_ollama_endpoint_embeds_over_http()
-        {
-            SeedMeaning();
-            using var server = new LoopbackEmbeddingServer(BagOfWordsGenerator.Embed);
-            var config = new StoreConfig { Embeddings = new EmbeddingsConfig("ollama", "nomic-embed-text", server.BaseAddress) };
-            using (var search = EmbeddingGeneratorFactory.CreateSearch(config))
-            {
-                var hits = search.Search(S, "pasta dinner", top: 2);
-                Assert.Equal("kitchen", hits[0].Key);
-                Assert.Equal(2, hits.Count);
-            }
-            Assert.True(server.Requests >= 2);
-            Assert.All(server.Authorizations, a => Assert.Null(a));
-        }
-
-        [Fact]
-        public void An_unreachable_endpoint_is_EmbeddingFailed()
-        {
-            SeedMeaning();
-            int port;
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            foreach (var provider in new[] { "ollama", "openai" })
-            {
-                var config = new StoreConfig { Embeddings = new EmbeddingsConfig(provider, "m", $"http://127.0.0.1:{port}/v1") };
-                using var search = EmbeddingGeneratorFactory.CreateSearch(config);
-                var ex = Throws(EngramErrorIds.EmbeddingFailed, () => search.Search(S, "anything"));
-                Assert.Contains("embeddings:", ex.Message);
-            }
-            Assert.False(Directory.Exists(_t.P("_vectors")));
-        }
     }
 }
