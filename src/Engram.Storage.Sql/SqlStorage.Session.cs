@@ -295,7 +295,15 @@ namespace Engram.Storage.Sql
 
         private static readonly System.Text.RegularExpressions.Regex ParameterName = new System.Text.RegularExpressions.Regex(@"@(\w+)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
-        /// <summary>Sends every queued statement in one command (one round trip), each with its own parameters.</summary>
+        /// <summary>Statements per command when queued changes are sent together (a bulk write is sent in pieces: a
+        /// command's cost grows with its statements times its parameters).</summary>
+        private const int StatementsPerCommand = 64;
+
+        /// <summary>
+        /// Sends the queued statements. Across a network (the deferred dialect) they go together, a few dozen per command,
+        /// with <paramref name="andThen"/> (the commit) in the last one; in process (SQLite) each runs on its own, which
+        /// costs no round trip.
+        /// </summary>
         private void Flush(string? andThen = null)
         {
             if (_queued.Count == 0 && andThen == null) return;
@@ -303,23 +311,33 @@ namespace Engram.Storage.Sql
             _queued.Clear();
             Run(db =>
             {
-                var sql = new System.Text.StringBuilder();
-                var parameters = new List<(string, object?)>();
-                for (int i = 0; i < statements.Length; i++)
+                if (andThen == null && Db!.Transaction != null)
                 {
-                    var prefix = "q" + i.ToString(CultureInfo.InvariantCulture) + "_";
-                    sql.Append(ParameterName.Replace(statements[i].Sql, m => "@" + prefix + m.Groups[1].Value)).Append(";\n");
-                    foreach (var (name, value) in statements[i].Parameters) parameters.Add((prefix + name, value));
+                    foreach (var (sql, ps) in statements) db.Exec(sql, ps); // (Exec calls the test hook after each)
+                    return;
                 }
-                if (andThen != null)
+                for (int from = 0; from < statements.Length || (from == 0 && andThen != null); from += StatementsPerCommand)
                 {
-                    // The deferred form: every statement "runs" (the test hook sees each), then the commit goes with them.
-                    for (int i = 0; i < statements.Length; i++) S.FaultHook?.Invoke("exec");
-                    S.FaultHook?.Invoke("before-commit");
-                    sql.Append(andThen);
+                    int to = Math.Min(statements.Length, from + StatementsPerCommand);
+                    bool last = to == statements.Length;
+                    var sql = new System.Text.StringBuilder();
+                    var parameters = new List<(string, object?)>();
+                    for (int i = from; i < to; i++)
+                    {
+                        var prefix = "q" + (i - from).ToString(CultureInfo.InvariantCulture) + "_";
+                        sql.Append(ParameterName.Replace(statements[i].Sql, m => "@" + prefix + m.Groups[1].Value)).Append(";\n");
+                        foreach (var (name, value) in statements[i].Parameters) parameters.Add((prefix + name, value));
+                    }
+                    if (last && andThen != null)
+                    {
+                        // Every statement "runs" (the test hook sees each), then the commit goes with the last of them.
+                        for (int i = 0; i < to - from; i++) S.FaultHook?.Invoke("exec");
+                        S.FaultHook?.Invoke("before-commit");
+                        sql.Append(andThen);
+                    }
+                    using (var cmd = db.Command(sql.ToString(), parameters.ToArray())) cmd.ExecuteNonQuery();
+                    if (!(last && andThen != null)) for (int i = 0; i < to - from; i++) S.FaultHook?.Invoke("exec");
                 }
-                using (var cmd = db.Command(sql.ToString(), parameters.ToArray())) cmd.ExecuteNonQuery();
-                if (andThen == null) for (int i = 0; i < statements.Length; i++) S.FaultHook?.Invoke("exec");
             });
         }
 
