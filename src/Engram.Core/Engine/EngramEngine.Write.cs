@@ -27,8 +27,10 @@ namespace Engram.Core.Engine
             string ns = w.Namespace, key = w.Key, actor = w.Actor;
             using (var s = Storage.BeginWrite())
             {
-                var config = s.Config;
+                // The memory first: a storage across a network sends the session's start (its lock, the configuration)
+                // with this read, in one round trip; asking for the configuration first would cost one of its own.
                 var current = s.ReadMemory(ns, key, forWrite: true);
+                var config = s.Config;
                 ConditionalWrite.Check(request, current, ns, key, Names.DefaultBranch);
                 // A history is reconciled with the memory before anything is decided from it: a create that died after
                 // its append (a lone dangling entry) is cut first, so it neither makes the memory tracked nor refuses
