@@ -7,6 +7,7 @@ using System.Linq;
 using Engram.Core;
 using Engram.Core.Storage;
 using Engram.Host;
+using Engram.Storage.Sql;
 
 namespace Engram.Benchmarks
 {
@@ -32,13 +33,14 @@ namespace Engram.Benchmarks
         public static int Run(string[] args)
         {
             var only = new List<string>();
-            int storeSize = 100_000;
+            int storeSize = 100_000, scaleSize = 1_000_000;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--rounds" && i + 1 < args.Length) _rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 else if (args[i] == "--batch-ms" && i + 1 < args.Length) _batch = TimeSpan.FromMilliseconds(int.Parse(args[++i], CultureInfo.InvariantCulture));
                 else if (args[i] == "--only" && i + 1 < args.Length) only.Add(args[++i]);
                 else if (args[i] == "--store-size" && i + 1 < args.Length) storeSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                else if (args[i] == "--scale-size" && i + 1 < args.Length) scaleSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
             }
             bool Want(string group) => only.Count == 0 || only.Any(o => group.Contains(o, StringComparison.OrdinalIgnoreCase));
 
@@ -161,6 +163,21 @@ namespace Engram.Benchmarks
                             () => empty.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(a++) & 1]) { Actor = BenchEnv.Actor }),
                             () => big.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(b++) & 1]) { Actor = BenchEnv.Actor }));
                     }
+                }
+                if (Want("scale"))
+                {
+                    // Target 5 of issue 16: one namespace of 1,000,000 memories (fixtures, built once): Get by key
+                    // against a namespace of 1,000, then the peak memory of listing, Verify and Copy (one process each).
+                    foreach (var backend in new[] { "file", "sqlite" })
+                    {
+                        var small = EngramBackends.Open(Scale.Location(backend, Scale.SmallCount));
+                        var big = EngramBackends.Open(Scale.Location(backend, scaleSize));
+                        string ks = Scale.MiddleKey(Scale.SmallCount), kb = Scale.MiddleKey(scaleSize);
+                        Compare($"Get by key, namespace of {scaleSize:N0} / {Scale.SmallCount:N0}, {backend}", "≤ 1.2", r => r <= 1.2,
+                            () => small.Get(BenchEnv.UntrackedNs, ks), () => big.Get(BenchEnv.UntrackedNs, kb));
+                    }
+                    Console.WriteLine();
+                    foreach (var line in Scale.PeakTable(new[] { "file", "sqlite" }, scaleSize)) Console.WriteLine(line); // a row per child process, as it ends
                 }
                 if (Want("pg"))
                 {

@@ -26,6 +26,34 @@ namespace Engram.Core
     public static class Names
     {
         public const int MaxKeyLength = 512;
+
+        /// <summary>
+        /// The order memories are listed in, on every storage: the Unicode code-point order of their keys (the order of
+        /// their UTF-8 bytes, which SQLite's BINARY collation and PostgreSQL's "C" collation use, so a database can list
+        /// in order from its index). It differs from ordinal UTF-16 order only where a character above U+FFFF meets one
+        /// in U+E000–U+FFFF.
+        /// </summary>
+        public static IComparer<string> KeyOrder { get; } = new CodePointOrder();
+
+        private sealed class CodePointOrder : IComparer<string>
+        {
+            public int Compare(string? x, string? y)
+            {
+                if (ReferenceEquals(x, y)) return 0;
+                if (x == null) return -1;
+                if (y == null) return 1;
+                int n = Math.Min(x.Length, y.Length);
+                for (int i = 0; i < n; i++)
+                {
+                    char a = x[i], b = y[i];
+                    if (a != b) return Rank(a) - Rank(b);
+                }
+                return x.Length - y.Length;
+            }
+
+            // Surrogates (U+D800–U+DFFF, the halves of characters above U+FFFF) rank above U+E000–U+FFFF.
+            private static int Rank(char c) => c >= 0xE000 ? c - 0x800 : c >= 0xD800 ? c + 0x2000 : c;
+        }
         public const int MaxNamespaceLength = 64;
         public const int MaxEncodedLength = 160;
         public const string ProvenanceNamespace = "_provenance";

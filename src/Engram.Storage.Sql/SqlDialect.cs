@@ -78,6 +78,10 @@ namespace Engram.Storage.Sql
         /// <summary>Whether an exception means "the table does not exist" (a store not initialized yet).</summary>
         public abstract bool IsMissingTable(Exception ex);
 
+        /// <summary>A text column as an ORDER BY term in <see cref="Core.Names.KeyOrder"/> (code-point order: the order of the
+        /// UTF-8 bytes).</summary>
+        public virtual string InKeyOrder(string column) => column;
+
         /// <summary>Whether a table exists (asked of the catalog, so it is safe inside a transaction).</summary>
         internal abstract bool TableExists(Db db, string table);
 
@@ -195,6 +199,9 @@ namespace Engram.Storage.Sql
     public sealed class PostgresDialect : SqlDialect
     {
         private readonly string _connectionString;
+
+        /// <summary>PostgreSQL compares text by the database's collation (often a locale's): "C" compares bytes.</summary>
+        public override string InKeyOrder(string column) => column + " COLLATE \"C\"";
 
         public PostgresDialect(string location)
         {

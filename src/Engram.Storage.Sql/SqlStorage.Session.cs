@@ -34,12 +34,10 @@ namespace Engram.Storage.Sql
 
         public virtual MemoryRecord? ReadMemory(string ns, string key, bool forWrite = false) => Read(db => S.MainRow(db, ns, key), null);
 
-        public IEnumerable<MemoryLocation> ListMemories(string ns)
-        {
-            var keys = Read(db => db.Query("SELECT key FROM memories WHERE ns = @ns", r => r.GetString(0), ("ns", ns)), new List<string>());
-            keys.Sort(StringComparer.Ordinal);
-            return keys.Select(k => new MemoryLocation(ns, k, S.Origin(ns, k))).ToList();
-        }
+        /// <summary>Streams the keys in order from the database (its index on SQLite), on a connection of its own, opened
+        /// when the enumeration starts and closed when it ends: nothing is held but the current row, and the view may be
+        /// disposed first.</summary>
+        public virtual IEnumerable<MemoryLocation> ListMemories(string ns) => Db == null ? Array.Empty<MemoryLocation>() : S.StreamMemoryKeys(ns);
 
         public MemoryRecord ReadListed(MemoryLocation location)
         {
@@ -184,6 +182,15 @@ namespace Engram.Storage.Sql
         public SqlWrite(SqlStorage storage, Db db, string start) : base(storage, db)
         {
             _start = start;
+        }
+
+        /// <summary>Inside a write session: on the session's transaction (after what it queued), so it sees the session's
+        /// own changes, held as a list.</summary>
+        public override IEnumerable<MemoryLocation> ListMemories(string ns)
+        {
+            var keys = Read(db => db.Query("SELECT key FROM memories WHERE ns = @ns", r => r.GetString(0), ("ns", ns)), new List<string>());
+            keys.Sort(Names.KeyOrder);
+            return keys.Select(k => new MemoryLocation(ns, k, S.Origin(ns, k))).ToList();
         }
 
         private string? _start; // not sent yet: the SQL that begins the transaction and takes the lock

@@ -152,6 +152,27 @@ namespace Engram.Storage.Sql
 
         internal bool IsMissingTable(Exception ex) => _d.IsMissingTable(ex);
 
+        /// <summary>The main-line memories of a namespace in key order (<see cref="Names.KeyOrder"/>), streamed on a
+        /// connection of its own that the enumeration opens and closes; a store without tables lists nothing.</summary>
+        internal IEnumerable<MemoryLocation> StreamMemoryKeys(string ns)
+        {
+            using (var db = OpenDb())
+            {
+                if (db == null) yield break;
+                var cmd = db.Command("SELECT key FROM memories WHERE ns = @ns ORDER BY " + _d.InKeyOrder("key"), ("ns", ns));
+                DbDataReader? r;
+                try { r = cmd.ExecuteReader(); }
+                catch (Exception ex) when (IsMissingTable(ex)) { r = null; }
+                using (cmd)
+                using (r)
+                    while (r != null && r.Read())
+                    {
+                        var key = r.GetString(0);
+                        yield return new MemoryLocation(ns, key, Origin(ns, key));
+                    }
+            }
+        }
+
         internal void Saved(StoreConfig config) => _config = config;
 
         // ------------------------------------------------------------------ rows: configuration, memories

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Text.RegularExpressions;
 using Engram.Core;
 using Xunit;
@@ -16,6 +18,19 @@ namespace Engram.Core.Tests
             "日本語", "😀", "a_b", "^", "~x", "..", ".", "COM1", "lpt9.log", "a..b", "A.B.C", "null", "-", "a b\tc".Replace("\t", " "),
             "x:y", "*?<>|\"", "e\u0301", "\u00a0", "\u2028", "\ufeffbom", "_2f", "^c", "prn", "aux.x.y",
         };
+
+        [Fact]
+        public void KeyOrder_IsCodePointOrder_TheOrderOfTheUtf8Bytes()
+        {
+            var keys = new[] { "b", "a\U0001F600", "a\uE000", "a\uFFFD", "a", "A", "a\u00e9", "a\U00010000", "", "ab", "a\uD7FF", RoundTripKeys.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            var byUtf8 = keys.OrderBy(k => System.Text.Encoding.UTF8.GetBytes(k), Comparer<byte[]>.Create((x, y) => ((ReadOnlySpan<byte>)x).SequenceCompareTo(y))).ToArray();
+            Assert.Equal(byUtf8, keys.OrderBy(k => k, Names.KeyOrder).ToArray());
+            // Where ordinal UTF-16 order differs: a character above U+FFFF (a surrogate pair) sorts after U+E000-U+FFFF.
+            Assert.True(string.CompareOrdinal("a\U0001F600", "a\uE000") < 0);
+            Assert.True(Names.KeyOrder.Compare("a\U0001F600", "a\uE000") > 0);
+            Assert.Equal(0, Names.KeyOrder.Compare("k", "k"));
+            Assert.True(Names.KeyOrder.Compare("k", "k1") < 0);
+        }
 
         [Theory]
         [MemberData(nameof(RoundTripKeys))]

@@ -421,7 +421,7 @@ namespace Engram.Storage.Tests
                 Assert.Equal(k, e.Key);
                 Assert.True(e.VerifyHash());
             }
-            var sorted = keys.OrderBy(k => k, StringComparer.Ordinal).ToArray();
+            var sorted = keys.OrderBy(k => k, Names.KeyOrder).ToArray();
             Assert.Equal(sorted, S.ListKeys(Ns, null));
             var listed = S.List(Ns).ToList();
             Assert.Equal(keys.Length, listed.Count);

@@ -61,7 +61,7 @@ namespace Engram.Core.Engine
         {
             ns = Names.NormalizeNamespace(ns);
             var b = Names.NormalizeBranch(branch);
-            var keys = new SortedSet<string>(StringComparer.Ordinal);
+            var keys = new SortedSet<string>(Names.KeyOrder);
             using (var view = Storage.OpenRead())
             {
                 var main = view.ListMemories(ns);

@@ -41,16 +41,41 @@ namespace Engram.Core.Storage
         {
             var dir = Path.Combine(S.Root, ns);
             if (!Directory.Exists(dir)) return Array.Empty<MemoryLocation>();
-            var list = new List<MemoryLocation>();
+            // A folder has no order, so every name is read before the first is given out: only the names are held (the
+            // key, and the file's stem only where it is not the key's own encoding), a location is made as it is used.
+            var names = new List<ListedName>();
             foreach (var path in S.Paths.Files(dir, "*.yaml", proveEach: false)) // each is proven when read (ReadListed)
             {
                 var stem = Path.GetFileNameWithoutExtension(path);
                 var key = Names.DecodeKey(stem);
                 if (key == null && !stem.StartsWith("~", StringComparison.Ordinal)) continue; // not ours
-                list.Add(new MemoryLocation(ns, key, path));
+                names.Add(new ListedName(key, key != null && Names.EncodeKey(key) == stem ? null : stem));
             }
-            list.Sort((a, b) => string.CompareOrdinal(a.Key ?? a.Path, b.Key ?? b.Path));
-            return list;
+            names.Sort((a, b) => Names.KeyOrder.Compare(a.SortName, b.SortName));
+            return Locations(ns, dir, names);
+        }
+
+        private static IEnumerable<MemoryLocation> Locations(string ns, string dir, List<ListedName> names)
+        {
+            foreach (var n in names)
+                yield return new MemoryLocation(ns, n.Key, Path.Combine(dir, (n.Stem ?? Names.EncodeKey(n.Key!)) + ".yaml"));
+        }
+
+        /// <summary>A listed memory file: its key (null for a hashed long key, read from the file), and its stem when that
+        /// is not the key's encoding.</summary>
+        private readonly struct ListedName
+        {
+            public ListedName(string? key, string? stem)
+            {
+                Key = key;
+                Stem = stem;
+            }
+
+            public string? Key { get; }
+            public string? Stem { get; }
+
+            /// <summary>The key, or (a hashed long key, known only once its file is read) the stem.</summary>
+            public string SortName => Key ?? Stem!;
         }
 
         public MemoryRecord ReadListed(MemoryLocation location)

@@ -106,8 +106,9 @@ namespace Engram.Core.Storage
         /// loaded only when asked for (the record's content hash is then the stored one).</summary>
         MemoryRecord? ReadMemory(string ns, string key, bool forWrite = false);
 
-        /// <summary>The main-line memories of a namespace, sorted by key, before they are read (a complete list: the view
-        /// may be disposed before it is used).</summary>
+        /// <summary>The main-line memories of a namespace in key order (<see cref="Names.KeyOrder"/>), before they are read.
+        /// It may be enumerated after the view is disposed; it may stream (the SQL storage reads it from its index on a
+        /// connection of its own), so a listing of a million memories holds no more than its names.</summary>
         IEnumerable<MemoryLocation> ListMemories(string ns);
 
         /// <summary>Reads a listed memory (MemoryNotFound when it is gone since).</summary>

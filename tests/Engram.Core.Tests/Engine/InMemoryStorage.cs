@@ -164,7 +164,7 @@ namespace Engram.Core.Tests.Engine
             public IEnumerable<MemoryLocation> ListMemories(string ns)
             {
                 var files = Reading.Memories.TryGetValue(ns, out var f) ? f : NoFiles;
-                return files.Keys.Select(key => new MemoryLocation(ns, key, Owner.MemoryPath(ns, key)));
+                return files.Keys.OrderBy(key => key, Names.KeyOrder).Select(key => new MemoryLocation(ns, key, Owner.MemoryPath(ns, key))).ToList();
             }
 
             public MemoryRecord ReadListed(MemoryLocation location)

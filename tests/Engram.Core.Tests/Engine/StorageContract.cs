@@ -280,7 +280,8 @@ namespace Engram.Core.Tests.Engine
         [Fact]
         public void ListMemories_IsSortedByKey_AndReadListedReadsEach_OrSaysMemoryNotFound()
         {
-            var keys = new[] { "c", "a", "b2", "b", "a1" };
+            // In code-point order (Names.KeyOrder): "a\uE000" (private use) before "a😀" (U+1F600), the reverse of ordinal UTF-16.
+            var keys = new[] { "c", "a", "b2", "b", "a1", "a\U0001F600", "a\uE000", "A" };
             var written = keys.ToDictionary(k => k, k => Memory(Ns, k, "value of " + k));
             Write(w =>
             {
@@ -291,7 +292,7 @@ namespace Engram.Core.Tests.Engine
             using (var v = Storage.OpenRead())
             {
                 listed = v.ListMemories(Ns).Select(l => (l, v.ReadListed(l).Key)).ToList();
-                Assert.Equal(keys.OrderBy(k => k, StringComparer.Ordinal), listed.Select(l => l.Key));
+                Assert.Equal(new[] { "A", "a", "a1", "a\uE000", "a\U0001F600", "b", "b2", "c" }, listed.Select(l => l.Key));
                 Assert.All(listed, l => Assert.Equal(Ns, l.Location.Namespace));
                 foreach (var l in listed) SameMemory(written[l.Key], v.ReadListed(l.Location));
             }
@@ -300,7 +301,7 @@ namespace Engram.Core.Tests.Engine
             {
                 // A location listed earlier, read after its memory was deleted.
                 Assert.Equal(EngramErrorIds.MemoryNotFound, Assert.Throws<EngramException>(() => v.ReadListed(listed.Single(l => l.Key == "b").Location)).ErrorId);
-                Assert.Equal(new[] { "a", "a1", "b2", "c" }, v.ListMemories(Ns).Select(l => v.ReadListed(l).Key));
+                Assert.Equal(new[] { "A", "a", "a1", "a\uE000", "a\U0001F600", "b2", "c" }, v.ListMemories(Ns).Select(l => v.ReadListed(l).Key));
                 SameMemory(written["c"], v.ReadListed(listed.Single(l => l.Key == "c").Location));
             }
         }
