@@ -76,7 +76,8 @@ namespace Engram.Core.Storage
                 fileBytes = bytes.Length;
                 text = FileOps.DecodeText(bytes);
                 valueSectionBytes = ValueSectionBytes(text, bytes);
-            } // the bytes are garbage before the value is parsed: one copy less at a time
+            } // the bytes are garbage before the value is parsed: one copy less at a time (after a full collection)
+            if (fileBytes >= Engine.Rules.ChainRules.LargeEntryChars) GC.Collect(2, GCCollectionMode.Forced, blocking: true);
             var m = MemoryFile.Parse(text, ns, path, Names.DefaultBranch, headerOnly: false, out var recordedHash, out var valueBytes);
             text = null!;
             if (Names.EncodeKey(m.Key) != stem)
