@@ -45,7 +45,7 @@ namespace Engram.Core.Engine
             view.ListMemories(ns).Select(l => new StoredItem(ns, l.Key ?? l.Path, l.Key, l.Path, l));
 
         public IEnumerable<StoredItem> Histories(IStorageView view, string ns, StoreReport report, bool alone) =>
-            view.Histories(ns).Select(h => new StoredItem(ns, h.Value, h.Value, _historyOrigin(ns, h.Value)));
+            view.Histories(ns).Select(h => new StoredItem(ns, h.Value, h.Value, _historyOrigin(ns, h.Value))).ToList(); // complete before the view reads anything else
 
         public MemoryRecord CheckMemory(IStorageView view, StoredItem memory, StoreReport report, bool repair) => view.ReadListed(memory.Location!);
 
