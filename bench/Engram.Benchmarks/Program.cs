@@ -18,6 +18,7 @@ namespace Engram.Benchmarks
     /// a quicker smoke run. Add <c>--keep-fixtures</c> to reuse the stores built by an earlier run.</item>
     /// <item><c>-- --concurrency [--processes 1,4,8] [--writes 250]</c>: the multi-process writer test.</item>
     /// <item><c>-- --mcp [--calls 1000]</c>: engram_put/engram_get round trips through engram-mcp beside the same calls in-process.</item>
+    /// <item><c>--verify-memory build-large|build-many|run &lt;root&gt;</c>: the verifier's peak memory (see VerifyMemory).</item>
     /// <item><c>--writer &lt;root&gt; &lt;n&gt; &lt;id&gt;</c>: one writer process of that test (started by it).</item>
     /// <item><c>--peak &lt;op&gt; &lt;location&gt; &lt;target&gt;</c>: one operation of <c>--ratios --only scale</c>'s memory table (started by it).</item>
     /// </list>
@@ -29,6 +30,7 @@ namespace Engram.Benchmarks
             if (args.Length > 0 && args[0] == "--writer") return Concurrency.Writer(args);
             if (args.Length > 0 && args[0] == "--peak") return Scale.Peak(args);
             if (args.Contains("--probe")) return Probe.Run();
+            if (args.Length > 0 && args[0] == "--verify-memory") return VerifyMemory.Run(args.Skip(1).ToArray());
             if (args.Contains("--ratios")) return Paired.Run(args.Where(a => a != "--ratios").ToArray());
             if (args.Contains("--concurrency")) return Concurrency.Run(args.Where(a => a != "--concurrency").ToArray());
             if (args.Contains("--mcp")) return McpRoundTrip.Run(args.Where(a => a != "--mcp").ToArray());

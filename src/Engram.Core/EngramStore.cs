@@ -42,32 +42,22 @@ namespace Engram.Core
         public IReadOnlyList<Transaction.RecoveryAction> LastRecovery => Files.LastRecovery;
 
         public string ConfigPath => Files.ConfigPath;
-        private string TempDir => Files.TempDir;
 
         // (while issue #14 moves the rest of this class into the engine, its remaining parts use the file storage's helpers)
         public string MemoryPath(string ns, string key) => Files.MemoryPath(ns, key);
         public string ProvenancePath(string ns, string key) => Files.ProvenancePath(ns, key);
-        internal StoreLock LockForWrite(bool quarantineCorrupt = false) => Files.LockForWrite(quarantineCorrupt);
         internal Transaction BeginTransaction() => Files.BeginTransaction();
         internal const string BranchesFolder = FileStorage.BranchesFolder;
         internal string BranchDir(string ns, string branch) => Files.BranchDir(ns, branch);
         internal string DerivedIndexPath(string ns, string key) => Files.DerivedIndexPath(ns, key);
         protected override string HistoryOrigin(string ns, string key) => ProvenancePath(ns, key);
+        protected override string MemoryOrigin(string ns, string key) => MemoryPath(ns, key);
         internal MemoryRecord? TryGetForWrite(string ns, string key) => Files.ReadForWrite(ns, key);
-        private static FileStream OpenMemoryFile(string path) => Engram.Core.Storage.FileStorage.OpenMemoryFile(path);
-        private byte[] ReadMemoryBytes(FileStream fs, string path) => Files.ReadMemoryBytes(fs, path);
 
         /// <summary>Memory files at least this large (bytes) are read from their header alone by writers.</summary>
         internal const int TrustHeaderFrom = Engram.Core.Storage.FileWriteSession.TrustHeaderFrom;
         /// <summary>Strings at least this long (chars) are hashed on a worker thread while a Set does its I/O.</summary>
         internal const int OverlapHashingFrom = Engine.Rules.WriteRules.OverlapHashingFrom;
-
-        // The rules, where the parts of this class not yet moved into the engine (and the SQL store) find them.
-        internal static bool LooksDangling(string action, int version, MemoryRecord? current, Func<bool> firstOrAfterDeletion) =>
-            Engine.Rules.HistoryRules.LooksDangling(action, version, current, firstOrAfterDeletion);
-        internal static bool FileLost(string action, MemoryRecord? current, Func<bool> firstOrAfterDeletion) =>
-            Engine.Rules.HistoryRules.FileLost(action, current, firstOrAfterDeletion);
-        internal static bool IsFirstOrAfterDeletion(string? previousMainAction) => Engine.Rules.HistoryRules.IsFirstOrAfterDeletion(previousMainAction);
 
         /// <summary>The store at the default location (see <see cref="StoreLocator.DefaultRoot"/>).</summary>
         public static EngramStore OpenDefault(EngramStoreOptions? options = null) => new EngramStore(StoreLocator.DefaultRoot(), options);

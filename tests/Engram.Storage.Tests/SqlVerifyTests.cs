@@ -32,7 +32,7 @@ namespace Engram.Storage.Tests
         }
 
         [Fact]
-        public void A_damaged_memory_row_with_a_history_is_one_MalformedMemory_finding()
+        public void A_damaged_memory_row_with_a_history_is_one_MalformedMemory_finding_and_repair_rebuilds_it()
         {
             var s = Open();
             s.Set(new SetRequest("shared", "k", "v1") { Actor = "tester", TrackProvenance = true });
@@ -47,8 +47,18 @@ namespace Engram.Storage.Tests
             Assert.Equal("k", finding.Key);
             Assert.Equal(2, report.MemoriesChecked);
             Assert.Equal(2, report.HistoriesChecked);
-            Assert.Equal(1, report.EntriesChecked); // the damaged memory's history is not walked; the other one is
+            Assert.Equal(3, report.EntriesChecked); // the damaged memory's history is walked too (as on files)
+            Assert.Equal(2, finding.Seq);
+            Assert.EndsWith("its history is intact: -Repair rebuilds it from entry 2 (version 2) and records that in a 'repaired' entry.", finding.Message, StringComparison.Ordinal);
             Assert.False(report.Healthy);
+
+            // As on files, -Repair rebuilds the memory from its history, and a 'repaired' entry records it.
+            var repaired = Assert.Single(Open().Verify(repair: true).Findings);
+            Assert.True(repaired.Repaired);
+            var store = Open();
+            Assert.Equal("v2", store.Get("shared", "k").Value);
+            Assert.Equal("repaired", store.GetProvenance("shared", "k").Last().Action);
+            Assert.True(store.Verify().Healthy);
         }
 
         [Fact]

@@ -8,10 +8,10 @@ using Engram.Core.Storage;
 
 namespace Engram.Core.Engine
 {
-    // The verifier: every memory readable, every history's chain (ChainRules) and its agreement with its memory, every
-    // branch; -Repair rebuilds a lost memory from its history. Written over the storage primitives, for a storage whose
-    // write sessions are all or nothing (SQL); the file store still verifies with its own (EngramStore.Verify), which
-    // also checks what only files have (links, transaction records, temp files, trailers, torn appends).
+    // The verifier, one flow for every storage: the layout's own checks (IVerifiedLayout: links, interrupted work,
+    // leftovers), then every memory, every history's chain (ChainRules) and its agreement with its memory (HistoryRules),
+    // every branch; -Repair cuts what a crashed write left and rebuilds a lost memory from its history. Whatever looks
+    // wrong is read again under the store's lock where the storage has one (EngramEngine.Verify.Recheck.cs).
     public partial class EngramEngine
     {
         /// <summary>Where a memory is, for findings (a file store names its memory file).</summary>
@@ -20,62 +20,79 @@ namespace Engram.Core.Engine
         /// <summary>Where a branch record is, for findings.</summary>
         protected virtual string BranchOrigin(string ns, string branch) => Root + "#_branches/" + ns + "/" + branch;
 
+        /// <summary>The storage's layout as the verifier sees it.</summary>
+        private IVerifiedLayout Layout => Storage as IVerifiedLayout ?? new ViewLayout(Storage, MemoryOrigin, HistoryOrigin, BranchOrigin);
+
         /// <summary>
         /// Checks the whole store: every memory reads, every history's chain verifies (hashes, links, sequence, versions,
         /// value hashes) and its main line ends where its memory is, every branch record and branch memory reads and
-        /// belongs to its branch. With <paramref name="repair"/>, a memory that is gone while its history is intact is
-        /// rebuilt from its newest valued entry, and a <c>repaired</c> entry records it.
+        /// belongs to its branch, and what only the storage's layout knows (links, interrupted transactions, temp files,
+        /// headers, trailers, torn appends). With <paramref name="repair"/>, does only safe repairs: finishes or sets
+        /// aside interrupted work, deletes leftovers, cuts torn or dangling trailing entries (writes that never completed)
+        /// and rebuilds a missing or unreadable memory from its intact history (a <c>repaired</c> entry records it).
         /// </summary>
-        public virtual StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
+        /// <remarks>
+        /// Consistent on a live store without blocking its writers for long: the store is read without the lock, and
+        /// whatever looks wrong is checked again under the store's lock, briefly, and reported only if it is still wrong
+        /// then: a write in progress is not damage. With <paramref name="repair"/> the lock is held throughout. Values are
+        /// read one at a time: memory use follows the largest value, not the store.
+        /// </remarks>
+        public StoreReport Verify(bool repair = false, Action<int, int, string>? progress = null)
         {
             EnsureExists();
             var report = new StoreReport(Root);
-            using (var view = Storage.OpenRead())
+            var layout = Layout;
+            IDisposable? held = null;
+            try
             {
-                var histories = view.Histories(null).ToList();
-                var namespaces = view.Namespaces();
-                var all = namespaces.Concat(histories.Select(h => h.Key)).Distinct().OrderBy(n => n, StringComparer.Ordinal).ToList();
-                int done = 0;
-                foreach (var ns in all)
+                // Taking the lock finishes interrupted work: record it first so the report says so.
+                Rechecked(layout, report, repair, layout.CheckJournal);
+                if (repair)
                 {
-                    progress?.Invoke(++done, all.Count, ns);
-                    // Memories first (kept without their values: only version and hash are compared with a history).
-                    var memories = new Dictionary<string, MemoryRecord?>(StringComparer.Ordinal); // key -> header (null: unreadable)
-                    foreach (var location in view.ListMemories(ns))
-                    {
-                        report.MemoriesChecked++;
-                        var key = location.Key ?? location.Path;
-                        memories[key] = TryReadForVerify(() => view.ReadListed(location), ns, key, location.Path, report, out var m) ? Header(m) : null;
-                    }
-                    foreach (var h in histories.Where(h => h.Key == ns))
-                    {
-                        var key = h.Value;
-                        report.HistoriesChecked++;
-                        MemoryRecord? memory;
-                        if (memories.TryGetValue(key, out memory)) { if (memory == null) continue; } // unreadable: reported above
-                        else if (!TryReadForVerify(() => view.ReadMemory(ns, key), ns, key, MemoryOrigin(ns, key), report, out memory)) continue;
-                        VerifyHistory(view, ns, key, memory, report, repair);
-                    }
+                    held = layout.HoldForRepair();
+                    if (held == null) repair = false; // something in the way (reported below): nothing is repaired
+                    else foreach (var f in report.Findings) f.Repaired = true;
                 }
-                VerifyBranches(view, report);
+                layout.ScanLinks(report);
+                Rechecked(layout, report, repair, r => layout.CheckLeftovers(r, repair));
+                using (var view = Storage.OpenRead())
+                {
+                    var all = layout.Namespaces(view, report);
+                    int done = 0;
+                    foreach (var ns in all)
+                    {
+                        progress?.Invoke(++done, all.Count, ns);
+                        RecheckedByStem(layout, report, repair, (r, only) => VerifyNamespace(layout, view, ns, repair, r, only));
+                    }
+                    Rechecked(layout, report, repair, r => VerifyBranches(layout, view, r));
+                }
+            }
+            finally
+            {
+                held?.Dispose();
             }
             return report;
         }
 
         /// <summary>Verifies the histories of one namespace (optionally some keys) against their memories; changes nothing.</summary>
-        public virtual StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null)
+        public StoreReport VerifyProvenance(string ns, Func<string, bool>? keyFilter = null)
         {
             ns = Names.NormalizeNamespace(ns);
             EnsureExists();
             var report = new StoreReport(Root);
+            var layout = Layout;
             using (var view = Storage.OpenRead())
-                foreach (var key in view.Histories(ns).Select(h => h.Value).ToList())
+                foreach (var item in layout.Histories(view, ns, report, alone: true))
                 {
+                    var key = item.Key ?? item.Stem;
                     if (keyFilter != null && !keyFilter(key)) continue;
                     report.HistoriesChecked++;
-                    if (!TryReadForVerify(() => view.ReadMemory(ns, key), ns, key, MemoryOrigin(ns, key), report, out var memory)) continue;
-                    if (memory != null) report.MemoriesChecked++;
-                    VerifyHistory(view, ns, key, memory, report);
+                    Rechecked(layout, report, false, r =>
+                    {
+                        if (!TryReadMemory(view, ns, key, r, out var memory)) return;
+                        if (memory != null) r.MemoriesChecked++;
+                        VerifyHistory(layout, ns, key, layout.History(view, ns, key, item), memory, false, r);
+                    });
                 }
             return report;
         }
@@ -99,41 +116,79 @@ namespace Engram.Core.Engine
         /// Verifies the namespace's histories against a head saved earlier: each anchored entry must still be in its
         /// chain with the same hash (no truncation, no rewriting), and every chain must verify.
         /// </summary>
-        public virtual StoreReport VerifyAgainst(ProvenanceHead head)
+        public StoreReport VerifyAgainst(ProvenanceHead head)
         {
             ChainRules.CheckAnchorHead(head);
             var ns = Names.NormalizeNamespace(head.Namespace);
             EnsureExists();
             var report = new StoreReport(Root);
+            var layout = Layout;
             using (var view = Storage.OpenRead())
                 foreach (var anchored in head.Entries)
                 {
                     report.HistoriesChecked++;
-                    var where = HistoryOrigin(ns, anchored.Key);
-                    if (view.ReadTail(ns, anchored.Key) == null)
+                    if (!layout.AnchorReadable(ns, anchored.Key, report)) continue;
+                    var history = layout.History(view, ns, anchored.Key, null);
+                    if (!history.Exists)
                     {
                         report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMissing",
-                            $"The history of '{anchored.Key}' in '{ns}' was anchored at entry {anchored.Seq} but no longer exists.", where, ns, anchored.Key, anchored.Seq));
+                            $"The history of '{anchored.Key}' in '{ns}' was anchored at entry {anchored.Seq} but no longer exists.", history.Origin, ns, anchored.Key, anchored.Seq));
                         continue;
                     }
-                    int before = report.Findings.Count;
-                    if (!TryReadForVerify(() => view.ReadMemory(ns, anchored.Key), ns, anchored.Key, MemoryOrigin(ns, anchored.Key), report, out var memory)) continue;
-                    if (memory != null) report.MemoriesChecked++;
-                    VerifyHistory(view, ns, anchored.Key, memory, report); // counts the entries it walks
-                    if (report.Findings.Count > before) continue;
-                    var entries = view.ReadHistory(ns, anchored.Key, null, includeValues: false).ToList();
-                    ChainRules.CheckAnchor(anchored, entries, ns, where, report);
+                    Rechecked(layout, report, false, r =>
+                    {
+                        int before = r.Findings.Count;
+                        if (!TryReadMemory(view, ns, anchored.Key, r, out var memory)) return;
+                        if (memory != null) r.MemoriesChecked++;
+                        VerifyHistory(layout, ns, anchored.Key, history, memory, false, r); // counts the entries it walks
+                        if (r.Findings.Count > before) return; // the chain itself is broken: already reported
+                        ChainRules.CheckAnchor(anchored, history.Entries(includeValues: false).ToList(), ns, history.Origin, r);
+                    });
                 }
             return report;
         }
 
-        /// <summary>Reads a memory for verification: null when absent; a finding (and false) when it cannot be read.</summary>
-        private static bool TryReadForVerify(Func<MemoryRecord?> read, string ns, string key, string origin, StoreReport report, out MemoryRecord? memory)
+        /// <summary>The memories of a namespace, then its histories, each against its memory.</summary>
+        /// <param name="only">When set, only the memories (and histories) whose stem it accepts.</param>
+        private void VerifyNamespace(IVerifiedLayout layout, IStorageView view, string ns, bool repair, StoreReport report, Func<string, bool>? only)
+        {
+            // Kept until the namespace's histories are checked: headers only (version and hash are compared with a history).
+            var memories = new Dictionary<string, MemoryRecord?>(StringComparer.Ordinal); // stem -> header (null: unreadable)
+            var malformed = new Dictionary<string, StoreFinding>(StringComparer.Ordinal); // stem -> its MalformedMemory finding
+            foreach (var item in layout.Memories(view, ns, report))
+            {
+                if (only != null && !only(item.Stem)) continue;
+                report.MemoriesChecked++;
+                try { memories[item.Stem] = Header(layout.CheckMemory(view, item, report, repair)); }
+                catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound) { } // gone since it was listed
+                catch (EngramException ex)
+                {
+                    memories[item.Stem] = null;
+                    var kind = ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : ex.ErrorId == EngramErrorIds.ValueTooLarge ? "ValueTooLarge" : "MalformedMemory";
+                    var f = new StoreFinding(FindingSeverity.Error, kind, ex.Message, item.Origin, ns, item.Key);
+                    report.Findings.Add(f);
+                    if (kind == "MalformedMemory") malformed[item.Stem] = f;
+                }
+            }
+            foreach (var item in layout.Histories(view, ns, report, alone: false))
+            {
+                if (only != null && !only(item.Stem)) continue;
+                report.HistoriesChecked++;
+                memories.TryGetValue(item.Stem, out var memory);
+                malformed.TryGetValue(item.Stem, out var damaged);
+                if (memories.ContainsKey(item.Stem) && memory == null && damaged == null) continue; // reported: a newer format or too large, never rewritten
+                var key = item.Key ?? memory?.Key ?? item.Stem;
+                VerifyHistory(layout, ns, key, layout.History(view, ns, key, item), memory, repair, report, damaged);
+            }
+        }
+
+        /// <summary>Reads a memory for a history check: null when absent; a finding (and false) when it cannot be read.</summary>
+        private bool TryReadMemory(IStorageView view, string ns, string key, StoreReport report, out MemoryRecord? memory)
         {
             memory = null;
             try
             {
-                memory = read();
+                memory = Header(view.ReadMemory(ns, key));
                 return true;
             }
             catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound)
@@ -142,8 +197,8 @@ namespace Engram.Core.Engine
             }
             catch (EngramException ex)
             {
-                var kind = ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : ex.ErrorId == EngramErrorIds.ValueTooLarge ? "ValueTooLarge" : "MalformedMemory";
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, kind, ex.Message, origin, ns, key));
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, ex.ErrorId == EngramErrorIds.UnsafeStorePath ? "UnsafeStorePath" : "MalformedMemory",
+                    ex.Message, ex.Target as string ?? MemoryOrigin(ns, key), ns, key));
                 return false;
             }
         }
@@ -152,59 +207,23 @@ namespace Engram.Core.Engine
         private static MemoryRecord? Header(MemoryRecord? m) =>
             m == null ? null : new MemoryRecord(m.Id, m.Namespace, m.Key, () => throw new InvalidOperationException("not kept"), m.ContentHash, m.Tags, m.Version, m.CreatedUtc, m.UpdatedUtc);
 
-        /// <summary>Checks one history's chain and that its main line ends where its memory is; with <paramref name="repair"/>,
-        /// rebuilds a lost memory from it.</summary>
-        private void VerifyHistory(IStorageView view, string ns, string key, MemoryRecord? memory, StoreReport report, bool repair = false)
-        {
-            var where = HistoryOrigin(ns, key);
-            var walk = ChainRules.CheckChain(view.ReadHistory(ns, key, null, includeValues: true), ns, key, where, report);
-            if (walk.Broken || walk.LastMain == null) return;
-            var lastMain = walk.LastMain;
-            bool consistent = memory == null ? lastMain.Action == ProvenanceActions.Deleted
-                : lastMain.Action != ProvenanceActions.Deleted && lastMain.Version == memory.Version && lastMain.ContentHash == memory.ContentHash;
-            if (!consistent && memory == null && lastMain.Action != ProvenanceActions.Deleted)
-            {
-                // The memory is gone while its history verifies (a change is all or nothing here: never a crashed write).
-                var f = ChainRules.ReportRebuild(walk, ns, key, MemoryOrigin(ns, key), null, report, out var source);
-                if (!repair || source == null) return;
-                using (var s = Storage.BeginWrite())
-                {
-                    var tail = s.ReadTail(ns, key);
-                    var (record, entry) = ChainRules.Rebuilt(walk, source, ns, key, tail?.Seq ?? 0, tail?.Hash, malformed: false);
-                    s.PutMemory(record);
-                    s.Append(tail, new[] { entry });
-                    s.Commit();
-                }
-                f.Repaired = true;
-            }
-            else if (!consistent)
-                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "HistoryMismatch",
-                    $"The memory '{key}' in '{ns}' (version {memory?.Version.ToString(CultureInfo.InvariantCulture) ?? "none"}) does not match its last history entry {lastMain.Seq} (version {lastMain.Version}, {lastMain.Action}).", where, ns, key, lastMain.Seq));
-        }
-
         /// <summary>Every branch record reads and names its place, and every memory it keeps reads and is one it covers.</summary>
-        private void VerifyBranches(IStorageView view, StoreReport report)
+        private static void VerifyBranches(IVerifiedLayout layout, IStorageView view, StoreReport report)
         {
-            var branches = Storage is IStorageLayoutCheck layout ? layout.StoredBranches(view)
-                : view.ReadBranches(null).Select(b => new KeyValuePair<string, string>(b.Key.Namespace, b.Key.Name)).ToList();
-            foreach (var b in branches)
+            foreach (var b in layout.Branches(view, report))
             {
-                string ns = b.Key, name = b.Value;
                 report.BranchesChecked++;
                 try
                 {
-                    var record = view.ReadBranch(ns, name);
+                    var record = layout.ReadBranch(view, b);
                     if (record == null) continue; // removed since it was listed
-                    if (record.Name != name || record.Namespace != ns)
-                        throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"The branch record of '{ns}@{name}' names '{record.Namespace}@{record.Name}'.", ns + "@" + name);
-                    foreach (var slot in new[] { BranchSlot.Own, BranchSlot.Base })
-                        foreach (var m in view.ReadBranchMemories(ns, name, slot))
-                            if (!record.Covers(m.Key))
-                                throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"Branch '{name}' of '{ns}' holds key '{m.Key}', which it does not cover.", ns + "@" + name);
+                    foreach (var m in layout.BranchMemories(view, b, record, report))
+                        if (!record.Covers(m.Key.Key))
+                            throw new EngramException(EngramErrorIds.MalformedMemoryFile, EngramErrorKind.InvalidData, $"'{m.Value}' holds key '{m.Key.Key}', which branch '{record.Name}' does not cover.", m.Value);
                 }
                 catch (EngramException ex)
                 {
-                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedBranch", ex.Message, BranchOrigin(ns, name), ns));
+                    report.Findings.Add(new StoreFinding(FindingSeverity.Error, "MalformedBranch", ex.Message, b.Origin, b.Namespace));
                 }
             }
         }

@@ -6,7 +6,7 @@ namespace Engram.Core
     /// <summary>Information: worth knowing, not a problem (e.g. an anchored entry retention has squashed).</summary>
     public enum FindingSeverity { Information, Warning, Error }
 
-    /// <summary>One problem found by <see cref="EngramStore.Verify"/>.</summary>
+    /// <summary>One problem found by <see cref="Engine.EngramEngine.Verify"/>.</summary>
     public sealed class StoreFinding
     {
         internal StoreFinding(FindingSeverity severity, string kind, string message, string? path, string? ns = null, string? key = null, long? seq = null)
@@ -35,14 +35,14 @@ namespace Engram.Core
         public bool Repaired { get; internal set; }
     }
 
-    /// <summary>The result of <see cref="EngramStore.Verify"/>.</summary>
+    /// <summary>The result of <see cref="Engine.EngramEngine.Verify"/>.</summary>
     public sealed class StoreReport
     {
         internal StoreReport(string root) { Root = root; }
 
         private StoreReport(string root, HashSet<string> links) { Root = root; Links = links; }
 
-        /// <summary>An empty report for one part of a verification, sharing the links found (see EngramStore.Rechecked).</summary>
+        /// <summary>An empty report for one part of a verification, sharing the links found (see EngramEngine.Rechecked).</summary>
         internal StoreReport Scratch() => new StoreReport(Root, Links);
 
         /// <summary>Findings seen while the store was being written that were gone when re-read under its lock.</summary>

@@ -5,15 +5,18 @@ using System.Linq;
 
 namespace Engram.Core.Storage
 {
-    // The verifier's checks of what only the file storage has: links inside the store, transaction records that must
-    // not be replayed, temp files, and taking the lock to re-check a finding.
-    public sealed partial class FileStorage
+    // The verifier's checks of what only the file storage has (IVerifiedLayout): links inside the store, transaction
+    // records that must not be replayed, temp files, taking the lock to re-check a finding, holding it for -Repair.
+    // Memories, histories and branches as files: FileStorage.VerifyRecords.cs.
+    public sealed partial class FileStorage : IVerifiedLayout
     {
         private const string LinkAdvice =
             "Engram does not follow links inside a store, so every read and write through it is refused (UnsafeStorePath). " +
             "Replace it with the folder or file it points to (moved into the store), or remove it.";
 
         /// <summary>Runs <paramref name="action"/> holding the store's writer lock; false (without running it) when the lock cannot be taken.</summary>
+        bool IVerifiedLayout.UnderRecheckLock(Action action) => UnderRecheckLock(action);
+
         internal bool UnderRecheckLock(Action action)
         {
             StoreLock held;
@@ -25,9 +28,13 @@ namespace Engram.Core.Storage
             return true;
         }
 
+        string IVerifiedLayout.MemoryNoun => "memory file";
+
         /// <summary>Interrupted transactions: a Warning each, or an Error when its record must not be replayed.</summary>
-        internal void VerifyTransactions(StoreReport report)
+        void IVerifiedLayout.CheckJournal(StoreReport report)
         {
+            Paths.Forget(); // a verification proves every path again
+
             var txnDir = Path.Combine(Root, Transaction.Folder);
             if (StorePaths.IsLink(txnDir))
             {
@@ -48,8 +55,18 @@ namespace Engram.Core.Storage
             }
         }
 
+        /// <summary>The writer lock, after finishing interrupted transactions and moving those that must not be replayed to
+        /// <c>_quarantine/</c>; null when a link is in the way (the scan reports it).</summary>
+        IDisposable? IVerifiedLayout.HoldForRepair()
+        {
+            try { return LockForWrite(quarantineCorrupt: true); }
+            catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.UnsafeStorePath) { return null; }
+        }
+
+        IStorageWrite IVerifiedLayout.RepairWrite() => new FileWriteSession(this);
+
         /// <summary>Temp files left in <c>_tmp</c> (deleted by repair); nothing when <c>_tmp</c> is a link.</summary>
-        internal void VerifyTempFiles(StoreReport report, bool repair)
+        void IVerifiedLayout.CheckLeftovers(StoreReport report, bool repair)
         {
             var tmp = Path.Combine(Root, "_tmp");
             if (!Directory.Exists(tmp)) return;
@@ -66,7 +83,7 @@ namespace Engram.Core.Storage
         /// transactions, nor inside <c>_quarantine</c>): an Error each. Links are never entered, and the rest of the
         /// verification skips everything under them (<see cref="StoreReport.Covers"/>).
         /// </summary>
-        internal void ScanLinks(StoreReport report)
+        void IVerifiedLayout.ScanLinks(StoreReport report)
         {
             var pending = new Stack<string>();
             pending.Push(Root);

@@ -38,7 +38,7 @@ namespace Engram.Core.Storage
             public StoreConfig? Config;
         }
 
-        private readonly StoreLock _lock;
+        private readonly StoreLock? _lock; // null: the caller holds the lock (Test-EngramStore -Repair)
         private readonly List<Op> _ops = new List<Op>();
         private readonly Dictionary<string, StringBuilder> _derived = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
         private readonly List<FileTail> _torn = new List<FileTail>();
@@ -50,6 +50,9 @@ namespace Engram.Core.Storage
         {
             _lock = storage.LockForWrite(repair);
         }
+
+        /// <summary>A session under a lock the caller already holds (and keeps when the session is disposed).</summary>
+        internal FileWriteSession(FileStorage storage) : base(storage) { }
 
         public StoreConfig Config => S.Config;
 
@@ -142,7 +145,7 @@ namespace Engram.Core.Storage
         public void CutNewest(HistoryTail tail)
         {
             var ft = (FileTail)tail;
-            var problem = EngramStore.FirstHistoryProblem(ft.Log, ft.Trailer.ValidLength, tail.Namespace, tail.Key);
+            var problem = FileStorage.FirstHistoryProblem(ft.Log, ft.Trailer.ValidLength, tail.Namespace, tail.Key);
             if (problem != null) throw HistoryDamage.Create(problem.Kind, problem.Message + " Nothing was written.", ft.Log.Path);
             FileOps.Truncate(ft.Log.Path, ft.Trailer.Start);
             _torn.RemoveAll(t => t.Log.Path == ft.Log.Path);
@@ -300,7 +303,7 @@ namespace Engram.Core.Storage
             _tmp = null;
             _rendered?.Dispose();
             _rendered = null;
-            _lock.Dispose();
+            _lock?.Dispose();
             base.Dispose();
         }
     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Engram.Core.Provenance;
+using Engram.Core.Storage;
 using Engram.Core.Values;
 
 namespace Engram.Core.Engine.Rules
@@ -14,7 +15,7 @@ namespace Engram.Core.Engine.Rules
         public ProvenanceEntry? Last, LastMain;
         /// <summary>The main-line action before the last main-line entry (squashes included).</summary>
         public string? MainActionBeforeLast;
-        /// <summary>The newest main-line entry that holds its value (checked against its content hash).</summary>
+        /// <summary>The newest main-line entry that holds its value (checked against its content hash; kept without it).</summary>
         public ProvenanceEntry? LastMainValued;
         /// <summary>When the memory's current life on main began: its first main-line entry after the last deletion.</summary>
         public DateTime? LifeStartUtc;
@@ -89,10 +90,9 @@ namespace Engram.Core.Engine.Rules
                         return Broken(walk);
                     }
                     bool large = e.Value is string text && text.Length >= LargeEntryChars;
-                    // Checked: the walk keeps entries for their metadata only, and the value of the newest valued main-line
-                    // entry (what a rebuild of a lost memory file needs): at most two values in memory at a time.
-                    bool keepValue = e.Branch == Names.DefaultBranch && e.Action != ProvenanceActions.Deleted && e.HasValue;
-                    if (!keepValue) e.Value = null;
+                    // Checked: the walk keeps entries for their metadata only (HasValue still says which held a value; a
+                    // rebuild reads the one it needs again), so one value at a time is in memory, however long the history.
+                    e.Value = null;
                     // Reading a large entry leaves several copies of it as garbage on the large object heap, which the
                     // runtime frees only at a full collection: without one per large entry, a long history of large
                     // values would grow the process by every copy of every entry (30× the value for three entries).
@@ -105,11 +105,7 @@ namespace Engram.Core.Engine.Rules
                         walk.MainActionBeforeLast = mainAction;
                         if (HistoryRules.IsFirstOrAfterDeletion(mainAction) && mainAction != ProvenanceActions.Squashed) walk.LifeStartUtc = e.TimestampUtc;
                         if (e.Action == ProvenanceActions.Deleted) walk.LastMainValued = null;
-                        else if (e.HasValue)
-                        {
-                            if (walk.LastMainValued != null) walk.LastMainValued.Value = null; // replaced: its value is not needed
-                            walk.LastMainValued = e;
-                        }
+                        else if (e.HasValue) walk.LastMainValued = e;
                         mainAction = e.Action;
                         mainVersion = e.Version;
                     }
@@ -124,6 +120,35 @@ namespace Engram.Core.Engine.Rules
 
             return walk;
         }
+
+        /// <summary>
+        /// <see cref="CheckChain"/> over one stored history, then what its layout disagrees with in the entries walked (a
+        /// trailer: <c>TrailerMismatch</c>, which also ends the walk as broken). Shared by the verifier and by a file
+        /// writer that cuts a dangling entry (only from a history that verifies).
+        /// </summary>
+        internal static ChainWalk CheckHistory(HistoryUnderCheck history, string ns, string key, StoreReport report, bool whole)
+        {
+            var walk = CheckChain(history.Entries(includeValues: true, whole), ns, key, history.Origin, report);
+            if (history.LayoutMismatch is (long seq, string why))
+            {
+                report.Findings.Add(new StoreFinding(FindingSeverity.Error, "TrailerMismatch",
+                    $"The history of '{key}' in '{ns}' has a trailer ('#~ …') that does not match entry {seq}: {why}." + RepairByHand, history.Origin, ns, key, seq));
+                walk.Broken = true;
+            }
+            return walk;
+        }
+
+        /// <summary>The first thing wrong with a stored history (chain, sequence, versions, values, layout), or null.</summary>
+        internal static StoreFinding? FirstProblem(HistoryUnderCheck history, string ns, string key)
+        {
+            var scratch = new StoreReport("");
+            CheckHistory(history, ns, key, scratch, whole: false);
+            return scratch.Findings.FirstOrDefault(f => f.Severity != FindingSeverity.Information);
+        }
+
+        /// <summary>How to deal with a damaged history, for findings (-Repair never changes one).</summary>
+        internal const string RepairByHand = " -Repair does not change a damaged history: restore the .prov file from a backup, or move it out of the store"
+            + " (the memory then continues untracked; its old history stays in the moved file).";
 
         private static ChainWalk Broken(ChainWalk walk)
         {

@@ -134,42 +134,58 @@ namespace Engram.Core.Provenance
         }
 
         /// <summary>
-        /// The entry in [start, end) without its value (parsing only its head when the value is large), after checking
-        /// that the range holds exactly one trailer line, its last (so the trailer's offset cannot skip or repeat entries).
-        /// Throws <c>MalformedProvenance</c> when it does not.
+        /// The entry in [start, end) without its value (parsing only its head), after checking that the range holds
+        /// exactly one trailer line, its last (so the trailer's offset cannot skip or repeat entries). Throws
+        /// <c>MalformedProvenance</c> when it does not. Read a chunk at a time: memory for its head, not for its value.
         /// </summary>
         private ProvenanceEntry ReadEntryHead(FileStream fs, long start, long end)
         {
             long total = end - start;
             if (total > int.MaxValue) throw Malformed($"the entry from offset {start} to {end} is larger than any entry Engram writes");
-            int length = (int)total;
-            // One pooled buffer for the range (an entry is bounded by the store's value size limit): the trailer lines are
-            // counted with a vectorized search, and the head is parsed from the same bytes.
-            var all = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
-            try
+            const int Chunk = 64 * 1024, Keep = 6; // Keep: a pattern's bytes but one, carried over to the next chunk
+            var buf = new byte[Chunk + Keep];
+            var head = new MemoryStream();
+            bool headDone = false;
+            int trailers = 0, carry = 0;
+            long read = 0;
+            fs.Position = start;
+            while (read < total)
             {
-                fs.Position = start;
-                ReadExactly(fs, all, length);
-                var range = new ReadOnlySpan<byte>(all, 0, length);
-                if (CountTrailerLines(range) != 1)
-                    throw Malformed($"the bytes from offset {start} to {end} hold {CountTrailerLines(range)} trailer lines, not one entry");
-                int valueAt = range.IndexOf(ValueLine);
-                int headLength = valueAt >= 0 ? valueAt + 1 : length;
-                return ParseEntryText(Encoding.UTF8.GetString(all, 0, headLength), includeValues: false);
+                int n = fs.Read(buf, carry, (int)Math.Min(Chunk, total - read));
+                if (n <= 0) throw new EndOfStreamException();
+                var span = new ReadOnlySpan<byte>(buf, 0, carry + n);
+                if (read == 0) trailers += CountTrailerLines(span);
+                else trailers += CountTrailerLines(span.Slice(Math.Max(0, carry - (TrailerLineStart.Length - 1))), atLineStart: false);
+                if (!headDone)
+                {
+                    int at = span.IndexOf(ValueLine);
+                    if (at < 0) head.Write(buf, carry, n);
+                    else
+                    {
+                        long headEnd = read - carry + at + 1; // the head's length: up to and including the line feed before "value:"
+                        if (headEnd < head.Length) head.SetLength(headEnd);
+                        else head.Write(buf, carry, (int)(headEnd - head.Length));
+                        headDone = true;
+                    }
+                }
+                read += n;
+                int keep = Math.Min(Keep, carry + n);
+                Buffer.BlockCopy(buf, carry + n - keep, buf, 0, keep);
+                carry = keep;
             }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(all);
-            }
+            if (trailers != 1)
+                throw Malformed($"the bytes from offset {start} to {end} hold {trailers} trailer lines, not one entry");
+            return ParseEntryText(Encoding.UTF8.GetString(head.GetBuffer(), 0, (int)head.Length), includeValues: false);
         }
 
         private static readonly byte[] ValueLine = { (byte)'\n', (byte)'v', (byte)'a', (byte)'l', (byte)'u', (byte)'e', (byte)':' };
 
-        /// <summary>The trailer lines (<c>#~ </c> at a line start) in <paramref name="range"/>, which starts at a line start.</summary>
-        private static int CountTrailerLines(ReadOnlySpan<byte> range)
+        /// <summary>The trailer lines (<c>#~ </c> at a line start) in <paramref name="range"/>, which starts at a line
+        /// start (<paramref name="atLineStart"/>) or holds the end of the bytes before it.</summary>
+        private static int CountTrailerLines(ReadOnlySpan<byte> range, bool atLineStart = true)
         {
             var afterLineFeed = new ReadOnlySpan<byte>(TrailerLineStart, 1, TrailerLineStart.Length - 1);
-            int count = range.StartsWith(afterLineFeed) ? 1 : 0;
+            int count = atLineStart && range.StartsWith(afterLineFeed) ? 1 : 0;
             for (int i = 0; ;)
             {
                 int at = range.Slice(i).IndexOf(TrailerLineStart);
@@ -311,31 +327,6 @@ namespace Engram.Core.Provenance
             finally
             {
                 own?.Dispose();
-            }
-        }
-
-        /// <summary>
-        /// Reads every complete entry up to <paramref name="validLength"/>, oldest first, streaming one entry at a time:
-        /// the text up to each trailer line (a comment at column 0, which no value can hold) is one YAML document, read
-        /// by <see cref="TryParsePlain"/> when it has the shape this build writes, else by the YAML parser.
-        /// </summary>
-        public IEnumerable<ProvenanceEntry> ReadAll(long validLength, bool includeValues = true)
-        {
-            if (validLength <= 0) yield break;
-            using (var fs = OpenRead())
-            using (var reader = new StreamReader(new BoundedStream(fs, 0, validLength), new UTF8Encoding(false)))
-            {
-                var entry = new StringBuilder();
-                string? line;
-                while ((line = reader.ReadLine()) != null)
-                {
-                    entry.Append(line).Append('\n');
-                    if (!line.StartsWith(TrailerPrefix, StringComparison.Ordinal)) continue;
-                    var text = entry.ToString();
-                    entry.Clear(); // before parsing: a large entry is not held twice while its value is built
-                    yield return ParseEntryText(text, includeValues);
-                }
-                if (entry.ToString().Trim().Length > 0) yield return ParseEntryText(entry.ToString(), includeValues); // an entry without a trailer (hand-made)
             }
         }
 

@@ -94,6 +94,16 @@ namespace Engram.Core.Values
             var head = text.Substring(start, nl - start);
             int chomp = head == "value: |-" ? 0 : head == "value: |" ? 1 : head == "value: |+" ? 2 : -1;
             if (chomp < 0 || text[stop - 1] != '\n' || text.IndexOf('\r', nl, stop - nl) >= 0) return false;
+            // One line (then only line feeds): the value is a piece of the text as it is, copied once.
+            int first = text.IndexOf('\n', nl + 1, stop - nl - 1);
+            if (first - nl - 1 >= 3 && text[nl + 1] == ' ' && text[nl + 2] == ' ' && OnlyLineFeeds(text, first, stop))
+            {
+                int length = first - nl - 3;
+                var line = text.Substring(nl + 3, chomp == 0 ? length : chomp == 1 ? length + 1 : length + stop - first);
+                if (!IsSafe(line)) return false;
+                value = line;
+                return true;
+            }
             var sb = new System.Text.StringBuilder(stop - nl);
             int pos = nl + 1;
             while (pos < stop)
@@ -115,6 +125,13 @@ namespace Engram.Core.Values
             var read = sb.ToString();
             if (!IsSafe(read)) return false; // only text Append would have written this way (no other line breaks, controls…)
             value = read;
+            return true;
+        }
+
+        private static bool OnlyLineFeeds(string text, int from, int stop)
+        {
+            for (int i = from; i < stop; i++)
+                if (text[i] != '\n') return false;
             return true;
         }
 

@@ -373,6 +373,7 @@ namespace Engram.Core.Values
         /// </summary>
         private static string StringContentHash(string s)
         {
+            if (s.Length > HashChunkChars) return LargeStringContentHash(s);
             using (var utf8 = new Utf8Buffer(0))
             using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
@@ -384,6 +385,38 @@ namespace Engram.Core.Values
                 }
                 sha.AppendData(Encoding.ASCII.GetBytes("s" + s.Length.ToString(CultureInfo.InvariantCulture) + ":"));
                 sha.AppendData(utf8.Array, 0, utf8.Length);
+                return "sha256:" + Names.Hex(sha.GetHashAndReset());
+            }
+        }
+
+        /// <summary>Strings longer than this are hashed a chunk at a time.</summary>
+        private const int HashChunkChars = 256 * 1024;
+
+        /// <summary>
+        /// <see cref="StringContentHash"/> of a long string, encoded and hashed a chunk at a time (the same bytes, so the
+        /// same hash): memory for a chunk, not for a copy of the string's UTF-8 (a 200 MB value would take 200 MB more).
+        /// </summary>
+        private static string LargeStringContentHash(string s)
+        {
+            var encoder = Utf8Buffer.Strict.GetEncoder();
+            var chars = new char[HashChunkChars];
+            var bytes = new byte[Utf8Buffer.Strict.GetMaxByteCount(HashChunkChars)];
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                sha.AppendData(Encoding.ASCII.GetBytes("s" + s.Length.ToString(CultureInfo.InvariantCulture) + ":"));
+                for (int at = 0; at < s.Length; at += HashChunkChars)
+                {
+                    int n = Math.Min(HashChunkChars, s.Length - at);
+                    s.CopyTo(at, chars, 0, n);
+                    int written;
+                    try { written = encoder.GetBytes(chars, 0, n, bytes, 0, flush: at + n == s.Length); }
+                    catch (EncoderFallbackException)
+                    {
+                        CheckText(s); // throws the error naming the position
+                        throw;
+                    }
+                    sha.AppendData(bytes, 0, written);
+                }
                 return "sha256:" + Names.Hex(sha.GetHashAndReset());
             }
         }
