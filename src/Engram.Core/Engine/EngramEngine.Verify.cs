@@ -152,22 +152,30 @@ namespace Engram.Core.Engine
         /// <param name="only">When set, only the memories (and histories) whose stem it accepts.</param>
         private void VerifyNamespace(IVerifiedLayout layout, IStorageView view, string ns, bool repair, StoreReport report, Func<string, bool>? only)
         {
-            // Kept until the namespace's histories are checked: headers only (version and hash are compared with a history).
+            // Kept until the namespace's histories are checked: the headers of memories with a history only (version and hash
+            // are compared with it), so an untracked namespace of a million memories holds nothing but its history names.
+            // The names are listed first into a scratch report: the histories' findings come once, from the walk below.
+            var tracked = new HashSet<string>(layout.Histories(view, ns, report.Scratch(), alone: false).Select(h => h.Stem), StringComparer.Ordinal);
             var memories = new Dictionary<string, MemoryRecord?>(StringComparer.Ordinal); // stem -> header (null: unreadable)
             var malformed = new Dictionary<string, StoreFinding>(StringComparer.Ordinal); // stem -> its MalformedMemory finding
             foreach (var item in layout.Memories(view, ns, report))
             {
                 if (only != null && !only(item.Stem)) continue;
                 report.MemoriesChecked++;
-                try { memories[item.Stem] = Header(layout.CheckMemory(view, item, report, repair)); }
+                bool keep = tracked.Contains(item.Stem);
+                try
+                {
+                    var header = Header(layout.CheckMemory(view, item, report, repair));
+                    if (keep) memories[item.Stem] = header;
+                }
                 catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MemoryNotFound) { } // gone since it was listed
                 catch (EngramException ex)
                 {
-                    memories[item.Stem] = null;
+                    if (keep) memories[item.Stem] = null;
                     var kind = ex.ErrorId == EngramErrorIds.UnsupportedFormatVersion ? "UnsupportedFormat" : ex.ErrorId == EngramErrorIds.ValueTooLarge ? "ValueTooLarge" : "MalformedMemory";
                     var f = new StoreFinding(FindingSeverity.Error, kind, ex.Message, item.Origin, ns, item.Key);
                     report.Findings.Add(f);
-                    if (kind == "MalformedMemory") malformed[item.Stem] = f;
+                    if (kind == "MalformedMemory" && keep) malformed[item.Stem] = f;
                 }
             }
             foreach (var item in layout.Histories(view, ns, report, alone: false))
