@@ -32,13 +32,15 @@ namespace Engram.Benchmarks
         public static int Run(string[] args)
         {
             var only = new List<string>();
-            int storeSize = 100_000;
+            int storeSize = 100_000, bulkCount = 20_000, bulkRounds = 1;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--rounds" && i + 1 < args.Length) _rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 else if (args[i] == "--batch-ms" && i + 1 < args.Length) _batch = TimeSpan.FromMilliseconds(int.Parse(args[++i], CultureInfo.InvariantCulture));
                 else if (args[i] == "--only" && i + 1 < args.Length) only.Add(args[++i]);
                 else if (args[i] == "--store-size" && i + 1 < args.Length) storeSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                else if (args[i] == "--count" && i + 1 < args.Length) bulkCount = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                else if (args[i] == "--bulk-rounds" && i + 1 < args.Length) bulkRounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
             }
             bool Want(string group) => only.Count == 0 || only.Any(o => group.Contains(o, StringComparison.OrdinalIgnoreCase));
 
@@ -162,6 +164,9 @@ namespace Engram.Benchmarks
                             () => big.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(b++) & 1]) { Actor = BenchEnv.Actor }));
                     }
                 }
+                if (only.Any(o => o.Equals("bulk", StringComparison.OrdinalIgnoreCase)))
+                    Bulk.Run(bulkCount, bulkRounds, dirs, drops); // target 3 of issue 16: asked for by name (it takes minutes)
+                if (only.Any(o => o.Equals("bulk-core", StringComparison.OrdinalIgnoreCase))) Bulk.RunCore(bulkCount, dirs, drops);
                 if (Want("pg"))
                 {
                     // Target 4 of issue 16: a tracked Set on PostgreSQL against the floor the protocol sets — one bare
