@@ -14,11 +14,12 @@ namespace Engram.Benchmarks
     /// of each backend, batched (the default) and one by one (<c>-ErrorAction Stop</c> turns batching off: one engine Set
     /// and one write session per record, which is what every pipeline did before batches). The input objects are made
     /// before the clock starts; the time of piping them into <c>Out-Null</c> is shown beside. Each round runs every
-    /// configuration once, alternating the order of the two modes; medians over rounds.
+    /// configuration once, alternating the order of the two modes; medians over rounds. <c>--batched-only</c> skips the
+    /// one-by-one runs (for a large N: they take minutes).
     /// </summary>
     public static class Bulk
     {
-        public static void Run(int count, int rounds, List<string> dirs, List<Action> drops)
+        public static void Run(int count, int rounds, List<string> dirs, List<Action> drops, bool batchedOnly = false)
         {
             Console.WriteLine($"Bulk: {count:N0} memories of 100 B piped into one Set-EngramMemory (tracked namespace), {rounds} round(s)");
             using var session = new EngramSession(options: new EngramSessionOptions { Output = TextWriter.Null, CaptureHostText = false });
@@ -30,7 +31,7 @@ namespace Engram.Benchmarks
             if (!made.Succeeded) throw new InvalidOperationException(string.Join("; ", made.AllErrors));
             double floor = Convert.ToDouble(made.BaseObjects[made.BaseObjects.Count - 1], CultureInfo.InvariantCulture);
 
-            var modes = new[] { "batched", "one by one" };
+            var modes = batchedOnly ? new[] { "batched" } : new[] { "batched", "one by one" };
             var times = new Dictionary<(string Backend, string Mode), List<double>>();
             for (int round = 0; round < rounds; round++)
             {
@@ -67,9 +68,9 @@ namespace Engram.Benchmarks
             foreach (var backend in StoreSize.Backends())
             {
                 double Median(string mode) { var l = times[(backend, mode)].OrderBy(x => x).ToList(); return l[l.Count / 2]; }
-                double batched = Median("batched"), single = Median("one by one");
-                foreach (var (mode, t) in new[] { ("batched", batched), ("one by one", single) })
-                    Console.WriteLine($"| {backend} | {mode} | {t:0.00} s | {count / t:N0} | {single / t:0.0}× | {(count / t >= 2470 ? "yes" : "**no**")} |");
+                double batched = Median("batched"), single = batchedOnly ? double.NaN : Median("one by one");
+                foreach (var (mode, t) in modes.Select(m => (m, m == "batched" ? batched : single)))
+                    Console.WriteLine($"| {backend} | {mode} | {t:0.00} s | {count / t:N0} | {(double.IsNaN(single) ? "–" : (single / t).ToString("0.0", CultureInfo.InvariantCulture) + "×")} | {(count / t >= 2470 ? "yes" : "**no**")} |");
             }
             Console.WriteLine($"(the same objects piped into Out-Null: {floor:0.00} s)");
         }

@@ -165,7 +165,7 @@ namespace Engram.Benchmarks
                     }
                 }
                 if (only.Any(o => o.Equals("bulk", StringComparison.OrdinalIgnoreCase)))
-                    Bulk.Run(bulkCount, bulkRounds, dirs, drops); // target 3 of issue 16: asked for by name (it takes minutes)
+                    Bulk.Run(bulkCount, bulkRounds, dirs, drops, args.Contains("--batched-only")); // target 3 of issue 16: asked for by name (it takes minutes)
                 if (only.Any(o => o.Equals("bulk-core", StringComparison.OrdinalIgnoreCase))) Bulk.RunCore(bulkCount, dirs, drops);
                 if (Want("pg"))
                 {
