@@ -44,6 +44,18 @@ namespace Engram.Storage.Sql
             return rows;
         }
 
+        /// <summary>Runs a query whose text is run again and again (a writer's read of each memory of a batch) through
+        /// the kept command of that text (see <see cref="Prepared"/>).</summary>
+        public void ReadPrepared(string sql, (string name, object? value)[] parameters, Action<DbDataReader> read)
+        {
+            var cmd = Prepared(sql, parameters, out bool kept);
+            try
+            {
+                using (var r = cmd.ExecuteReader()) read(r);
+            }
+            finally { if (!kept) cmd.Dispose(); }
+        }
+
         /// <summary>Statements kept for reuse, at most this many per connection.</summary>
         private const int PreparedLimit = 64;
 
