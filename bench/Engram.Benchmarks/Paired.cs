@@ -33,7 +33,7 @@ namespace Engram.Benchmarks
         public static int Run(string[] args)
         {
             var only = new List<string>();
-            int storeSize = 100_000, scaleSize = 1_000_000;
+            int storeSize = 100_000, scaleSize = 1_000_000, bulkCount = 20_000, bulkRounds = 1;
             for (int i = 0; i < args.Length; i++)
             {
                 if (args[i] == "--rounds" && i + 1 < args.Length) _rounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -41,6 +41,8 @@ namespace Engram.Benchmarks
                 else if (args[i] == "--only" && i + 1 < args.Length) only.Add(args[++i]);
                 else if (args[i] == "--store-size" && i + 1 < args.Length) storeSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
                 else if (args[i] == "--scale-size" && i + 1 < args.Length) scaleSize = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                else if (args[i] == "--count" && i + 1 < args.Length) bulkCount = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                else if (args[i] == "--bulk-rounds" && i + 1 < args.Length) bulkRounds = int.Parse(args[++i], CultureInfo.InvariantCulture);
             }
             bool Want(string group) => only.Count == 0 || only.Any(o => group.Contains(o, StringComparison.OrdinalIgnoreCase));
 
@@ -164,7 +166,7 @@ namespace Engram.Benchmarks
                             () => big.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(b++) & 1]) { Actor = BenchEnv.Actor }));
                     }
                 }
-                if (Want("scale"))
+                if (only.Any(o => o.Equals("scale", StringComparison.OrdinalIgnoreCase))) // asked for by name: it builds stores of a million
                 {
                     // Target 5 of issue 16: one namespace of 1,000,000 memories (fixtures, built once): Get by key
                     // against a namespace of 1,000, then the peak memory of listing, Verify and Copy (one process each).
@@ -179,6 +181,9 @@ namespace Engram.Benchmarks
                     Console.WriteLine();
                     foreach (var line in Scale.PeakTable(new[] { "file", "sqlite" }, scaleSize)) Console.WriteLine(line); // a row per child process, as it ends
                 }
+                if (only.Any(o => o.Equals("bulk", StringComparison.OrdinalIgnoreCase)))
+                    Bulk.Run(bulkCount, bulkRounds, dirs, drops, args.Contains("--batched-only")); // target 3 of issue 16: asked for by name (it takes minutes)
+                if (only.Any(o => o.Equals("bulk-core", StringComparison.OrdinalIgnoreCase))) Bulk.RunCore(bulkCount, dirs, drops);
                 if (Want("pg"))
                 {
                     // Target 4 of issue 16: a tracked Set on PostgreSQL against the floor the protocol sets — one bare

@@ -140,7 +140,7 @@ namespace Engram.PowerShell
             string.IsNullOrWhiteSpace(actor) ? StoreLocator.DefaultActor() : actor!;
 
         /// <summary>Writes a non-terminating error for an Engram failure.</summary>
-        protected void WriteEngramError(EngramException ex) => WriteError(ToErrorRecord(ex));
+        protected virtual void WriteEngramError(EngramException ex) => WriteError(ToErrorRecord(ex));
 
         /// <summary>Stops the command with an Engram failure.</summary>
         protected void ThrowEngramError(EngramException ex) => ThrowTerminatingError(ToErrorRecord(ex));

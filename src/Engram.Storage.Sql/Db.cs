@@ -36,10 +36,62 @@ namespace Engram.Storage.Sql
 
         public int Exec(string sql, params (string, object?)[] parameters)
         {
+            var cmd = Prepared(sql, parameters, out bool kept);
             int rows;
-            using (var cmd = Command(sql, parameters)) rows = cmd.ExecuteNonQuery();
+            try { rows = cmd.ExecuteNonQuery(); }
+            finally { if (!kept) cmd.Dispose(); }
             FaultHook?.Invoke("exec");
             return rows;
+        }
+
+        /// <summary>Runs a query whose text is run again and again (a writer's read of each memory of a batch) through
+        /// the kept command of that text (see <see cref="Prepared"/>).</summary>
+        public void ReadPrepared(string sql, (string name, object? value)[] parameters, Action<DbDataReader> read)
+        {
+            var cmd = Prepared(sql, parameters, out bool kept);
+            try
+            {
+                using (var r = cmd.ExecuteReader()) read(r);
+            }
+            finally { if (!kept) cmd.Dispose(); }
+        }
+
+        /// <summary>Statements kept for reuse, at most this many per connection.</summary>
+        private const int PreparedLimit = 64;
+
+        private Dictionary<string, DbCommand>? _prepared;
+
+        /// <summary>
+        /// The command of a statement, kept per statement text with its parameters set anew: a statement run again (a
+        /// batch writes hundreds of memories with the same few statements) is parsed and planned once per connection.
+        /// </summary>
+        private DbCommand Prepared(string sql, (string name, object? value)[] parameters, out bool kept)
+        {
+            kept = true;
+            _prepared ??= new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+            if (_prepared.TryGetValue(sql, out var cmd) && SameNames(cmd, parameters))
+            {
+                cmd.Transaction = Transaction;
+                for (int i = 0; i < parameters.Length; i++) cmd.Parameters[i].Value = parameters[i].value ?? DBNull.Value;
+                return cmd;
+            }
+            cmd?.Dispose();
+            _prepared.Remove(sql);
+            cmd = Command(sql, parameters);
+            if (_prepared.Count < PreparedLimit) _prepared[sql] = cmd;
+            else kept = false; // a statement text seen once among many: run and dispose
+            return cmd;
+        }
+
+        private static bool SameNames(DbCommand cmd, (string name, object? value)[] parameters)
+        {
+            if (cmd.Parameters.Count != parameters.Length) return false;
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var name = cmd.Parameters[i].ParameterName;
+                if (name.Length != parameters[i].name.Length + 1 || string.CompareOrdinal(name, 1, parameters[i].name, 0, parameters[i].name.Length) != 0) return false;
+            }
+            return true;
         }
 
         public object? Scalar(string sql, params (string, object?)[] parameters)
@@ -70,6 +122,8 @@ namespace Engram.Storage.Sql
 
         public void Dispose()
         {
+            if (_prepared != null) foreach (var cmd in _prepared.Values) cmd.Dispose();
+            _prepared = null;
             Transaction?.Dispose();
             Connection.Dispose();
         }

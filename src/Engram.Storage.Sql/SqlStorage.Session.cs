@@ -369,18 +369,14 @@ namespace Engram.Storage.Sql
             else
             {
                 Flush();
-                Run(db =>
+                Run(db => db.ReadPrepared(reads, parameters, r =>
                 {
-                    using (var cmd = db.Command(reads, parameters))
-                    using (var r = cmd.ExecuteReader())
-                    {
-                        if (r.Read()) doc = r.GetString(0);
-                        r.NextResult();
-                        if (r.Read()) tail = SqlStorage.ReadTailRow(r, ns, key);
-                        r.NextResult();
-                        while (r.Read()) branches.Add((r.GetString(0), r.GetString(1), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture)));
-                    }
-                });
+                    if (r.Read()) doc = r.GetString(0);
+                    r.NextResult();
+                    if (r.Read()) tail = SqlStorage.ReadTailRow(r, ns, key);
+                    r.NextResult();
+                    while (r.Read()) branches.Add((r.GetString(0), r.GetString(1), Convert.ToInt32(r.GetValue(2), CultureInfo.InvariantCulture)));
+                }));
             }
             _tails[(ns, key)] = tail;
             _branches[ns] = branches.OrderBy(b => b.Name, StringComparer.Ordinal)

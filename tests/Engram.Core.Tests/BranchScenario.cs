@@ -67,17 +67,21 @@ namespace Engram.Core.Tests
         /// <summary>A named multi-file operation on the built store.</summary>
         public sealed class Operation
         {
-            public Operation(string name, Func<EngramStore, object?> run, bool fastPath = false)
+            public Operation(string name, Func<EngramStore, object?> run, bool fastPath = false, bool batch = false)
             {
                 Name = name;
                 Run = run;
                 FastPath = fastPath;
+                Batch = batch;
             }
 
             public string Name { get; }
             public Func<EngramStore, object?> Run { get; }
             /// <summary>A single-memory write without a transaction (its only step is "prov-appended").</summary>
             public bool FastPath { get; }
+            /// <summary>A batch (SetMany/RemoveMany): when its session fails (not a crash), its records are written again
+            /// one at a time, so the operation as a whole still succeeds.</summary>
+            public bool Batch { get; }
             public override string ToString() => Name;
         }
 
@@ -92,6 +96,20 @@ namespace Engram.Core.Tests
             new Operation("branch-remove", s => s.Remove(Ns, "e", "writer", "other drops e", "other")),
             new Operation("main-set-with-base", s => s.Set(new SetRequest(Ns, "e", 50) { Actor = "writer", Reason = "main changes e" })),
             new Operation("main-remove-with-base", s => s.Remove(Ns, "a", "writer", "main drops a")),
+            // A batch (SetMany/RemoveMany): one write session, so one journal transaction for all of it.
+            new Operation("set-many", s => s.SetMany(new[]
+            {
+                new SetRequest(Ns, "e", 51) { Actor = "writer", Reason = "batch: main changes e" }, // keeps bases for feat and other
+                new SetRequest(Ns, "z", 26) { Actor = "writer", Reason = "batch: new z" },
+                new SetRequest(Ns, "a", 11) { Branch = "feat", Actor = "writer", Reason = "batch: feat changes a again" },
+                new SetRequest(Untracked, "s2", 22) { Actor = "writer" },
+            }), batch: true),
+            new Operation("remove-many", s => s.RemoveMany(new[]
+            {
+                new RemoveRequest(Ns, "d") { Actor = "writer", Reason = "batch: main drops d" },
+                new RemoveRequest(Ns, "e") { Actor = "writer", Reason = "batch: other drops e", Branch = "other" },
+                new RemoveRequest(Untracked, "s2") { Actor = "writer" },
+            }), batch: true),
             new Operation("main-set-fast-path", s => s.Set(new SetRequest(Ns, "c", 333) { Actor = "writer", Reason = "main changes c again" }), fastPath: true),
         };
 
@@ -115,6 +133,10 @@ namespace Engram.Core.Tests
                     return $"set {s.Memory.Key}@{s.Memory.Branch} v{s.Memory.Version} changed={s.Changed} entry={s.Entry?.Seq}";
                 case Provenance.ProvenanceEntry e:
                     return $"entry {e.Seq} {e.Action}@{e.Branch}";
+                case IEnumerable<SetOutcome> many:
+                    return string.Join(" | ", many.Select(o => o.Error != null ? "error " + ((o.Error as EngramException)?.ErrorId ?? o.Error.GetType().Name) : Describe(o.Result)));
+                case IEnumerable<RemoveOutcome> many:
+                    return string.Join(" | ", many.Select(o => o.Error != null ? "error " + ((o.Error as EngramException)?.ErrorId ?? o.Error.GetType().Name) : Describe(o.Entry)));
                 case null:
                     return "null";
                 default:

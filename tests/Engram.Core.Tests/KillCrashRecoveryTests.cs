@@ -44,7 +44,7 @@ namespace Engram.Core.Tests
             int.TryParse(Environment.GetEnvironmentVariable("ENGRAM_KILL_RUNS"), out var n) && n > 0 ? n : 3;
 
         /// <summary>Runs the worker from <paramref name="start"/>, kills it after <paramref name="killAfterMs"/>; returns the acknowledged indexes.</summary>
-        private static List<long> RunAndKill(string root, long start, int killAfterMs, bool sets = false)
+        private static List<long> RunAndKill(string root, long start, int killAfterMs, string? mode = null)
         {
             var psi = new ProcessStartInfo(DotNet())
             {
@@ -57,7 +57,7 @@ namespace Engram.Core.Tests
             psi.ArgumentList.Add(root);
             psi.ArgumentList.Add("100000");
             psi.ArgumentList.Add(start.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (sets) psi.ArgumentList.Add("sets");
+            if (mode != null) psi.ArgumentList.Add(mode);
 
             var acks = new List<long>();
             var errors = new List<string>();
@@ -196,12 +196,15 @@ namespace Engram.Core.Tests
         /// A worker killed at random while it starts histories (a new memory in a tracked namespace; a new memory with
         /// -TrackProvenance in an untracked one) and revises others: every acknowledged write is there with its one
         /// entry; a write in flight is either whole or gone without a trace (no memory, and no history that would make
-        /// the memory tracked).
+        /// the memory tracked). In "batch" mode the three writes of an iteration are one batch (SetMany: one journal
+        /// transaction), and an iteration in flight is whole or gone as a whole.
         /// </summary>
-        [Fact]
-        public void KilledWriter_LosesNoAcknowledgedWrite_AndLeavesNoHistoryWithoutItsMemory()
+        [Theory]
+        [InlineData("sets")]
+        [InlineData("batch")]
+        public void KilledWriter_LosesNoAcknowledgedWrite_AndLeavesNoHistoryWithoutItsMemory(string mode)
         {
-            var root = _dir.NewRoot("kill-sets");
+            var root = _dir.NewRoot("kill-" + mode);
             new EngramStore(root).Initialize();
             var rng = new Random();
             var acked = new List<long>();
@@ -210,7 +213,7 @@ namespace Engram.Core.Tests
             for (int run = 0; run < KillRuns; run++)
             {
                 int delay = rng.Next(200, 1001);
-                var acks = RunAndKill(root, start, delay, sets: true);
+                var acks = RunAndKill(root, start, delay, mode);
                 acked.AddRange(acks);
                 long current = acks.Count > 0 ? acks.Last() + 1 : start;
                 inFlight.Add(current);
@@ -244,6 +247,9 @@ namespace Engram.Core.Tests
             {
                 WholeOrGone("shared", "n" + i, i);
                 WholeOrGone("session", "u" + i, i);
+                if (mode == "batch")
+                    Assert.True((store.TryGet("shared", "n" + i) != null) == (store.TryGet("session", "u" + i) != null),
+                        $"iteration {i}: half of a batch is in the store");
             }
             var expected = new HashSet<string>(acked.Concat(inFlight).Select(i => "n" + i));
             foreach (var k in store.ListKeys("shared", null).Where(k => k.StartsWith('n')))

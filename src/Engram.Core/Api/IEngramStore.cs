@@ -34,6 +34,11 @@ namespace Engram.Core
         IReadOnlyList<NamespaceInfo> GetNamespaces();
         SetResult Set(SetRequest request);
         ProvenanceEntry? Remove(string ns, string key, string? actor = null, string? reason = null, string? branch = null);
+        /// <summary>Many Sets in few write sessions (one lock and one transaction each), each with the outcome it would have
+        /// had alone, in order; a refused request gets its own error and the others still commit.</summary>
+        IReadOnlyList<SetOutcome> SetMany(IReadOnlyList<SetRequest> requests);
+        /// <summary>Many Removes in few write sessions, as <see cref="SetMany"/>.</summary>
+        IReadOnlyList<RemoveOutcome> RemoveMany(IReadOnlyList<RemoveRequest> requests);
 
         // provenance
         bool HasProvenance(string ns, string key);

@@ -140,77 +140,66 @@ namespace Engram.Core.Engine
 
         // ------------------------------------------------------------------ writes on a branch
 
-        private SetResult SetOnBranch(SetRequest request, CheckedWrite w)
+        /// <summary>The rules of one Set on a branch, staged into <paramref name="s"/> (not committed); refusals come
+        /// before anything is staged.</summary>
+        private SetResult StageOnBranch(IStorageWrite s, SetRequest request, CheckedWrite w)
         {
             string ns = w.Namespace, branch = w.Branch, key = w.Key, actor = w.Actor, contentHash = w.ContentHash;
-            EnsureExists();
-            using (var s = Storage.BeginWrite())
+            var record = RequireBranch(s, ns, branch);
+            if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
+            var main = s.ReadMemory(ns, key);
+            // Reconciled before the tracking decision, as on main: a lone entry of a write that never finished is cut
+            // first and does not make the memory tracked.
+            var tail = Reconcile(s, main, ns, key);
+            bool tracked = WriteRules.Tracked(request, tail != null, s.Config, ns, key, mainLine: false); // true whenever a tail remains
+            var sources = ResolveSources(request);
+
+            var view = ViewRaw(s, ns, branch, key);
+            var live = view != null && !view.Deleted ? view : null;
+            ConditionalWrite.Check(request, live, ns, key, branch);
+            var newTags = w.Tags ?? live?.Tags ?? Array.Empty<string>();
+            if (live != null && !request.IsCognitive && live.ContentHash == contentHash && newTags.SequenceEqual(live.Tags, StringComparer.Ordinal))
+                return new SetResult(live, false, null);
+
+            var now = DateTime.UtcNow;
+            var id = view != null && view.Id.Length > 0 ? view.Id : main?.Id ?? (tail != null ? s.ReadEntry(tail, includeValues: false).MemoryId : Guid.NewGuid().ToString("N"));
+            var version = (view?.Version ?? 0) + 1;
+            var written = new MemoryRecord(id, ns, key, request.Value, newTags, version, live?.CreatedUtc ?? now, now, branch);
+            bool firstChange = s.ReadBranchMemory(ns, branch, BranchSlot.Own, key) == null;
+            var entries = new List<ProvenanceEntry>();
+            if (tracked)
             {
-                var record = RequireBranch(s, ns, branch);
-                if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
-                var main = s.ReadMemory(ns, key);
-                // Reconciled before the tracking decision, as on main: a lone entry of a write that never finished is cut
-                // first and does not make the memory tracked.
-                var tail = Reconcile(s, main, ns, key);
-                bool tracked = WriteRules.Tracked(request, tail != null, s.Config, ns, key, mainLine: false); // true whenever a tail remains
-                var sources = ResolveSources(request);
-
-                var view = ViewRaw(s, ns, branch, key);
-                var live = view != null && !view.Deleted ? view : null;
-                ConditionalWrite.Check(request, live, ns, key, branch);
-                var newTags = w.Tags ?? live?.Tags ?? Array.Empty<string>();
-                if (live != null && !request.IsCognitive && live.ContentHash == contentHash && newTags.SequenceEqual(live.Tags, StringComparer.Ordinal))
-                {
-                    s.Commit();
-                    return new SetResult(live, false, null);
-                }
-
-                var now = DateTime.UtcNow;
-                var id = view != null && view.Id.Length > 0 ? view.Id : main?.Id ?? (tail != null ? s.ReadEntry(tail, includeValues: false).MemoryId : Guid.NewGuid().ToString("N"));
-                var version = (view?.Version ?? 0) + 1;
-                var written = new MemoryRecord(id, ns, key, request.Value, newTags, version, live?.CreatedUtc ?? now, now, branch);
-                bool firstChange = s.ReadBranchMemory(ns, branch, BranchSlot.Own, key) == null;
-                s.PutBranchMemory(ns, branch, BranchSlot.Own, written);
-                ProvenanceEntry? last = null;
-                if (tracked)
-                {
-                    var entries = new List<ProvenanceEntry>();
-                    if (firstChange && record.Keys == null && live != null)
-                        entries.Add(WriteRules.ForkedEntry(tail, live, ns, key, actor, now, branch, null));
-                    entries.Add(WriteRules.NewEntry(tail, id, ns, key, request.Action ?? (live == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
-                        actor, now, branch, version, request.Reason, contentHash, request.Value, details: CognitionDetails(request, sources), previous: entries.LastOrDefault()));
-                    last = entries.Last();
-                    s.Append(tail, entries);
-                    foreach (var src in sources) s.AddDerived(src.Ref.Namespace, src.Ref.Key, src.Version, last);
-                }
-                s.Commit();
-                return new SetResult(written, true, last);
+                if (firstChange && record.Keys == null && live != null)
+                    entries.Add(WriteRules.ForkedEntry(tail, live, ns, key, actor, now, branch, null));
+                entries.Add(WriteRules.NewEntry(tail, id, ns, key, request.Action ?? (live == null ? ProvenanceActions.Created : ProvenanceActions.Revised),
+                    actor, now, branch, version, request.Reason, contentHash, request.Value, details: CognitionDetails(request, sources), previous: entries.LastOrDefault()));
             }
+            var last = entries.LastOrDefault(); // made before anything is staged
+            s.PutBranchMemory(ns, branch, BranchSlot.Own, written);
+            if (last != null)
+            {
+                s.Append(tail, entries);
+                foreach (var src in sources) s.AddDerived(src.Ref.Namespace, src.Ref.Key, src.Version, last);
+            }
+            return new SetResult(written, true, last);
         }
 
-        private ProvenanceEntry? RemoveOnBranch(string ns, string key, string? actor, string? reason, string branch)
+        private ProvenanceEntry? StageRemoveOnBranch(IStorageWrite s, CheckedRemove r)
         {
-            ns = Names.NormalizeNamespace(ns);
-            Names.ValidateKey(key);
-            actor = WriteRules.NormalizeActor(actor);
-            EnsureExists();
-            using (var s = Storage.BeginWrite())
+            string ns = r.Namespace, key = r.Key, branch = r.Branch;
+            var record = RequireBranch(s, ns, branch);
+            if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
+            var view = ViewRaw(s, ns, branch, key);
+            if (view == null || view.Deleted) throw StoreErrors.MemoryMissing(ns, key);
+            var tail = Reconcile(s, s.ReadMemory(ns, key), ns, key); // before anything is staged: it may refuse
+            s.PutBranchMemory(ns, branch, BranchSlot.Own, MemoryRecord.Tombstone(view.Id, ns, key, view.Version, branch));
+            ProvenanceEntry? entry = null;
+            if (tail != null)
             {
-                var record = RequireBranch(s, ns, branch);
-                if (!record.Covers(key)) throw StoreErrors.NotInBranch(ns, branch, key);
-                var view = ViewRaw(s, ns, branch, key);
-                if (view == null || view.Deleted) throw StoreErrors.MemoryMissing(ns, key);
-                s.PutBranchMemory(ns, branch, BranchSlot.Own, MemoryRecord.Tombstone(view.Id, ns, key, view.Version, branch));
-                ProvenanceEntry? entry = null;
-                var tail = Reconcile(s, s.ReadMemory(ns, key), ns, key);
-                if (tail != null)
-                {
-                    entry = WriteRules.NewEntry(tail, view.Id, ns, key, ProvenanceActions.Deleted, actor, DateTime.UtcNow, branch, view.Version, reason, null, null, hasValue: false);
-                    s.Append(tail, new[] { entry });
-                }
-                s.Commit();
-                return entry;
+                entry = WriteRules.NewEntry(tail, view.Id, ns, key, ProvenanceActions.Deleted, r.Actor, DateTime.UtcNow, branch, view.Version, r.Reason, null, null, hasValue: false);
+                s.Append(tail, new[] { entry });
             }
+            return entry;
         }
     }
 }

@@ -252,7 +252,10 @@ namespace Engram.Core.Storage
                                 sb.Append(text);
                             }
                             if (appended.ContainsKey(logPath)) throw new InvalidOperationException("Two appends to one history in a session: append the entries together.");
-                            txn.Append(logPath, sb.ToString(), start);
+                            // A new history (a batch creates many) is a new file renamed in, like a memory: cheaper than an
+                            // append that copies its staged bytes; the journal makes it all or nothing either way.
+                            if (o.After == null && !File.Exists(logPath)) txn.Write(logPath, sb.ToString());
+                            else txn.Append(logPath, sb.ToString(), start);
                             appended[logPath] = offset;
                             break;
                         case K.ReplaceHistory:

@@ -174,7 +174,8 @@ namespace Engram.Core.Storage
         /// <summary>Appends consecutive entries to one history, after <paramref name="after"/> (null: the history is new).</summary>
         void Append(HistoryTail? after, IReadOnlyList<ProvenanceEntry> entries);
 
-        /// <summary>Removes the newest entry (one a writer left dangling), at once, before anything else of this session.</summary>
+        /// <summary>Removes the newest entry (one a writer left dangling), at once, before anything else of this session
+        /// touches that history (a batch may already have staged changes to other memories: they are left as they are).</summary>
         void CutNewest(HistoryTail tail);
 
         /// <summary>Replaces a whole history (squash, repair, import).</summary>

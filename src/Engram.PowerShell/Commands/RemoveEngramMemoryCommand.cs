@@ -41,6 +41,23 @@ namespace Engram.PowerShell.Commands
         [Parameter]
         public string? Reason { get; set; }
 
+        private PipelineBatch<RemoveRequest, RemoveOutcome>? _batch; // piped records: committed together (see PipelineBatch)
+
+        protected override void BeginEngramProcessing()
+        {
+            if (PipelineBatch<RemoveRequest, RemoveOutcome>.Applies(this))
+                _batch = new PipelineBatch<RemoveRequest, RemoveOutcome>((store, requests) => store.RemoveMany(requests), ex => base.WriteEngramError(ex));
+        }
+
+        protected override void EndEngramProcessing() => _batch?.Flush();
+
+        /// <summary>Errors keep their place among the outputs of the records piped before them.</summary>
+        protected override void WriteEngramError(EngramException ex)
+        {
+            if (_batch != null) _batch.AddError(ex);
+            else base.WriteEngramError(ex);
+        }
+
         protected override void ProcessEngramRecord()
         {
             if (!TryOpen(Namespace, out var store, out var ns)) return;
@@ -72,9 +89,20 @@ namespace Engram.PowerShell.Commands
                     $"No memory '{key}' in namespace '{ns}'.", ns + "/" + key);
                 var onBranch = Names.NormalizeBranch(branch) == Names.DefaultBranch ? "" : "@" + branch;
                 if (!ShouldProcess($"{ns}/{key}{onBranch} in {store.Root}", "Remove memory")) return;
-                var entry = store.Remove(ns, key, ResolveActor(Actor), Reason, branch);
-                WriteVerbose(entry == null ? $"Removed {ns}/{key} (untracked: no history)." : $"Removed {ns}/{key}; history kept (entry {entry.Seq}).");
+                if (_batch == null)
+                {
+                    Report(ns, key, store.Remove(ns, key, ResolveActor(Actor), Reason, branch));
+                    return;
+                }
+                _batch.Add(store, new RemoveRequest(ns, key) { Actor = ResolveActor(Actor), Reason = Reason, Branch = branch }, 0, outcome =>
+                {
+                    if (outcome.Error != null) base.WriteEngramError(AsEngramException(outcome.Error));
+                    else Report(ns, key, outcome.Entry);
+                });
             });
         }
+
+        private void Report(string ns, string key, Engram.Core.Provenance.ProvenanceEntry? entry) =>
+            WriteVerbose(entry == null ? $"Removed {ns}/{key} (untracked: no history)." : $"Removed {ns}/{key}; history kept (entry {entry.Seq}).");
     }
 }

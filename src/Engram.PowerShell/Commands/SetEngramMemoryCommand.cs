@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Management.Automation;
 using Engram.Core;
+using Engram.Core.Values;
 
 namespace Engram.PowerShell.Commands
 {
@@ -68,11 +69,23 @@ namespace Engram.PowerShell.Commands
         public SwitchParameter PassThru { get; set; }
 
         private bool _valueFromCommandLine, _tagFromCommandLine;
+        private PipelineBatch<SetRequest, SetOutcome>? _batch; // piped records: committed together (see PipelineBatch)
 
         protected override void BeginEngramProcessing()
         {
             _valueFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
             _tagFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Tag));
+            if (PipelineBatch<SetRequest, SetOutcome>.Applies(this))
+                _batch = new PipelineBatch<SetRequest, SetOutcome>((store, requests) => store.SetMany(requests), ex => base.WriteEngramError(ex));
+        }
+
+        protected override void EndEngramProcessing() => _batch?.Flush();
+
+        /// <summary>Errors keep their place among the outputs of the records piped before them.</summary>
+        protected override void WriteEngramError(EngramException ex)
+        {
+            if (_batch != null) _batch.AddError(ex);
+            else base.WriteEngramError(ex);
         }
 
         protected override void ProcessEngramRecord()
@@ -102,15 +115,35 @@ namespace Engram.PowerShell.Commands
                 Names.ValidateKey(Key);
                 var onBranch = Names.NormalizeBranch(branch) == Names.DefaultBranch ? "" : "@" + branch;
                 if (!ShouldProcess($"{Namespace}/{Key}{onBranch} in {store.Root}", "Set memory")) return;
-                var result = store.Set(request);
-                if (!result.Changed) WriteVerbose($"{result.Memory.Namespace}/{Key} already holds that value (version {result.Memory.Version}); nothing written.");
-                else WriteVerbose($"{result.Memory.Namespace}/{Key} is now version {result.Memory.Version}{(result.Entry != null ? $" (provenance entry {result.Entry.Seq})" : " (untracked)")}.");
-                if (PassThru) WriteObject(new EngramMemory(result.Memory, store.Root).ToPSObject());
+                if (_batch == null)
+                {
+                    Report(store, store.Set(request));
+                    return;
+                }
+                _batch.Add(store, request, ValueCodec.SizeBound(request.Value, PipelineBatch<SetRequest, SetOutcome>.MaxBytes), outcome =>
+                {
+                    if (outcome.Error != null) base.WriteEngramError(EngramCommand.AsEngramException(outcome.Error));
+                    else Report(store, outcome.Result!);
+                });
             }
             catch (EngramException ex)
             {
                 WriteEngramError(ex);
             }
+            catch (System.Exception ex) when (IsUnexpected(ex))
+            {
+                _batch?.Flush(); // what was piped before is still written (and reported) before the command stops
+                throw;
+            }
+        }
+
+        /// <summary>A write's verbose line and, with -PassThru, the memory as written.</summary>
+        private void Report(IEngramStore store, SetResult result)
+        {
+            var m = result.Memory;
+            if (!result.Changed) WriteVerbose($"{m.Namespace}/{m.Key} already holds that value (version {m.Version}); nothing written.");
+            else WriteVerbose($"{m.Namespace}/{m.Key} is now version {m.Version}{(result.Entry != null ? $" (provenance entry {result.Entry.Seq})" : " (untracked)")}.");
+            if (PassThru) WriteObject(new EngramMemory(m, store.Root).ToPSObject());
         }
 
         /// <summary>

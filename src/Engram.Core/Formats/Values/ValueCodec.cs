@@ -315,6 +315,14 @@ namespace Engram.Core.Values
                 target ?? what);
         }
 
+        /// <summary>An upper bound of the size <see cref="CheckSize"/> measures, counted no further than a little past
+        /// <paramref name="stopAbove"/> (a value nested too deep counts as that much): what a batch of writes adds up.</summary>
+        public static long SizeBound(object? value, long stopAbove)
+        {
+            try { return Measure(value, 0, exact: false, stopAbove); }
+            catch (EngramException) { return stopAbove; }
+        }
+
         /// <summary>The size <see cref="CheckSize"/> measures (exact), or, when <paramref name="exact"/> is false, an
         /// upper bound of it; stops counting once past <paramref name="stopAbove"/>.</summary>
         internal static long Measure(object? value, int depth, bool exact, long stopAbove)
