@@ -66,6 +66,7 @@ namespace Engram.Core
             {
                 writeLock?.Dispose();
             }
+            if (Storage is ISearchIndexCheck index) index.CheckSearchIndex(report, repair); // (takes the lock itself)
             return report;
         }
 

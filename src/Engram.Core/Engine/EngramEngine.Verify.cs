@@ -59,6 +59,7 @@ namespace Engram.Core.Engine
                 }
                 VerifyBranches(view, report);
             }
+            if (Storage is ISearchIndexCheck index) index.CheckSearchIndex(report, repair);
             return report;
         }
 
