@@ -32,21 +32,22 @@ namespace Engram.Core.Storage
         internal const string LogName = "log";
         internal const string SegmentPrefix = "seg-";
         /// <summary>A log is compacted once it is larger than this and than a quarter of its segment.</summary>
-        internal const long MinLogBytes = 256 * 1024;
+        internal const long DefaultMinLogBytes = 256 * 1024;
 
         private readonly FileStorage S;
 
         public SearchIndex(FileStorage storage) { S = storage; }
 
-        /// <summary>Test hook: compact every log at once (each write), so tests cover segments without writing megabytes.</summary>
-        internal static bool CompactAlways { get; set; }
+        /// <summary>The smallest log that is compacted (<see cref="DefaultMinLogBytes"/>; tests lower it to cover
+        /// segments and compactions without writing megabytes).</summary>
+        internal long MinLogBytes { get; set; } = DefaultMinLogBytes;
 
         public string Dir(string ns) => S.Paths.Proven(Path.Combine(S.Root, Folder, ns));
         public string LogPath(string ns) => S.Paths.Proven(Path.Combine(S.Root, Folder, ns, LogName));
         public string SegmentPath(string ns, long generation) =>
             S.Paths.Proven(Path.Combine(S.Root, Folder, ns, SegmentPrefix + generation.ToString(CultureInfo.InvariantCulture)));
 
-        internal static bool ShouldCompact(long logBytes, long segmentBytes) => CompactAlways || logBytes > Math.Max(MinLogBytes, segmentBytes / 4);
+        internal bool ShouldCompact(long logBytes, long segmentBytes) => logBytes > Math.Max(MinLogBytes, segmentBytes / 4);
 
         // ------------------------------------------------------------------ a namespace's state
 
@@ -355,7 +356,7 @@ namespace Engram.Core.Storage
                     catch (UnauthorizedAccessException) { }
             }
 
-            public bool WantsCompaction => ShouldCompact(_end, SegmentBytes);
+            public bool WantsCompaction => _index.ShouldCompact(_end, SegmentBytes);
 
             public void Dispose() => _fs.Dispose();
         }
