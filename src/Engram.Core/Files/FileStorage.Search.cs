@@ -52,11 +52,13 @@ namespace Engram.Core.Storage
         {
             var indexRoot = Path.Combine(Root, SearchIndex.Folder);
             if (report.Covers(indexRoot) || !Directory.Exists(indexRoot)) return;
-            var namespaces = Paths.Directories(indexRoot).Select(Path.GetFileName).Where(n => n != null && Names.IsValidNamespace(n) && n[0] != '_').Select(n => n!)
+            if (Paths.Prove(indexRoot) != PathKind.Directory) return;
+            var namespaces = Directory.EnumerateDirectories(indexRoot).Select(Path.GetFileName).Where(n => n != null && n.Length > 0 && n[0] != '_' && Names.IsValidNamespace(n)).Select(n => n!)
                 .OrderBy(n => n, StringComparer.Ordinal).ToList();
             foreach (var ns in namespaces)
             {
-                if (report.Covers(Path.Combine(indexRoot, ns)) || report.Covers(Path.Combine(Root, ns))) continue;
+                // A link (reported by the verifier's scan for links) is never followed.
+                if (report.Covers(Path.Combine(indexRoot, ns)) || report.Covers(Path.Combine(Root, ns)) || !Paths.IsSafe(Path.Combine(indexRoot, ns))) continue;
                 if (IndexProblem(ns) == null && !Index.LastDisagrees(ns)) continue;
                 StoreFinding? finding = null;
                 string? problem = null;

@@ -354,6 +354,7 @@ namespace Engram.Core.Storage
                     try { if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) Directory.Delete(dir); }
                     catch (IOException) { }
                     catch (UnauthorizedAccessException) { }
+                _index.S.Paths.Forget(); // folders it created are gone again (as a rolled-back transaction's)
             }
 
             public bool WantsCompaction => _index.ShouldCompact(_end, SegmentBytes);
