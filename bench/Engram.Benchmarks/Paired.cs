@@ -162,6 +162,27 @@ namespace Engram.Benchmarks
                             () => big.Set(new SetRequest(BenchEnv.UntrackedNs, StoreSize.Key, v[(b++) & 1]) { Actor = BenchEnv.Actor }));
                     }
                 }
+                if (Want("find"))
+                {
+                    // Target 2 of issue 16: file-store Find over 100,000 memories within 3x of SQLite FTS5 on the same
+                    // memories, with the scan's results (checked here too: same keys, order and scores).
+                    var findDir = BenchEnv.NewTempDir("paired-find");
+                    dirs.Add(findDir);
+                    var (file, scan, sqlite) = FindFixture.Open(findDir, drops);
+                    var ns = new[] { BenchEnv.UntrackedNs };
+                    foreach (var (query, what) in FindFixture.Queries)
+                    {
+                        var a = file.Search(query, ns, 10);
+                        var b = scan.Search(query, ns, 10);
+                        if (a.Count != b.Count || a.Where((h, i) => h.Memory.Key != b[i].Memory.Key || !h.Score.Equals(b[i].Score)).Any())
+                            throw new InvalidOperationException($"'{query}': the index and the scan disagree");
+                        Console.WriteLine($"  '{query}' ({what}): {a.Count} hits, best {(a.Count > 0 ? a[0].Memory.Key : "-")}");
+                        Compare($"Find '{query}' ({what}), top 10 of {FindFixture.Count:N0}: file index / SQLite FTS5", "≤ 3", r => r <= 3,
+                            () => sqlite.Search(query, ns, 10), () => file.Search(query, ns, 10));
+                    }
+                    Compare($"Find '{FindFixture.Queries[1].Query}', top 10 of {FindFixture.Count:N0}: file scan / file index", "(what the index saves)", null,
+                        () => file.Search(FindFixture.Queries[1].Query, ns, 10), () => scan.Search(FindFixture.Queries[1].Query, ns, 10));
+                }
                 if (Want("pg"))
                 {
                     // Target 4 of issue 16: a tracked Set on PostgreSQL against the floor the protocol sets — one bare

@@ -107,7 +107,7 @@ namespace Engram.Core.Storage
             List<IndexedMemory> indexed;
             try
             {
-                state = Index.Load(ns, checkLast: asSearched);
+                state = Index.Load(ns, checkLast: asSearched, cached: false);
                 if (state == null) return File.Exists(Index.LogPath(ns)) ? "its log or segment cannot be read (damaged, or written by a newer build)" : null; // no log: no index yet
                 indexed = state.Memories();
             }

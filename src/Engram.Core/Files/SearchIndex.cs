@@ -87,12 +87,13 @@ namespace Engram.Core.Storage
         /// compared with its memory file and, when they differ (a write between its two steps, or cut short by a crash),
         /// replaced by what the memory file holds now.
         /// </summary>
-        public State? Load(string ns, bool checkLast)
+        /// <param name="cached">False: the segment is read from its file, never from a copy kept by an earlier search (the verifier).</param>
+        public State? Load(string ns, bool checkLast, bool cached = true)
         {
             var log = SearchLog.TryRead(LogPath(ns));
             if (log == null) return null;
             SearchSegment? segment = null;
-            if (log.Generation > 0 && (segment = SearchSegment.TryRead(SegmentPath(ns, log.Generation))) == null) return null;
+            if (log.Generation > 0 && (segment = SearchSegment.TryRead(SegmentPath(ns, log.Generation), cached)) == null) return null;
             var latest = new Dictionary<string, SearchLogRecord>(StringComparer.Ordinal);
             foreach (var r in log.Records) latest[r.Key] = r;
             if (checkLast && log.Records.Count > 0)

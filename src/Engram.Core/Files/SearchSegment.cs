@@ -226,21 +226,65 @@ namespace Engram.Core.Storage
             return new SearchSegment(bytes, docs, terms, keySum, valueSum, termTable);
         }
 
-        /// <summary>Reads a segment file (null when missing or damaged). Opened so that a writer may delete it meanwhile.</summary>
-        public static SearchSegment? TryRead(string path)
+        // Segments read and checked, kept for later searches in this process: a segment file is never changed once
+        // written (a new one has a new generation), and an entry is used only while the file has the same length, time
+        // and header (checksum included), so a file replaced or damaged since is read again.
+        private static readonly object CacheGate = new object();
+        private static readonly Dictionary<string, (long Length, DateTime Written, byte[] Header, SearchSegment Segment)> Cache =
+            new Dictionary<string, (long, DateTime, byte[], SearchSegment)>(StringComparer.Ordinal);
+        private static long _cachedBytes;
+        /// <summary>At most this many bytes of segments are kept (all are dropped when a new one would pass it).</summary>
+        internal const long CacheLimit = 256L * 1024 * 1024;
+
+        /// <summary>Drops every cached segment (tests of a damaged file, which may keep its length and time).</summary>
+        internal static void ForgetCached()
         {
-            byte[] bytes;
+            lock (CacheGate)
+            {
+                Cache.Clear();
+                _cachedBytes = 0;
+            }
+        }
+
+        /// <summary>Reads a segment file (null when missing or damaged). Opened so that a writer may delete it meanwhile.</summary>
+        /// <param name="cached">False: read and check the file itself (the verifier), never a copy kept from before.</param>
+        public static SearchSegment? TryRead(string path, bool cached = true)
+        {
             try
             {
                 using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan))
                 {
-                    if (fs.Length > int.MaxValue) return null;
-                    bytes = FileOps.ReadRest(fs, new byte[fs.Length], 0);
+                    long length = fs.Length;
+                    if (length > int.MaxValue || length < HeaderSize) return null;
+                    var written = File.GetLastWriteTimeUtc(path);
+                    var header = FileOps.ReadRest(fs, new byte[HeaderSize], 0);
+                    if (cached)
+                        lock (CacheGate)
+                            if (Cache.TryGetValue(path, out var c) && c.Length == length && c.Written == written && Same(c.Header, header)) return c.Segment;
+                    var bytes = new byte[length];
+                    Buffer.BlockCopy(header, 0, bytes, 0, header.Length);
+                    bytes = FileOps.ReadRest(fs, bytes, header.Length);
+                    var segment = TryOpen(bytes);
+                    if (segment != null && length <= CacheLimit)
+                        lock (CacheGate)
+                        {
+                            if (Cache.TryGetValue(path, out var old)) _cachedBytes -= old.Length;
+                            if (_cachedBytes + length > CacheLimit) { Cache.Clear(); _cachedBytes = 0; }
+                            Cache[path] = (length, written, header, segment);
+                            _cachedBytes += length;
+                        }
+                    return segment;
                 }
             }
             catch (FileNotFoundException) { return null; }
             catch (DirectoryNotFoundException) { return null; }
-            return TryOpen(bytes);
+        }
+
+        private static bool Same(byte[] a, byte[] b)
+        {
+            if (a.Length != b.Length) return false;
+            for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
+            return true;
         }
 
         private long Offset(long table, int i)
