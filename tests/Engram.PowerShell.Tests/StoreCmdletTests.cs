@@ -12,6 +12,16 @@ namespace Engram.PowerShell.Tests
     /// <summary>Initialize-EngramStore, Get-EngramNamespace, Test-EngramStore, store paths, key safety, bad data, -WhatIf.</summary>
     public sealed class StoreCmdletTests : CmdletTestBase
     {
+        /// <summary>A report's findings but the file store's search index ones (derived data that a change made by
+        /// other means leaves behind too: asserted to be there, then set aside).</summary>
+        private static object[] WithoutSearchIndex(PSObject report)
+        {
+            var all = ((Array)Prop(report, "Findings")!).Cast<object>().ToArray();
+            static bool IsIndex(object f) => Prop(PSObject.AsPSObject(f), "Kind") is "SearchIndexMismatch" or "DanglingIndexRecord";
+            Assert.Contains(all, IsIndex);
+            return all.Where(f => !IsIndex(f)).ToArray();
+        }
+
         public StoreCmdletTests(PowerShellFixture fixture) : base(fixture) { }
 
         // ------------------------------------------------------------------ Initialize-EngramStore
@@ -330,7 +340,7 @@ namespace Engram.PowerShell.Tests
             SingleError(Run("Get-EngramMemory -Store $store session bad"), "MalformedMemoryFile", ErrorCategory.InvalidData);
             PSObject report = Single("Test-EngramStore -Store $store");
             Assert.False((bool)Prop(report, "Healthy")!);
-            PSObject finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            PSObject finding = PSObject.AsPSObject(Assert.Single(WithoutSearchIndex(report)));
             Assert.Equal("MalformedMemory", Prop(finding, "Kind"));
             Assert.Equal("bad", Prop(finding, "Key"));
         }
@@ -480,7 +490,7 @@ namespace Engram.PowerShell.Tests
 
             PSObject report = Single("Test-EngramStore -Store $store");
             Assert.False((bool)Prop(report, "Healthy")!);
-            PSObject finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            PSObject finding = PSObject.AsPSObject(Assert.Single(WithoutSearchIndex(report)));
             Assert.Equal("StaleContentHash", Prop(finding, "Kind"));
             Assert.Equal("port", Prop(finding, "Key"));
 
@@ -500,7 +510,7 @@ namespace Engram.PowerShell.Tests
             Assert.Equal(new object?[] { "v1", "v2" }, Ok("(Get-EngramProvenance -Store $store shared k).Value").BaseObjects);
             Assert.Contains("bob", (string)Scalar("Export-EngramProvenance -Store $store shared k")!);
             PSObject report = Single("Test-EngramStore -Store $store");
-            PSObject finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            PSObject finding = PSObject.AsPSObject(Assert.Single(WithoutSearchIndex(report)));
             Assert.Equal("MissingMemory", Prop(finding, "Kind"));
             Assert.False((bool)Prop(finding, "Repaired")!);
 
@@ -531,7 +541,7 @@ namespace Engram.PowerShell.Tests
             Assert.Equal(new object?[] { 1L }, Ok("(Get-EngramProvenance -Store $store shared k).Seq").BaseObjects); // readers hide it
             PSObject report = Single("Test-EngramStore -Store $store");
             Assert.False((bool)Prop(report, "Healthy")!);
-            PSObject finding = PSObject.AsPSObject(Assert.Single((Array)Prop(report, "Findings")!));
+            PSObject finding = PSObject.AsPSObject(Assert.Single(WithoutSearchIndex(report)));
             Assert.Equal("DanglingEntry", Prop(finding, "Kind"));
             Assert.Equal("k", Prop(finding, "Key"));
 

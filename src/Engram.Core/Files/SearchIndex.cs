@@ -99,7 +99,13 @@ namespace Engram.Core.Storage
             if (checkLast && log.Records.Count > 0)
             {
                 var last = log.Records[log.Records.Count - 1];
-                if (!IsCurrent(ns, last)) latest[last.Key] = Actual(ns, last.Key);
+                if (!IsCurrent(ns, last))
+                {
+                    // A memory file that does not parse: the scan reports it to the caller, so the scan answers.
+                    try { _ = S.TryGet(ns, last.Key); }
+                    catch (EngramException ex) { throw new InvalidDataException($"The memory '{last.Key}' cannot be read: {ex.Message}", ex); }
+                    latest[last.Key] = Actual(ns, last.Key);
+                }
             }
             return new State(log.Generation, segment, latest);
         }
