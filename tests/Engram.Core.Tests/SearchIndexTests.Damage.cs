@@ -139,5 +139,27 @@ namespace Engram.Core.Tests
             StoreSnapshot.AssertSameFiles(before, StoreSnapshot.Take(root), "after the failed write");
             Assert.False(Directory.Exists(Path.Combine(root, "_index", "session")));
         }
+    
+        [Fact]
+        public void ALargeValue_IsCountedByReaders_ThenByTheCompaction_WithTheScansResults()
+        {
+            var r = new Random(61);
+            var (root, s) = Seeded(61, minLogBytes: 1L << 40);
+            var large = string.Join(" ", Enumerable.Range(0, SearchIndex.DeferFrom / 3).Select(i => Words[i % Words.Length]));
+            s.Set(new SetRequest("shared", "big", large) { Actor = "tester" });
+            var memory = s.Get("shared", "big");
+            // The write recorded the hash alone: counting the value would cost more than the write.
+            Assert.EndsWith("? big " + memory.ContentHash + "\n", File.ReadAllText(Path.Combine(root, "_index", "shared", "log")));
+            Assert.Contains(s.Search("zeppelin deploy", new[] { "shared" }), h => h.Memory.Key == "big");
+            AssertSameAsScan(root, r, "with a deferred record", queries: 20);
+            Assert.Empty(s.Verify().Findings);
+
+            s.Files.Index.MinLogBytes = 0; // the next write compacts: the segment holds the large memory's counts
+            s.Set(new SetRequest("shared", "small", "deploy") { Actor = "tester" });
+            Assert.Equal("engram-index 1 " + Directory.GetFiles(Path.Combine(root, "_index", "shared"), "seg-*").Single().Split('-').Last() + "\n",
+                File.ReadAllText(Path.Combine(root, "_index", "shared", "log")));
+            AssertSameAsScan(root, r, "after the compaction", queries: 20);
+            Assert.Empty(s.Verify().Findings);
+        }
     }
 }

@@ -191,7 +191,7 @@ namespace Engram.Core.Storage
             bool compact = false;
             try
             {
-                var record = (write.Kind == K.PutMemory ? SearchIndex.Record(write.Memory!) : new SearchLogRecord(key, null, null)).ToLine();
+                var record = (write.Kind == K.PutMemory ? SearchIndex.FastRecord(write.Memory!) : new SearchLogRecord(key, null, null)).ToLine();
                 if (append != null)
                 {
                     var entry = append.Entries![0];

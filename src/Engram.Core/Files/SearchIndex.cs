@@ -107,6 +107,7 @@ namespace Engram.Core.Storage
                     latest[last.Key] = Actual(ns, last.Key);
                 }
             }
+            Resolve(ns, latest);
             return new State(log.Generation, segment, latest);
         }
 
@@ -130,6 +131,33 @@ namespace Engram.Core.Storage
         }
 
         internal static SearchLogRecord Record(MemoryRecord m) => new SearchLogRecord(m.Key, m.ContentHash, TermCounts.Of(m.Key, m.Value));
+
+        /// <summary>A string value at least this long (characters) is not counted by the single-memory write path: its
+        /// record is <see cref="SearchLogRecord.Deferred"/> (counting 1 MB of text costs ~30 ms, many times the write).</summary>
+        internal const int DeferFrom = 64 * 1024;
+
+        /// <summary>The record a single-memory write appends: deferred for a large string value.</summary>
+        internal static SearchLogRecord FastRecord(MemoryRecord m) =>
+            m.Value is string s && s.Length >= DeferFrom ? new SearchLogRecord(m.Key, m.ContentHash, null) : Record(m);
+
+        /// <summary>
+        /// The counts of every deferred record of <paramref name="latest"/>, from the memory files as they are now (what
+        /// the scan reads; a file gone is a removal); one that does not parse makes the search scan
+        /// (<see cref="InvalidDataException"/>).
+        /// </summary>
+        private void Resolve(string ns, Dictionary<string, SearchLogRecord> latest)
+        {
+            List<string>? deferred = null;
+            foreach (var r in latest.Values) if (r.Deferred) (deferred ??= new List<string>()).Add(r.Key);
+            if (deferred == null) return;
+            foreach (var key in deferred)
+            {
+                MemoryRecord? m;
+                try { m = S.TryGet(ns, key); }
+                catch (EngramException ex) { throw new InvalidDataException($"The memory '{key}' cannot be read: {ex.Message}", ex); }
+                latest[key] = m == null ? new SearchLogRecord(key, null, null) : Record(m);
+            }
+        }
 
         // ------------------------------------------------------------------ building
 

@@ -7,7 +7,8 @@ using Engram.Core.Search;
 
 namespace Engram.Core.Storage
 {
-    /// <summary>One record of a search index log: a memory's new state (its hash and term counts) or its removal.</summary>
+    /// <summary>One record of a search index log: a memory's new state (its hash and term counts), its removal, or a
+    /// large memory's new hash alone (<see cref="Deferred"/>: counted from the memory file by readers and compactions).</summary>
     internal sealed class SearchLogRecord
     {
         public SearchLogRecord(string key, string? hash, TermCounts? counts)
@@ -20,15 +21,20 @@ namespace Engram.Core.Storage
         public string Key { get; }
         /// <summary>Null for a removal.</summary>
         public string? Hash { get; }
+        /// <summary>Null for a removal, and for a deferred record.</summary>
         public TermCounts? Counts { get; }
-        public bool Removed => Counts == null;
+        public bool Removed => Hash == null;
+        /// <summary>A memory written with a large value, whose terms were not counted by its write (that would cost more
+        /// than the write): whoever reads the record counts them from the memory file when it has this hash.</summary>
+        public bool Deferred => Hash != null && Counts == null;
 
         /// <summary>The record's line: <c>+ key hash keyLength valueLength term:keyTf:valueTf…</c> or <c>- key</c>, the key
         /// in its file-name form (<see cref="Names.EncodeKey"/>), so a line holds no space or line break but the separators.</summary>
         public string ToLine()
         {
             var sb = new StringBuilder();
-            if (Counts == null) return sb.Append("- ").Append(Names.EncodeKey(Key)).Append('\n').ToString();
+            if (Hash == null) return sb.Append("- ").Append(Names.EncodeKey(Key)).Append('\n').ToString();
+            if (Counts == null) return sb.Append("? ").Append(Names.EncodeKey(Key)).Append(' ').Append(Hash).Append('\n').ToString();
             sb.Append("+ ").Append(Names.EncodeKey(Key)).Append(' ').Append(Hash).Append(' ')
               .Append(Counts.KeyLength.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(Counts.ValueLength.ToString(CultureInfo.InvariantCulture));
             for (int i = 0; i < Counts.Terms.Length; i++)
@@ -42,6 +48,7 @@ namespace Engram.Core.Storage
         {
             var p = line.Split(' ');
             if (p.Length == 2 && p[0] == "-") return Names.DecodeKey(p[1]) is string removed ? new SearchLogRecord(removed, null, null) : null;
+            if (p.Length == 3 && p[0] == "?" && p[2].Length > 0) return Names.DecodeKey(p[1]) is string deferred ? new SearchLogRecord(deferred, p[2], null) : null;
             if (p.Length < 5 || p[0] != "+" || p[2].Length == 0) return null;
             var key = Names.DecodeKey(p[1]);
             if (key == null || !Count(p[3], out var keyLength) || !Count(p[4], out var valueLength)) return null;
@@ -67,7 +74,8 @@ namespace Engram.Core.Storage
     /// The append-only log of a namespace's search index, <c>_index/&lt;namespace&gt;/log</c> (docs/store-format.md): a
     /// header line <c>engram-index 1 &lt;generation&gt;</c> naming the segment it continues (<c>seg-&lt;generation&gt;</c>;
     /// generation 0: none), then one <see cref="SearchLogRecord"/> line per memory written or removed since. Bytes after
-    /// the last line break are an append in progress or torn by a crash: never read, cut by the next writer.
+    /// the last line break are an append in progress or torn by a crash: never read, cut by the next writer. A large
+    /// memory's record may be <c>? key hash</c> (<see cref="SearchLogRecord.Deferred"/>).
     /// </summary>
     internal sealed class SearchLog
     {
