@@ -12,16 +12,6 @@ namespace Engram.PowerShell.Tests
     /// <summary>Initialize-EngramStore, Get-EngramNamespace, Test-EngramStore, store paths, key safety, bad data, -WhatIf.</summary>
     public sealed class StoreCmdletTests : CmdletTestBase
     {
-        /// <summary>A report's findings but the file store's search index ones (derived data that a change made by
-        /// other means leaves behind too: asserted to be there, then set aside).</summary>
-        private static object[] WithoutSearchIndex(PSObject report)
-        {
-            var all = ((Array)Prop(report, "Findings")!).Cast<object>().ToArray();
-            static bool IsIndex(object f) => Prop(PSObject.AsPSObject(f), "Kind") is "SearchIndexMismatch" or "DanglingIndexRecord";
-            Assert.Contains(all, IsIndex);
-            return all.Where(f => !IsIndex(f)).ToArray();
-        }
-
         public StoreCmdletTests(PowerShellFixture fixture) : base(fixture) { }
 
         // ------------------------------------------------------------------ Initialize-EngramStore
