@@ -18,6 +18,9 @@ namespace Engram.Benchmarks
     {
         public const int Count = 100_000;
 
+        /// <summary>Memories written one by one after the import, so the file index's log is near its compaction.</summary>
+        public const int LateWrites = 12_000;
+
         /// <summary>Query → what it exercises.</summary>
         public static readonly (string Query, string What)[] Queries =
         {

@@ -182,6 +182,14 @@ namespace Engram.Benchmarks
                     }
                     Compare($"Find '{FindFixture.Queries[1].Query}', top 10 of {FindFixture.Count:N0}: file scan / file index", "(what the index saves)", null,
                         () => file.Search(FindFixture.Queries[1].Query, ns, 10), () => scan.Search(FindFixture.Queries[1].Query, ns, 10));
+                    // The index's worst case: a log just short of its compaction (a quarter of the 13.5 MB segment), which
+                    // every search parses. The same new memories go into both stores.
+                    for (int i = 1; i <= FindFixture.LateWrites; i++)
+                        foreach (var st in new[] { file, sqlite })
+                            st.Set(new SetRequest(BenchEnv.UntrackedNs, "late-" + i.ToString("D6", CultureInfo.InvariantCulture), BenchEnv.Text(100, FindFixture.Count + i)) { Actor = BenchEnv.Actor });
+                    foreach (var (query, what) in new[] { FindFixture.Queries[0], FindFixture.Queries[1] })
+                        Compare($"Find '{query}' ({what}), top 10 of {FindFixture.Count + FindFixture.LateWrites:N0}, {FindFixture.LateWrites:N0} in the index's log: file index / SQLite FTS5", "≤ 3", r => r <= 3,
+                            () => sqlite.Search(query, ns, 10), () => file.Search(query, ns, 10));
                 }
                 if (Want("pg"))
                 {
