@@ -184,6 +184,35 @@ namespace Engram.Benchmarks
                 if (only.Any(o => o.Equals("bulk", StringComparison.OrdinalIgnoreCase)))
                     Bulk.Run(bulkCount, bulkRounds, dirs, drops, args.Contains("--batched-only")); // target 3 of issue 16: asked for by name (it takes minutes)
                 if (only.Any(o => o.Equals("bulk-core", StringComparison.OrdinalIgnoreCase))) Bulk.RunCore(bulkCount, dirs, drops);
+                if (Want("find"))
+                {
+                    // Target 2 of issue 16: file-store Find over 100,000 memories within 3x of SQLite FTS5 on the same
+                    // memories, with the scan's results (checked here too: same keys, order and scores).
+                    var findDir = BenchEnv.NewTempDir("paired-find");
+                    dirs.Add(findDir);
+                    var (file, scan, sqlite) = FindFixture.Open(findDir, drops);
+                    var ns = new[] { BenchEnv.UntrackedNs };
+                    foreach (var (query, what) in FindFixture.Queries)
+                    {
+                        var a = file.Search(query, ns, 10);
+                        var b = scan.Search(query, ns, 10);
+                        if (a.Count != b.Count || a.Where((h, i) => h.Memory.Key != b[i].Memory.Key || !h.Score.Equals(b[i].Score)).Any())
+                            throw new InvalidOperationException($"'{query}': the index and the scan disagree");
+                        Console.WriteLine($"  '{query}' ({what}): {a.Count} hits, best {(a.Count > 0 ? a[0].Memory.Key : "-")}");
+                        Compare($"Find '{query}' ({what}), top 10 of {FindFixture.Count:N0}: file index / SQLite FTS5", "≤ 3", r => r <= 3,
+                            () => sqlite.Search(query, ns, 10), () => file.Search(query, ns, 10));
+                    }
+                    Compare($"Find '{FindFixture.Queries[1].Query}', top 10 of {FindFixture.Count:N0}: file scan / file index", "(what the index saves)", null,
+                        () => file.Search(FindFixture.Queries[1].Query, ns, 10), () => scan.Search(FindFixture.Queries[1].Query, ns, 10));
+                    // The index's worst case: a log just short of its compaction (a quarter of the 13.5 MB segment), which
+                    // every search parses. The same new memories go into both stores.
+                    for (int i = 1; i <= FindFixture.LateWrites; i++)
+                        foreach (var st in new[] { file, sqlite })
+                            st.Set(new SetRequest(BenchEnv.UntrackedNs, "late-" + i.ToString("D6", CultureInfo.InvariantCulture), BenchEnv.Text(100, FindFixture.Count + i)) { Actor = BenchEnv.Actor });
+                    foreach (var (query, what) in new[] { FindFixture.Queries[0], FindFixture.Queries[1] })
+                        Compare($"Find '{query}' ({what}), top 10 of {FindFixture.Count + FindFixture.LateWrites:N0}, {FindFixture.LateWrites:N0} in the index's log: file index / SQLite FTS5", "≤ 3", r => r <= 3,
+                            () => sqlite.Search(query, ns, 10), () => file.Search(query, ns, 10));
+                }
                 if (Want("pg"))
                 {
                     // Target 4 of issue 16: a tracked Set on PostgreSQL against the floor the protocol sets — one bare

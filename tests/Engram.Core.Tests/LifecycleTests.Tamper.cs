@@ -124,6 +124,8 @@ namespace Engram.Core.Tests
             var provPath = S.ProvenancePath("shared", "k");
             var memoryV2 = File.ReadAllBytes(memoryPath);
             var provLength = new FileInfo(provPath).Length;
+            var indexDir = Path.Combine(S.Root, "_index", "shared");
+            var indexV2 = Directory.GetFiles(indexDir).ToDictionary(p => p, File.ReadAllBytes); // derived from the memories: rolled back with them
             Put("k", "v3");
             var head = S.GetHead("shared");
             Assert.Equal(3, head.Entries.Single(e => e.Key == "k").Seq);
@@ -132,6 +134,8 @@ namespace Engram.Core.Tests
             // Cut the last entry and put the memory file back to version 2: a consistent store without version 3.
             using (var fs = new FileStream(provPath, FileMode.Open, FileAccess.Write)) fs.SetLength(provLength);
             File.WriteAllBytes(memoryPath, memoryV2);
+            foreach (var p in Directory.GetFiles(indexDir)) File.Delete(p);
+            foreach (var kv in indexV2) File.WriteAllBytes(kv.Key, kv.Value);
             Assert.Equal("v2", S.Get("shared", "k").Value);
             AssertHealthy(S.Verify()); // the store alone cannot tell
 

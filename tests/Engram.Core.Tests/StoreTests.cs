@@ -28,7 +28,9 @@ namespace Engram.Core.Tests
             Assert.True(File.Exists(_t.P("engram.yaml")));
             Assert.True(File.Exists(_t.P("shared", stem + ".yaml")));
             Assert.True(File.Exists(_t.P("_provenance", "shared", stem + ".prov")));
-            Assert.Equal(new[] { "_lock", "_provenance/shared/" + stem + ".prov", "engram.yaml", "shared/" + stem + ".yaml" }, Files(_t.Root));
+            Assert.Equal(new[] { "_index/shared/log", "_lock", "_provenance/shared/" + stem + ".prov", "engram.yaml", "shared/" + stem + ".yaml" }, Files(_t.Root));
+            // The namespace's search index: its log's header (no segment yet) and the memory's record.
+            Assert.Equal("engram-index 1 0\n+ " + stem + " " + r.Memory.ContentHash + " 1 1 config:1:0 v1:0:1\n", File.ReadAllText(_t.P("_index", "shared", "log")));
             Assert.Empty(Directory.Exists(_t.P("_tmp")) ? Directory.GetFileSystemEntries(_t.P("_tmp")) : Array.Empty<string>());
 
             var config = StoreConfig.Parse(File.ReadAllText(_t.P("engram.yaml")), _t.P("engram.yaml"));
@@ -202,6 +204,7 @@ namespace Engram.Core.Tests
             var allowed = new HashSet<string>
             {
                 _t.P("shared"), _t.P("session"), _t.P("_provenance", "shared"), _t.Root, _t.P("_tmp"), _t.P("_provenance"),
+                _t.P("_index"), _t.P("_index", "shared"), _t.P("_index", "session"),
             };
             foreach (var f in Directory.EnumerateFiles(_t.Root, "*", SearchOption.AllDirectories))
             {

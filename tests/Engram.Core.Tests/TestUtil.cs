@@ -68,6 +68,10 @@ namespace Engram.Core.Tests
             return result;
         }
 
+        /// <summary>The snapshot without the search index (<c>_index/</c>): derived data a repair may rebuild.</summary>
+        public static SortedDictionary<string, byte[]?> WithoutSearchIndex(SortedDictionary<string, byte[]?> snapshot) =>
+            new SortedDictionary<string, byte[]?>(snapshot.Where(kv => !kv.Key.StartsWith("_index/", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal);
+
         public static void AssertUnchanged(SortedDictionary<string, byte[]?> before, SortedDictionary<string, byte[]?> after)
         {
             Assert.Equal(before.Keys.ToList(), after.Keys.ToList());

@@ -134,7 +134,8 @@ namespace Engram.Core.Tests
         private static StoreSnapshot WithoutScratch(string root)
         {
             var snap = StoreSnapshot.Take(root);
-            foreach (var f in snap.Files.Keys.Where(k => k.StartsWith("scratch/", StringComparison.Ordinal)).ToList()) snap.Files.Remove(f);
+            foreach (var f in snap.Files.Keys.Where(k => k.StartsWith("scratch/", StringComparison.Ordinal) || k.StartsWith("_index/scratch/", StringComparison.Ordinal)).ToList())
+                snap.Files.Remove(f);
             return snap;
         }
 

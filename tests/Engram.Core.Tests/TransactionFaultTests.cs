@@ -85,7 +85,7 @@ namespace Engram.Core.Tests
             var r = RunReference(_dir, op);
             if (op.FastPath)
             {
-                Assert.Equal(new[] { "prov-appended" }, r.Steps);
+                Assert.Equal(new[] { "prov-appended", "index-appended" }, r.Steps);
                 return;
             }
             Assert.True(r.Steps.Count >= 5, $"{operation}: steps {string.Join(",", r.Steps)}");

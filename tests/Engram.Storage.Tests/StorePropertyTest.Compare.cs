@@ -80,7 +80,7 @@ namespace Engram.Storage.Tests
             foreach (var f in report.Findings)
             {
                 if (f.Severity == FindingSeverity.Information) continue;
-                if (debt && f.Severity == FindingSeverity.Warning && (f.Kind == "DanglingEntry" || f.Kind == "OrphanTempFile")) continue;
+                if (debt && f.Severity == FindingSeverity.Warning && (f.Kind == "DanglingEntry" || f.Kind == "OrphanTempFile" || f.Kind == "DanglingIndexRecord")) continue;
                 d.Add($"Verify: {f.Severity} {f.Kind} {f.Namespace}/{f.Key}#{f.Seq}: {f.Message}");
             }
             return d;

@@ -29,24 +29,33 @@ namespace Engram.Core.Engine
             EnsureExists();
             if (selected != null && selected.Count == 0) return Array.Empty<SearchHit>();
             using (var view = Storage.OpenRead())
-                return Storage is IFullTextIndex index ? SearchIndexed(index, view, q, selected, top, unreadable) : SearchScanned(view, q, selected, top, unreadable);
+                return (Storage is IFullTextIndex index ? SearchIndexed(index, view, q, selected, top, unreadable) : null)
+                    ?? SearchScanned(view, q, selected, top, unreadable);
         }
 
-        private static List<SearchHit> SearchIndexed(IFullTextIndex index, IStorageView view, SearchQuery q, IReadOnlyList<string>? namespaces, int top,
+        /// <summary>The hits an index names; null when it cannot answer, or when a hit's memory is not what the index
+        /// holds (changed by hand, or by a build that keeps no index): the scan answers then.</summary>
+        private static List<SearchHit>? SearchIndexed(IFullTextIndex index, IStorageView view, SearchQuery q, IReadOnlyList<string>? namespaces, int top,
             Action<EngramException>? unreadable)
         {
+            var candidates = index.FindText(view, q, namespaces, top);
+            if (candidates == null) return null;
             var hits = new List<SearchHit>();
-            foreach (var c in index.FindText(view, q, namespaces, top))
+            var unparsed = new List<EngramException>();
+            foreach (var c in candidates)
             {
                 MemoryRecord? m;
                 try { m = view.ReadMemory(c.Namespace, c.Key); }
                 catch (EngramException ex) when (ex.ErrorId == EngramErrorIds.MalformedMemoryFile)
                 {
-                    unreadable?.Invoke(ex); // a memory that does not parse: left out, reported
+                    if (c.ContentHash != null) return null; // indexed, then broken: the index is stale
+                    unparsed.Add(ex); // a memory that does not parse: left out, reported
                     continue;
                 }
+                if (c.ContentHash != null && (m == null || !string.Equals(m.ContentHash, c.ContentHash, StringComparison.Ordinal))) return null;
                 if (m != null) hits.Add(new SearchHit(m, c.Score, SearchMatch.Text));
             }
+            foreach (var ex in unparsed) unreadable?.Invoke(ex);
             return hits;
         }
 

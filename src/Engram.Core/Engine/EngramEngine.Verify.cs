@@ -71,6 +71,7 @@ namespace Engram.Core.Engine
             {
                 held?.Dispose();
             }
+            if (Storage is ISearchIndexCheck index) index.CheckSearchIndex(report, repair);
             return report;
         }
 

@@ -24,7 +24,7 @@ namespace Engram.Core
         /// <summary>Stable kind: MalformedMemory, MissingMemory, MalformedProvenance, BrokenChain, TamperedValue, SequenceGap,
         /// VersionGap, TrailerMismatch, TornAppend, DanglingEntry, HistoryMismatch, InterruptedTransaction, CorruptTransaction,
         /// UnsafeStorePath, OrphanTempFile,
-        /// MalformedBranch, UnsupportedFormat.</summary>
+        /// MalformedBranch, UnsupportedFormat, SearchIndexMismatch, DanglingIndexRecord.</summary>
         public string Kind { get; }
         public string Message { get; }
         public string? Path { get; }

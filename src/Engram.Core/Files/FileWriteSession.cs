@@ -170,24 +170,31 @@ namespace Engram.Core.Storage
             if (_derived.Count == 0 && (first!.Kind == K.PutMemory && _tmp != null || first.Kind == K.DeleteMemory) &&
                 (_ops.Count == 1 || _ops.Count == 2 && _ops[1].Kind == K.Append && _ops[1].Ns == first.Ns && _ops[1].Key == first.Key && _ops[1].Entries!.Count == 1))
             {
-                CommitOne(first, _ops.Count == 2 ? _ops[1] : null, durability);
-                return;
+                var index = S.Index.Prepare(first.Ns, createForNew: true); // none yet for memories already there: the journal builds it with the write
+                if (index != null)
+                {
+                    CommitOne(first, _ops.Count == 2 ? _ops[1] : null, durability, index);
+                    return;
+                }
             }
             CommitJournal();
         }
 
         private static long StartOf(HistoryTail? after) => after is FileTail ft ? ft.Trailer.ValidLength : 0;
 
-        /// <summary>The fast path: append, then rename the memory file in (or delete it); a failure cuts the append off.</summary>
-        private void CommitOne(Op write, Op? append, Durability durability)
+        /// <summary>The fast path: append the history entry and the search index record, then rename the memory file in (or
+        /// delete it); a failure cuts both appends off. The index's log is compacted afterwards when it has grown enough.</summary>
+        private void CommitOne(Op write, Op? append, Durability durability, SearchIndex.Appender index)
         {
             var ns = write.Ns;
             var key = write.Key;
             var memoryPath = S.MemoryPath(ns, key);
             var log = S.Log(ns, key);
             long appendedAt = -1;
+            bool compact = false;
             try
             {
+                var record = (write.Kind == K.PutMemory ? SearchIndex.FastRecord(write.Memory!) : new SearchLogRecord(key, null, null)).ToLine();
                 if (append != null)
                 {
                     var entry = append.Entries![0];
@@ -195,12 +202,15 @@ namespace Engram.Core.Storage
                     appendedAt = log.Append(entry, StartOf(append.After), durability, sameValue); // same value: rendered once
                     S.FaultHook?.Invoke("prov-appended");
                 }
+                index.Append(record);
+                S.FaultHook?.Invoke("index-appended");
                 if (write.Kind == K.PutMemory)
                 {
                     FileOps.ReplaceByRenameCreatingDirectory(_tmp!, memoryPath);
                     _tmp = null;
                 }
                 else File.Delete(memoryPath);
+                compact = index.WantsCompaction;
             }
             catch (SimulatedCrashException)
             {
@@ -209,11 +219,30 @@ namespace Engram.Core.Storage
             }
             catch (Exception ex)
             {
+                index.CutBack();
                 if (appendedAt >= 0) FileOps.Truncate(log.Path, appendedAt);
                 if (ex is EngramException) throw;
                 throw new EngramException(EngramErrorIds.WriteFailed, EngramErrorKind.WriteError,
                     $"{(write.Kind == K.PutMemory ? "Writing" : "Removing")} memory '{key}' in '{ns}' failed and was rolled back: {ex.Message}", ns + "/" + key, ex);
             }
+            finally
+            {
+                index.Dispose();
+            }
+            if (compact) S.Index.Compact(ns);
+        }
+
+        /// <summary>The search index records of the main-line memories this session writes or removes, per namespace, in order.</summary>
+        private Dictionary<string, List<SearchLogRecord>> IndexRecords()
+        {
+            var records = new Dictionary<string, List<SearchLogRecord>>(StringComparer.Ordinal);
+            foreach (var o in _ops)
+            {
+                if (o.Kind != K.PutMemory && o.Kind != K.DeleteMemory) continue;
+                if (!records.TryGetValue(o.Ns, out var list)) records[o.Ns] = list = new List<SearchLogRecord>();
+                list.Add(o.Kind == K.PutMemory ? SearchIndex.Record(o.Memory!) : new SearchLogRecord(o.Key, null, null));
+            }
+            return records;
         }
 
         /// <summary>Everything else: one journalled transaction.</summary>
@@ -289,6 +318,7 @@ namespace Engram.Core.Storage
                     long length = File.Exists(d.Key) ? new FileInfo(d.Key).Length : 0;
                     txn.Append(d.Key, d.Value.ToString(), length);
                 }
+                foreach (var r in IndexRecords()) S.Index.Stage(txn, r.Key, r.Value);
                 txn.Commit();
             }
             if (config != null) S.ForgetConfig();

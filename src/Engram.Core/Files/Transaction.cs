@@ -81,11 +81,13 @@ namespace Engram.Core.Storage
         private string Abs(string rel) => Path.Combine(_root, rel.Replace('/', Path.DirectorySeparatorChar));
 
         /// <summary>Stages the new content of a file (created or replaced at commit).</summary>
-        public void Write(string path, string content)
+        public void Write(string path, string content) => Write(path, FileOps.GetBytes(content));
+
+        /// <summary>Stages the new content of a file, as bytes.</summary>
+        public void Write(string path, byte[] bytes)
         {
             var op = new Op { Kind = OpKind.Write, Target = Rel(path, OpKind.Write), Index = _ops.Count };
             var staged = Path.Combine(_dir, "s" + op.Index.ToString(CultureInfo.InvariantCulture));
-            var bytes = FileOps.GetBytes(content);
             using (var fs = new FileStream(staged, FileMode.CreateNew, FileAccess.Write))
             {
                 fs.Write(bytes, 0, bytes.Length);

@@ -42,6 +42,8 @@ namespace Engram.Core.Storage
             else if (s.Length == 2 && IsNamespace(s[0]) && IsStemFile(s[1], ".yaml")) { what = "memory file"; kinds = new[] { "Write", "Delete" }; }
             else if (s.Length == 3 && s[0] == Names.ProvenanceNamespace && IsNamespace(s[1]) && IsStemFile(s[2], ".prov")) { what = "history"; kinds = new[] { "Write", "Append" }; }
             else if (s.Length == 4 && s[0] == Names.ProvenanceNamespace && s[1] == "_derived" && IsNamespace(s[2]) && IsStemFile(s[3], ".idx")) { what = "derived-from index"; kinds = new[] { "Write", "Append" }; }
+            else if (s.Length == 3 && s[0] == SearchIndex.Folder && IsNamespace(s[1]) && s[2] == SearchIndex.LogName) { what = "search index log"; kinds = new[] { "Write", "Append" }; }
+            else if (s.Length == 3 && s[0] == SearchIndex.Folder && IsNamespace(s[1]) && SearchIndex.IsSegmentName(s[2])) { what = "search index segment"; kinds = new[] { "Write", "Delete" }; }
             else if (s.Length >= 3 && s[0] == EngramStore.BranchesFolder && IsNamespace(s[1]) && IsBranch(s[2]))
             {
                 if (s.Length == 3) { what = "branch folder"; kinds = new[] { "DeleteTree" }; }
