@@ -28,10 +28,10 @@ namespace Engram.Core
         public const int MaxKeyLength = 512;
 
         /// <summary>
-        /// The order memories are listed in, on every storage: the Unicode code-point order of their keys (the order of
-        /// their UTF-8 bytes, which SQLite's BINARY collation and PostgreSQL's "C" collation use, so a database can list
-        /// in order from its index). It differs from ordinal UTF-16 order only where a character above U+FFFF meets one
-        /// in U+E000–U+FFFF.
+        /// The order memories are listed in, on every storage, and the order of the file store's search index (its keys
+        /// and terms): Unicode code-point order (the order of the UTF-8 bytes, which SQLite's BINARY collation and
+        /// PostgreSQL's "C" collation use, so a database can list in order from its index). It differs from ordinal UTF-16
+        /// order only where a character above U+FFFF meets one in U+E000–U+FFFF.
         /// </summary>
         public static IComparer<string> KeyOrder { get; } = new CodePointOrder();
 

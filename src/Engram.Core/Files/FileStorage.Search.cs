@@ -114,7 +114,7 @@ namespace Engram.Core.Storage
             catch (InvalidDataException ex) { return ex.Message; }
             catch (IOException ex) { return ex.Message; }
             var actual = Index.ScanNamespace(ns);
-            actual.Sort((a, b) => CodePointOrder.Instance.Compare(a.Key, b.Key));
+            actual.Sort((a, b) => Names.KeyOrder.Compare(a.Key, b.Key));
             var byKey = indexed.ToDictionary(m => m.Key, StringComparer.Ordinal);
             foreach (var m in actual)
             {

@@ -76,7 +76,7 @@ namespace Engram.Core.Storage
                     else all[r.Key] = new IndexedMemory(r.Key, r.Hash!, r.Counts!);
                 }
                 var list = all.Values.ToList();
-                list.Sort((a, b) => CodePointOrder.Instance.Compare(a.Key, b.Key));
+                list.Sort((a, b) => Names.KeyOrder.Compare(a.Key, b.Key));
                 return list;
             }
         }

@@ -62,7 +62,7 @@ namespace Engram.Core.Storage
                 int b = t.LastIndexOf(':'), a = b > 0 ? t.LastIndexOf(':', b - 1) : -1;
                 if (a <= 0 || !Count(t.Substring(a + 1, b - a - 1), out k[i]) || !Count(t.Substring(b + 1), out v[i]) || k[i] + v[i] == 0) return null;
                 terms[i] = t.Substring(0, a);
-                if (i > 0 && CodePointOrder.Instance.Compare(terms[i - 1], terms[i]) >= 0) return null;
+                if (i > 0 && Names.KeyOrder.Compare(terms[i - 1], terms[i]) >= 0) return null;
             }
             return new SearchLogRecord(key, p[2], new TermCounts(keyLength, valueLength, terms, k, v));
         }

@@ -75,7 +75,7 @@ namespace Engram.Core.Storage
         {
             var docs = new IndexedMemory[memories.Count];
             for (int i = 0; i < docs.Length; i++) docs[i] = memories[i];
-            Array.Sort(docs, (a, b) => CodePointOrder.Instance.Compare(a.Key, b.Key));
+            Array.Sort(docs, (a, b) => Names.KeyOrder.Compare(a.Key, b.Key));
             var postings = new Dictionary<string, List<int>>(StringComparer.Ordinal); // term -> docs (ascending), counts read from the doc
             long keySum = 0, valueSum = 0;
             for (int d = 0; d < docs.Length; d++)
@@ -92,7 +92,7 @@ namespace Engram.Core.Storage
             }
             var terms = new string[postings.Count];
             postings.Keys.CopyTo(terms, 0);
-            Array.Sort(terms, CodePointOrder.Instance);
+            Array.Sort(terms, Names.KeyOrder);
 
             using (var ms = new MemoryStream())
             {
@@ -130,7 +130,7 @@ namespace Engram.Core.Storage
                     foreach (var d in list)
                     {
                         var c = docs[d].Counts;
-                        int i = Array.BinarySearch(c.Terms, term, CodePointOrder.Instance);
+                        int i = Array.BinarySearch(c.Terms, term, Names.KeyOrder);
                         WriteVarint(ms, d - previous);
                         WriteVarint(ms, c.KeyTf[i]);
                         WriteVarint(ms, c.ValueTf[i]);

@@ -22,7 +22,7 @@ namespace Engram.Core.Search
 
         public int KeyLength { get; }
         public int ValueLength { get; }
-        /// <summary>Distinct terms, in <see cref="CodePointOrder"/>.</summary>
+        /// <summary>Distinct terms, in <see cref="Names.KeyOrder"/>.</summary>
         public string[] Terms { get; }
         public int[] KeyTf { get; }
         public int[] ValueTf { get; }
@@ -37,7 +37,7 @@ namespace Engram.Core.Search
             foreach (var t in valueTerms) Counter(counts, t)[1]++;
             var terms = new string[counts.Count];
             counts.Keys.CopyTo(terms, 0);
-            Array.Sort(terms, CodePointOrder.Instance);
+            Array.Sort(terms, Names.KeyOrder);
             var k = new int[terms.Length];
             var v = new int[terms.Length];
             for (int i = 0; i < terms.Length; i++)
@@ -75,33 +75,6 @@ namespace Engram.Core.Search
             for (int i = 0; i < Terms.Length; i++)
                 if (!string.Equals(Terms[i], other.Terms[i], StringComparison.Ordinal) || KeyTf[i] != other.KeyTf[i] || ValueTf[i] != other.ValueTf[i]) return false;
             return true;
-        }
-    }
-
-    /// <summary>
-    /// Strings in the order of their Unicode code points, which is the order of their UTF-8 bytes (ordinal UTF-16 order
-    /// differs for characters above U+FFFF). Every string with a given prefix sorts next to the others, in either order.
-    /// </summary>
-    internal sealed class CodePointOrder : IComparer<string>
-    {
-        public static readonly CodePointOrder Instance = new CodePointOrder();
-
-        public int Compare(string? x, string? y)
-        {
-            if (ReferenceEquals(x, y)) return 0;
-            if (x == null) return -1;
-            if (y == null) return 1;
-            int n = Math.Min(x.Length, y.Length);
-            for (int i = 0; i < n; i++)
-            {
-                char a = x[i], b = y[i];
-                if (a == b) continue;
-                // A surrogate (U+D800–DFFF, standing for U+10000 and up) sorts after every other BMP character.
-                bool sa = char.IsSurrogate(a), sb = char.IsSurrogate(b);
-                if (sa != sb) return sa ? 1 : -1;
-                return a < b ? -1 : 1;
-            }
-            return x.Length.CompareTo(y.Length);
         }
     }
 }
