@@ -188,8 +188,7 @@ namespace Engram.Storage.Sql
         /// own changes, held as a list.</summary>
         public override IEnumerable<MemoryLocation> ListMemories(string ns)
         {
-            var keys = Read(db => db.Query("SELECT key FROM memories WHERE ns = @ns", r => r.GetString(0), ("ns", ns)), new List<string>());
-            keys.Sort(Names.KeyOrder);
+            var keys = Read(db => db.Query(S.ListKeysSql, r => r.GetString(0), ("ns", ns)), new List<string>());
             return keys.Select(k => new MemoryLocation(ns, k, S.Origin(ns, k))).ToList();
         }
 

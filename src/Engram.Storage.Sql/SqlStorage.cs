@@ -152,23 +152,25 @@ namespace Engram.Storage.Sql
 
         internal bool IsMissingTable(Exception ex) => _d.IsMissingTable(ex);
 
-        /// <summary>The main-line memories of a namespace in key order (<see cref="Names.KeyOrder"/>), streamed on a
-        /// connection of its own that the enumeration opens and closes; a store without tables lists nothing.</summary>
+        /// <summary>The keys of a namespace's main-line memories in key order (<see cref="Names.KeyOrder"/>), as the
+        /// database's order gives them (its index on SQLite).</summary>
+        internal string ListKeysSql => "SELECT key FROM memories WHERE ns = @ns ORDER BY " + _d.InKeyOrder("key");
+
+        /// <summary>The main-line memories of a namespace in key order, streamed on a connection of its own that the
+        /// enumeration opens and closes; a store without tables lists nothing.</summary>
         internal IEnumerable<MemoryLocation> StreamMemoryKeys(string ns)
         {
             using (var db = OpenDb())
             {
                 if (db == null) yield break;
-                var cmd = db.Command("SELECT key FROM memories WHERE ns = @ns ORDER BY " + _d.InKeyOrder("key"), ("ns", ns));
-                DbDataReader? r;
-                try { r = cmd.ExecuteReader(); }
-                catch (Exception ex) when (IsMissingTable(ex)) { r = null; }
-                using (cmd)
-                using (r)
-                    while (r != null && r.Read())
+                using (var keys = db.Stream(ListKeysSql, r => r.GetString(0), ("ns", ns)).GetEnumerator())
+                    while (true)
                     {
-                        var key = r.GetString(0);
-                        yield return new MemoryLocation(ns, key, Origin(ns, key));
+                        bool more;
+                        try { more = keys.MoveNext(); }
+                        catch (Exception ex) when (IsMissingTable(ex)) { more = false; }
+                        if (!more) yield break;
+                        yield return new MemoryLocation(ns, keys.Current, Origin(ns, keys.Current));
                     }
             }
         }

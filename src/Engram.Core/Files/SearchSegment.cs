@@ -280,12 +280,7 @@ namespace Engram.Core.Storage
             catch (DirectoryNotFoundException) { return null; }
         }
 
-        private static bool Same(byte[] a, byte[] b)
-        {
-            if (a.Length != b.Length) return false;
-            for (int i = 0; i < a.Length; i++) if (a[i] != b[i]) return false;
-            return true;
-        }
+        private static bool Same(byte[] a, byte[] b) => a.AsSpan().SequenceEqual(b);
 
         private long Offset(long table, int i)
         {
