@@ -100,7 +100,30 @@ namespace Engram.PowerShell
 
         protected sealed override void ProcessRecord() => Guarded(ProcessEngramRecord);
 
-        protected sealed override void EndProcessing() => Guarded(EndEngramProcessing);
+        protected sealed override void EndProcessing() => Guarded(() =>
+        {
+            _batch?.Flush(); // piped records still buffered: committed, and their outcomes written, first
+            EndEngramProcessing();
+        });
+
+        // ------------------------------------------------------------------ piped writes in batches
+
+        [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "A batch of any request type: the concrete type is generic per cmdlet.")]
+        private IPipelineBatch? _batch;
+
+        /// <summary>
+        /// Makes this command commit its piped records in batches (see <see cref="PipelineBatch{TRequest, TOutcome}"/>):
+        /// returns the batch, or null when the command writes each record at once (no pipeline input, or an error
+        /// action that stops). While it batches, <see cref="WriteEngramError"/> keeps each error in its place among the
+        /// records' outcomes, and the end of the pipeline commits what is left.
+        /// </summary>
+        private protected PipelineBatch<TRequest, TOutcome>? BatchPipedRecords<TRequest, TOutcome>(Func<IEngramStore, IReadOnlyList<TRequest>, IReadOnlyList<TOutcome>> commit)
+        {
+            if (!PipelineBatch<TRequest, TOutcome>.Applies(this)) return null;
+            var batch = new PipelineBatch<TRequest, TOutcome>(commit, WriteErrorNow);
+            _batch = batch;
+            return batch;
+        }
 
         /// <summary>The cmdlet's BeginProcessing.</summary>
         protected virtual void BeginEngramProcessing() { }
@@ -140,7 +163,14 @@ namespace Engram.PowerShell
             string.IsNullOrWhiteSpace(actor) ? StoreLocator.DefaultActor() : actor!;
 
         /// <summary>Writes a non-terminating error for an Engram failure.</summary>
-        protected virtual void WriteEngramError(EngramException ex) => WriteError(ToErrorRecord(ex));
+        protected void WriteEngramError(EngramException ex)
+        {
+            if (_batch != null) _batch.AddError(ex); // after the outcomes of the records piped before it
+            else WriteErrorNow(ex);
+        }
+
+        /// <summary>Writes a non-terminating error at once (a batched record's own outcome, once its batch committed).</summary>
+        private protected void WriteErrorNow(EngramException ex) => WriteError(ToErrorRecord(ex));
 
         /// <summary>Stops the command with an Engram failure.</summary>
         protected void ThrowEngramError(EngramException ex) => ThrowTerminatingError(ToErrorRecord(ex));

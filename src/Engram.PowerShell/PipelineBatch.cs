@@ -7,6 +7,16 @@ using Engram.Core.Values;
 
 namespace Engram.PowerShell
 {
+    /// <summary>What the cmdlet base needs of a batch, whatever it holds (see <see cref="EngramCommand"/>).</summary>
+    internal interface IPipelineBatch
+    {
+        /// <summary>A record refused before it reached the engine: its error is written in its place in the input order.</summary>
+        void AddError(EngramException error);
+
+        /// <summary>Commits what is buffered and writes each record's outcome, in input order.</summary>
+        void Flush();
+    }
+
     /// <summary>
     /// The records a writing cmdlet has been piped and not yet committed (Set-EngramMemory, Remove-EngramMemory): they
     /// are committed together, in one engine batch (<see cref="IEngramStore.SetMany"/>), when the batch is full —
@@ -15,7 +25,7 @@ namespace Engram.PowerShell
     /// object, its verbose line, or its error) is written only after its batch committed, in input order. A record for
     /// another store than the batch's commits the batch first. No logic of its own: the engine decides every outcome.
     /// </summary>
-    internal sealed class PipelineBatch<TRequest, TOutcome>
+    internal sealed class PipelineBatch<TRequest, TOutcome> : IPipelineBatch
     {
         /// <summary>Records per batch.</summary>
         internal const int MaxRecords = 1000;

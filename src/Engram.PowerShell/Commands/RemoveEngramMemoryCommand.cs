@@ -45,17 +45,7 @@ namespace Engram.PowerShell.Commands
 
         protected override void BeginEngramProcessing()
         {
-            if (PipelineBatch<RemoveRequest, RemoveOutcome>.Applies(this))
-                _batch = new PipelineBatch<RemoveRequest, RemoveOutcome>((store, requests) => store.RemoveMany(requests), ex => base.WriteEngramError(ex));
-        }
-
-        protected override void EndEngramProcessing() => _batch?.Flush();
-
-        /// <summary>Errors keep their place among the outputs of the records piped before them.</summary>
-        protected override void WriteEngramError(EngramException ex)
-        {
-            if (_batch != null) _batch.AddError(ex);
-            else base.WriteEngramError(ex);
+            _batch = BatchPipedRecords<RemoveRequest, RemoveOutcome>((store, requests) => store.RemoveMany(requests));
         }
 
         protected override void ProcessEngramRecord()
@@ -96,7 +86,7 @@ namespace Engram.PowerShell.Commands
                 }
                 _batch.Add(store, new RemoveRequest(ns, key) { Actor = ResolveActor(Actor), Reason = Reason, Branch = branch }, 0, outcome =>
                 {
-                    if (outcome.Error != null) base.WriteEngramError(AsEngramException(outcome.Error));
+                    if (outcome.Error != null) WriteErrorNow(AsEngramException(outcome.Error));
                     else Report(ns, key, outcome.Entry);
                 });
             });

@@ -75,17 +75,7 @@ namespace Engram.PowerShell.Commands
         {
             _valueFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Value));
             _tagFromCommandLine = MyInvocation.BoundParameters.ContainsKey(nameof(Tag));
-            if (PipelineBatch<SetRequest, SetOutcome>.Applies(this))
-                _batch = new PipelineBatch<SetRequest, SetOutcome>((store, requests) => store.SetMany(requests), ex => base.WriteEngramError(ex));
-        }
-
-        protected override void EndEngramProcessing() => _batch?.Flush();
-
-        /// <summary>Errors keep their place among the outputs of the records piped before them.</summary>
-        protected override void WriteEngramError(EngramException ex)
-        {
-            if (_batch != null) _batch.AddError(ex);
-            else base.WriteEngramError(ex);
+            _batch = BatchPipedRecords<SetRequest, SetOutcome>((store, requests) => store.SetMany(requests));
         }
 
         protected override void ProcessEngramRecord()
@@ -122,7 +112,7 @@ namespace Engram.PowerShell.Commands
                 }
                 _batch.Add(store, request, ValueCodec.SizeBound(request.Value, PipelineBatch<SetRequest, SetOutcome>.MaxBytes), outcome =>
                 {
-                    if (outcome.Error != null) base.WriteEngramError(EngramCommand.AsEngramException(outcome.Error));
+                    if (outcome.Error != null) WriteErrorNow(AsEngramException(outcome.Error));
                     else Report(store, outcome.Result!);
                 });
             }
